@@ -1,0 +1,170 @@
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
+import type { KubeTarget } from '../plan/types.js';
+
+/**
+ * The narrow gateway to the Kubernetes API. client-node loads the kubeconfig and its auth
+ * (certificates, tokens, exec plugins); requests go through this one place so every command
+ * can say how many it made. Nothing here logs credentials.
+ */
+export interface KubeList<T> {
+  metadata: { resourceVersion?: string };
+  items: T[];
+}
+
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export class KubeApiError extends CliError {
+  constructor(readonly status: number, readonly method: string, readonly path: string, readonly reason: string) {
+    super(`${method} ${path}: ${status} ${reason}`, status === 401 ? ExitCode.unreachable : ExitCode.unexpected);
+  }
+}
+
+export interface KubeGateway {
+  readonly context: string;
+  readonly server: string;
+  /** Requests made so far (lists, gets, writes, and one per watch opened). */
+  readonly requests: number;
+  request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
+  /** GET that returns undefined for 404 instead of throwing. */
+  get<T>(path: string): Promise<T | undefined>;
+  list<T>(path: string, query?: Record<string, string>): Promise<KubeList<T>>;
+  /** Streams watch events until `signal` aborts or the server closes; resolves then. */
+  watch<T>(path: string, query: Record<string, string>, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
+}
+
+export function loadKubeConfig(target: KubeTarget): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (error) {
+    throw usageError(`cannot load kubeconfig ${target.kubeconfig ?? '(default)'}: ${(error as Error).message.split('\n')[0]}`, 'pass --kubeconfig <path> or set KUBECONFIG');
+  }
+  if (target.context) {
+    if (!kc.getContexts().some((c) => c.name === target.context))
+      throw usageError(`--context ${target.context}: no such context in the kubeconfig`, `known contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`);
+    kc.setCurrentContext(target.context);
+  }
+  if (!kc.getCurrentCluster())
+    throw unreachableError(`no cluster configured for context "${kc.getCurrentContext() || '(none)'}"`, 'pass --kubeconfig and --context for a reachable cluster');
+  return kc;
+}
+
+const query = (params?: Record<string, string>): string => {
+  const search = new URLSearchParams(params ?? {}).toString();
+  return search ? `?${search}` : '';
+};
+
+export async function createKubeGateway(target: KubeTarget): Promise<KubeGateway> {
+  const kc = loadKubeConfig(target);
+  const cluster = kc.getCurrentCluster()!;
+  const base = new URL(cluster.server);
+  const context = kc.getCurrentContext();
+  const tls: RequestOptions = {};
+  await kc.applyToHTTPSOptions(tls as never);
+  let requests = 0;
+  const unreachable = (error: NodeJS.ErrnoException) =>
+    unreachableError(
+      `cluster unreachable: context ${context} (server ${cluster.server}): ${error.code ?? error.message}`,
+      'check that the cluster is running and that --kubeconfig/--context point at it',
+    );
+
+  const open = (method: string, path: string, body?: string, contentType?: string, signal?: AbortSignal) =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      requests++;
+      const send = base.protocol === 'http:' ? httpRequest : httpsRequest;
+      const req = send(
+        {
+          ...tls,
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port,
+          method,
+          path: `${base.pathname.replace(/\/$/, '')}${path}`,
+          headers: {
+            ...(tls.headers as Record<string, string> | undefined),
+            accept: 'application/json',
+            ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
+          },
+          signal,
+          timeout: 30_000,
+        },
+        resolve,
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', (error: NodeJS.ErrnoException) => reject(error.name === 'AbortError' ? error : unreachable(error)));
+      req.end(body);
+    });
+
+  const readBody = async (res: IncomingMessage): Promise<string> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  const gateway: KubeGateway = {
+    context,
+    server: cluster.server,
+    get requests() {
+      return requests;
+    },
+    async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+      const res = await open(method, path, body === undefined ? undefined : JSON.stringify(body), contentType);
+      const text = await readBody(res);
+      const status = res.statusCode ?? 0;
+      if (status >= 400) {
+        let reason = text.slice(0, 200);
+        try {
+          reason = (JSON.parse(text) as { message?: string }).message ?? reason;
+        } catch {
+          /* not a Status object */
+        }
+        throw new KubeApiError(status, method, path, reason);
+      }
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    async get<T>(path: string): Promise<T | undefined> {
+      try {
+        return await gateway.request<T>('GET', path);
+      } catch (error) {
+        if (error instanceof KubeApiError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    list<T>(path: string, params?: Record<string, string>): Promise<KubeList<T>> {
+      return gateway.request<KubeList<T>>('GET', `${path}${query(params)}`);
+    },
+    async watch<T>(path: string, params: Record<string, string>, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
+      let res: IncomingMessage;
+      try {
+        res = await open('GET', `${path}${query({ ...params, watch: 'true', allowWatchBookmarks: 'true' })}`, undefined, undefined, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        throw error;
+      }
+      if ((res.statusCode ?? 0) >= 400) throw new KubeApiError(res.statusCode ?? 0, 'WATCH', path, (await readBody(res)).slice(0, 200));
+      let buffer = '';
+      try {
+        for await (const chunk of res) {
+          buffer += (chunk as Buffer).toString('utf8');
+          let newline: number;
+          while ((newline = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, newline).trim();
+            buffer = buffer.slice(newline + 1);
+            if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+          }
+        }
+      } catch (error) {
+        if (!signal.aborted) throw error;
+      }
+    },
+  };
+  return gateway;
+}

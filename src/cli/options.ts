@@ -1,0 +1,35 @@
+import { usageError } from '../errors.js';
+
+/** Flags every command accepts, kubectl style. */
+export interface GlobalOptions {
+  kubeconfig?: string;
+  context?: string;
+  istioNamespace: string;
+  output?: string;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+/** commander collector for repeatable flags (-f a -f b, --set x --set y). */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Parses kubectl-style durations: 300, 90s, 5m, 1h30m. Returns seconds. */
+export function parseDuration(text: string, flag: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!match || text === '') throw usageError(`${flag} ${text}: not a duration`, 'use e.g. 90s, 5m or 1h');
+  const [, h = '0', m = '0', s = '0'] = match;
+  return Number(h) * 3600 + Number(m) * 60 + Number(s);
+}
+
+export function checkOutput(output: string | undefined, allowed: string[], command: string): string {
+  const value = output ?? allowed[0]!;
+  if (!allowed.includes(value)) throw usageError(`-o ${value}: ${command} cannot print that format`, `use one of: ${allowed.join(', ')}`);
+  return value;
+}
+
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export function checkNamespace(name: string, flag: string): string {
+  if (!DNS1123.test(name) || name.length > 63) throw usageError(`${flag} ${name}: not a valid namespace name`, 'use lower-case letters, digits and -');
+  return name;
+}

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import type { Action } from '../../main.js';
+import { addProfileInputOptions } from '../../cli/profile-input.js';
+import { collect } from '../../cli/options.js';
+import { backendOption } from '../render/command.js';
+
+export function registerInstall(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+  addProfileInputOptions(
+    program
+      .command('install')
+      .description('install or converge Istio with a profile, then wait until the control plane is ready')
+      .addOption(backendOption())
+      .option('--dry-run', 'print the plan (every step and command) and change nothing')
+      .option('-y, --yes', 'do not ask for confirmation')
+      .option('--timeout <duration>', 'how long to wait for readiness (e.g. 90s, 5m)', '5m')
+      .option('--inject-namespace <ns>', 'label a namespace for sidecar injection; repeatable', collect, [])
+      .option('--charts <dir>', "helm backend: local charts directory (Istio's manifests/charts), works offline")
+      .option('--chart-version <version>', 'helm backend: chart version to fetch from the Istio chart repository')
+      .option('--istioctl <path>', 'istioctl binary to run', 'istioctl')
+      .option('--helm <path>', 'helm binary to run', 'helm')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  mesh install --profile demo --inject-namespace default -y\n  mesh install --profile minimal --backend helm --charts ./istio/manifests/charts --dry-run -o json',
+      ),
+  ).action(wrap(async (globals, options) => (await import('./run.js')).install(globals, options as never)));
+}

@@ -1,0 +1,88 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { KubeGateway } from '../../adapters/kube.js';
+import type { Runner } from '../../adapters/process.js';
+import { helmVersion, istioctlVersion } from '../../adapters/tools.js';
+import { preflightError } from '../../errors.js';
+import { checkIstioVersion, checkKubernetesVersion } from '../../install/compat.js';
+import { deniedAccess, formatAccess, getNamespace, readRecord, serverVersion } from '../../install/cluster.js';
+import type { Plan } from '../../plan/types.js';
+import type { InstallRecord } from '../../plan/record.js';
+import type { StepHandle } from '../../report/progress.js';
+
+export interface PreflightFacts {
+  toolVersions: Record<string, string>;
+  kubernetesVersion: string;
+  existing?: InstallRecord;
+  existingConfigMap?: Awaited<ReturnType<typeof readRecord>>['configMap'];
+  /** Namespaces the plan touches that do not exist yet. */
+  missingNamespaces: string[];
+}
+
+export interface PreflightInput {
+  plan: Plan;
+  kube: KubeGateway;
+  run: Runner;
+  tools: { istioctl: string; helm: string };
+  namespacesTouched: string[];
+  injectNamespaces: string[];
+  chartVersion?: string;
+  handle: StepHandle;
+}
+
+/** Everything install checks before it changes anything; throws a CliError (exit 3 or 4) on the first problem. */
+export async function preflight(input: PreflightInput): Promise<PreflightFacts> {
+  const { plan, kube, run, tools, handle } = input;
+  const toolVersions: Record<string, string> = {};
+  let istioVersion: string | undefined;
+  if (plan.backend === 'istioctl') {
+    istioVersion = await istioctlVersion(run, tools.istioctl);
+    toolVersions.istioctl = istioVersion ?? 'unknown';
+    const verdict = checkIstioVersion(istioVersion);
+    if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);
+  } else {
+    toolVersions.helm = (await helmVersion(run, tools.helm)) ?? 'unknown';
+    if (!/^3\.|^4\./.test(toolVersions.helm)) throw preflightError(`helm ${toolVersions.helm} is not Helm 3 or 4`, 'install Helm 3.x or pass --helm <path>');
+    istioVersion = input.chartVersion;
+  }
+  const server = await serverVersion(kube); // first API call: exit 4 here if unreachable
+  handle.info(`cluster ${kube.context} (${kube.server}), Kubernetes ${server.gitVersion}; ${Object.entries(toolVersions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const compat = checkKubernetesVersion(istioVersion, server.minor);
+  if (!compat.ok) throw preflightError(compat.message, compat.hint);
+  if (compat.note && plan.backend === 'istioctl') handle.info(compat.note);
+
+  const ns = plan.istioNamespace;
+  const denied = await deniedAccess(kube, [
+    { verb: 'create', group: '', resource: 'namespaces' },
+    { verb: 'create', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
+    { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+    { verb: 'create', group: 'admissionregistration.k8s.io', resource: 'mutatingwebhookconfigurations' },
+    { verb: 'create', group: 'apps', resource: 'deployments', namespace: ns },
+    { verb: 'create', group: '', resource: 'configmaps', namespace: ns },
+    ...(input.injectNamespaces.length ? [{ verb: 'patch', group: '', resource: 'namespaces' }] : []),
+  ]);
+  if (denied.length)
+    throw preflightError(`not permitted to ${denied.map(formatAccess).join(', ')} (context ${kube.context})`, 'use a kubeconfig context with cluster-admin rights');
+
+  const { record, configMap } = await readRecord(kube, ns);
+  if (record) {
+    if (record.backend !== plan.backend)
+      throw preflightError(`Istio in ${ns} was installed by mesh with the ${record.backend} backend, not ${plan.backend}`, `re-run with --backend ${record.backend}, or \`mesh uninstall\` first`);
+    if (record.revision !== plan.revision)
+      throw preflightError(`Istio in ${ns} has revision "${record.revision || 'default'}", not "${plan.revision || 'default'}"`, 'revision changes (canary upgrades) are not supported yet: `mesh uninstall` first, or keep the revision');
+    handle.info(`existing mesh install found (profile ${record.profile}, ${record.installedAt}): converging`);
+  } else {
+    const istiod = await kube.list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: 'app=istiod' });
+    if (istiod.items.length)
+      throw preflightError(
+        `Istio is already installed in ${ns} (Deployment ${istiod.items[0]!.metadata?.name}) but not by mesh`,
+        'remove it with `istioctl uninstall --purge` / `helm uninstall`, or install into another namespace with -n',
+      );
+  }
+  const missingNamespaces: string[] = [];
+  for (const name of new Set([...input.namespacesTouched, ...input.injectNamespaces]))
+    if (!(await getNamespace(kube, name))) missingNamespaces.push(name);
+  const missingInject = input.injectNamespaces.filter((n) => missingNamespaces.includes(n));
+  if (missingInject.length)
+    throw preflightError(`--inject-namespace ${missingInject[0]}: namespace not found`, `create it first: kubectl create namespace ${missingInject[0]}`);
+  return { toolVersions, kubernetesVersion: server.gitVersion, existing: record, existingConfigMap: configMap, missingNamespaces };
+}

@@ -1,0 +1,37 @@
+import { stringify } from 'yaml';
+import { checkOutput, checkNamespace, type GlobalOptions } from '../../cli/options.js';
+import type { ProfileInputOptions } from '../../cli/profile-input.js';
+import { ExitCode } from '../../errors.js';
+import { profileFromOptions } from '../../profiles/index.js';
+import { renderIstioOperator } from '../../render/istioctl.js';
+import { renderHelmReleases, LOCAL_CHART_PATHS } from '../../render/helm.js';
+import type { Backend } from '../../plan/types.js';
+
+export interface RenderOptions extends ProfileInputOptions {
+  backend: Backend;
+}
+
+/** Builds the documents first and writes nothing until all of them rendered (bad input prints nothing). */
+export function renderDocuments(globals: GlobalOptions, options: RenderOptions): unknown[] {
+  const istioNamespace = checkNamespace(globals.istioNamespace, '--istio-namespace');
+  const profile = profileFromOptions(options);
+  if (options.backend === 'istioctl') return [renderIstioOperator(profile, { istioNamespace })];
+  return renderHelmReleases(profile, { istioNamespace }).map((r) => ({
+    chart: r.chart,
+    chartPath: LOCAL_CHART_PATHS[r.chart],
+    release: r.release,
+    namespace: r.namespace,
+    values: r.values,
+  }));
+}
+
+export async function render(globals: GlobalOptions, options: RenderOptions): Promise<number> {
+  const output = checkOutput(globals.output, ['yaml', 'json'], 'render');
+  const docs = renderDocuments(globals, options);
+  const text =
+    output === 'json'
+      ? `${JSON.stringify(options.backend === 'istioctl' ? docs[0] : { schemaVersion: 1, releases: docs }, null, 2)}\n`
+      : docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  process.stdout.write(text);
+  return ExitCode.ok;
+}

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import type { Action } from '../../main.js';
+
+export function registerUninstall(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+  program
+    .command('uninstall')
+    .description('remove what `mesh install` created, as its install record says')
+    .option('--purge', 'also remove the Istio CRDs (and with them every Istio resource)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
+    .option('--timeout <duration>', 'how long to wait for resources to be gone', '5m')
+    .option('--istioctl <path>', 'istioctl binary to run', 'istioctl')
+    .option('--helm <path>', 'helm binary to run', 'helm')
+    .addHelpText('after', '\nExamples:\n  mesh uninstall --dry-run\n  mesh uninstall --purge -y')
+    .action(wrap(async (globals, options) => (await import('./run.js')).uninstall(globals, options as never)));
+}

@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import type { Action } from '../../main.js';
+import { collect } from '../../cli/options.js';
+
+export function registerVerify(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+  program
+    .command('verify')
+    .description('check that the mesh is installed and healthy (-o text|json|junit); exit 0 ok, 5 failed, 4 unreachable')
+    .option('--wait <duration>', 're-check on every change until all checks pass or the time is up (e.g. 2m)')
+    .option('--only <category>', 'run only this category; repeatable', collect, [])
+    .option('--skip <category|check>', 'skip a category or check id; repeatable', collect, [])
+    .option('--strict', 'treat warnings as failures')
+    .option('--skip-analyze', 'do not run `istioctl analyze`')
+    .option('--istioctl <path>', 'istioctl binary for the config category', 'istioctl')
+    .addHelpText('after', '\nExamples:\n  mesh verify\n  mesh verify --wait 2m -o junit > verify.xml\n  mesh verify --only control-plane -o json')
+    .action(wrap(async (globals, options) => (await import('./run.js')).verify(globals, options as never)));
+}

@@ -1,0 +1,66 @@
+import { checkNamespace, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
+import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
+import { runProcess, type Runner } from '../../adapters/process.js';
+import { ExitCode, usageError } from '../../errors.js';
+import { outputStyle } from '../../report/style.js';
+import { plain, verifyJson, verifyJunit, verifyText, type Paint } from '../../report/verify-output.js';
+import { runAnalyze } from '../../verify/analyze.js';
+import { gatherFacts } from '../../verify/facts.js';
+import { buildReport, KNOWN_CHECK_IDS, type Selection } from '../../verify/report.js';
+import { CATEGORIES, type VerifyReport } from '../../verify/types.js';
+import { openChangeFeed } from '../../verify/wait.js';
+
+export interface VerifyOptions {
+  wait?: string;
+  only: string[];
+  skip: string[];
+  strict?: boolean;
+  skipAnalyze?: boolean;
+  istioctl: string;
+}
+
+export async function verify(globals: GlobalOptions, options: VerifyOptions, deps: { kube?: KubeGateway; run?: Runner } = {}): Promise<number> {
+  const output = checkOutput(globals.output, ['text', 'json', 'junit'], 'verify');
+  const ns = checkNamespace(globals.istioNamespace, '--istio-namespace');
+  for (const c of options.only)
+    if (!(CATEGORIES as readonly string[]).includes(c)) throw usageError(`--only ${c}: unknown category`, `categories: ${CATEGORIES.join(', ')}`);
+  for (const c of options.skip)
+    if (!(CATEGORIES as readonly string[]).includes(c) && !KNOWN_CHECK_IDS.includes(c)) throw usageError(`--skip ${c}: unknown category or check id`, `categories: ${CATEGORIES.join(', ')}; check ids are listed in README`);
+  const waitSeconds = options.wait ? parseDuration(options.wait, '--wait') : 0;
+  const selection: Selection = { only: options.only, skip: options.skip, strict: Boolean(options.strict) };
+  const target = { kubeconfig: globals.kubeconfig, context: globals.context };
+  const kube = deps.kube ?? (await createKubeGateway(target));
+  const run = deps.run ?? runProcess;
+  const wantsAnalyze = !options.skipAnalyze && !selection.skip.includes('config') && !selection.skip.includes('config-analyze') && (!selection.only.length || selection.only.includes('config'));
+  const started = Date.now();
+  const deadline = started + waitSeconds * 1000;
+
+  const once = async (): Promise<VerifyReport> => {
+    const facts = await gatherFacts(kube, ns);
+    facts.analyze = wantsAnalyze
+      ? await runAnalyze(run, options.istioctl, target, [ns, ...facts.dataPlanePods.keys()])
+      : { status: 'skipped', reason: options.skipAnalyze ? '--skip-analyze' : 'not selected' };
+    return buildReport(facts, selection, { durationMs: Date.now() - started, apiRequests: kube.requests });
+  };
+
+  const feed = waitSeconds ? await openChangeFeed(kube, ns, waitSeconds) : undefined;
+  let report: VerifyReport;
+  try {
+    report = await once();
+    while (feed && !report.success && Date.now() < deadline) {
+      if (output === 'text') process.stderr.write(`waiting for the mesh to become healthy (${report.summary.fail} failing, ${Math.ceil((deadline - Date.now()) / 1000)}s left)...\n`);
+      if (!(await feed.next(deadline - Date.now()))) break;
+      report = await once();
+    }
+  } finally {
+    feed?.close();
+  }
+
+  let paint: Paint = plain;
+  if (output === 'text' && outputStyle({ color: globals.color }, process.stdout).color) {
+    const { default: chalk } = await import('chalk');
+    paint = { green: chalk.green, yellow: chalk.yellow, red: chalk.red, dim: chalk.dim, bold: chalk.bold };
+  }
+  process.stdout.write(output === 'json' ? verifyJson(report) : output === 'junit' ? verifyJunit(report) : verifyText(report, paint));
+  return report.success ? ExitCode.ok : ExitCode.verifyFailed;
+}

@@ -1,0 +1,73 @@
+import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
+import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
+import { RECORD_NAME } from '../plan/install.js';
+import { parseRecord, RECORD_DATA_KEY, type InstallRecord } from '../plan/record.js';
+
+/** The few cluster reads and writes install/uninstall/status share. */
+export async function serverVersion(kube: KubeGateway): Promise<{ gitVersion: string; minor: number }> {
+  const v = await kube.request<{ gitVersion: string; minor: string }>('GET', '/version');
+  return { gitVersion: v.gitVersion, minor: Number.parseInt(v.minor, 10) };
+}
+
+export async function readRecord(kube: KubeGateway, namespace: string): Promise<{ record?: InstallRecord; configMap?: V1ConfigMap }> {
+  const configMap = await kube.get<V1ConfigMap>(`/api/v1/namespaces/${namespace}/configmaps/${RECORD_NAME}`);
+  return { record: parseRecord(configMap?.data?.[RECORD_DATA_KEY]), configMap };
+}
+
+export async function writeRecord(kube: KubeGateway, record: InstallRecord, existing?: V1ConfigMap): Promise<void> {
+  const ns = record.istioNamespace;
+  const body: V1ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: RECORD_NAME,
+      namespace: ns,
+      labels: { 'app.kubernetes.io/managed-by': 'mesh' },
+      ...(existing?.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+    },
+    data: { [RECORD_DATA_KEY]: `${JSON.stringify(record, null, 2)}\n` },
+  };
+  if (existing) await kube.request('PUT', `/api/v1/namespaces/${ns}/configmaps/${RECORD_NAME}`, body);
+  else await kube.request('POST', `/api/v1/namespaces/${ns}/configmaps`, body);
+}
+
+export async function deleteRecord(kube: KubeGateway, namespace: string): Promise<boolean> {
+  try {
+    await kube.request('DELETE', `/api/v1/namespaces/${namespace}/configmaps/${RECORD_NAME}`);
+    return true;
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) return false;
+    throw error;
+  }
+}
+
+export const getNamespace = (kube: KubeGateway, name: string) => kube.get<V1Namespace>(`/api/v1/namespaces/${name}`);
+
+/** Merge-patches labels; a null value removes the label. */
+export async function patchNamespaceLabels(kube: KubeGateway, name: string, labels: Record<string, string | null>): Promise<void> {
+  await kube.request('PATCH', `/api/v1/namespaces/${name}`, { metadata: { labels } }, 'application/merge-patch+json');
+}
+
+export interface AccessCheck {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
+}
+
+/** SelfSubjectAccessReviews, in parallel; returns the checks that are denied. */
+export async function deniedAccess(kube: KubeGateway, checks: AccessCheck[]): Promise<AccessCheck[]> {
+  const results = await Promise.all(
+    checks.map(async (check) => {
+      const review = await kube.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { verb: check.verb, group: check.group, resource: check.resource, ...(check.namespace ? { namespace: check.namespace } : {}) } },
+      });
+      return review.status?.allowed ? undefined : check;
+    }),
+  );
+  return results.filter((c): c is AccessCheck => c !== undefined);
+}
+
+export const formatAccess = (c: AccessCheck) => `${c.verb} ${c.resource}${c.group ? `.${c.group}` : ''}${c.namespace ? ` in ${c.namespace}` : ''}`;

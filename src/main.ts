@@ -1,0 +1,70 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, ExitCode } from './errors.js';
+import type { GlobalOptions } from './cli/options.js';
+import { registerProfile } from './commands/profile/command.js';
+import { registerRender } from './commands/render/command.js';
+import { registerInstall } from './commands/install/command.js';
+import { registerUninstall } from './commands/uninstall/command.js';
+import { registerVerify } from './commands/verify/command.js';
+import { registerStatus } from './commands/status/command.js';
+import { registerCompletion } from './commands/completion/command.js';
+import { MESH_VERSION } from './version.js';
+
+/** Every command's action resolves to an exit code; nothing below main() exits the process. */
+export type Action = (globals: GlobalOptions, ...args: unknown[]) => Promise<number>;
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('mesh')
+    .description('Install, verify and remove an Istio service mesh on Kubernetes')
+    .version(MESH_VERSION, '--version', 'print the mesh version')
+    .option('--kubeconfig <path>', 'path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use (default: current-context)')
+    .addOption(new Option('-n, --istio-namespace <ns>', 'namespace of the Istio control plane').default('istio-system'))
+    .option('-o, --output <format>', 'output format (text, json, yaml, junit: see each command)')
+    .option('--verbose', 'print stack traces and the commands mesh runs')
+    .option('--no-color', 'disable colour (also NO_COLOR=1)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const wrap =
+    (action: Action) =>
+    async (...args: unknown[]): Promise<void> => {
+      const command = args.at(-1) as Command;
+      setExit(await action(command.optsWithGlobals() as GlobalOptions, ...args.slice(0, -1)));
+    };
+  for (const register of [registerProfile, registerRender, registerInstall, registerUninstall, registerVerify, registerStatus, registerCompletion])
+    register(program, wrap);
+  program.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const verbose = argv.includes('--verbose');
+  if (argv.includes('--no-color') || process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, verbose);
+  }
+}
+
+function reportError(error: unknown, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // help and --version arrive here as "errors" with exit code 0.
+    if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+    if (error.code === 'commander.help') return ExitCode.ok;
+    return ExitCode.usage; // commander already printed the one-line message
+  }
+  if (error instanceof CliError) {
+    process.stderr.write(`Error: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`Error: unexpected failure: ${message}\nhint: re-run with --verbose and report this as a bug\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return ExitCode.unexpected;
+}

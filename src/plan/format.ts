@@ -1,0 +1,43 @@
+import { sha256 } from './install.js';
+import type { Plan, PlanStep } from './types.js';
+
+/** The plan as JSON: rendered files are summarised by size and hash (print them with `mesh render`). */
+export function planToJson(plan: Plan): string {
+  const files = Object.fromEntries(Object.entries(plan.files).map(([name, text]) => [name, { bytes: Buffer.byteLength(text), sha256: sha256(text) }]));
+  return `${JSON.stringify({ ...plan, files }, null, 2)}\n`;
+}
+
+const quote = (arg: string): string => (/^[\w@%+=:,./<>-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
+
+function stepDetail(step: PlanStep): string[] {
+  switch (step.id) {
+    case 'preflight':
+      return [`checks: ${step.checks.join(', ')}`];
+    case 'apply':
+      return [`$ ${[step.tool, ...step.argv].map(quote).join(' ')}`];
+    case 'wait':
+      return [...step.for.map((w) => `- ${w}`), `timeout: ${step.timeoutSeconds}s`];
+    case 'label':
+      return [
+        ...Object.entries(step.set ?? {}).map(([k, v]) => `set ${k}=${v}`),
+        ...(step.remove ?? []).map((k) => `remove ${k}`),
+      ];
+    case 'delete':
+      return step.what.map((w) => `- ${w}`);
+    case 'record':
+      return [`${step.action} ConfigMap ${step.configMap}`];
+  }
+}
+
+export function planToText(plan: Plan): string {
+  const head = `${plan.kind === 'InstallPlan' ? 'Install' : 'Uninstall'} plan: profile ${plan.profile}, backend ${plan.backend}, namespace ${plan.istioNamespace}${plan.revision ? `, revision ${plan.revision}` : ''}${plan.context ? `, context ${plan.context}` : ''}`;
+  const lines = [head, ''];
+  plan.steps.forEach((step, i) => {
+    lines.push(`${i + 1}. [${step.id}] ${step.description}`);
+    for (const detail of stepDetail(step)) lines.push(`     ${detail}`);
+  });
+  const names = Object.keys(plan.files);
+  if (names.length) lines.push('', `rendered files (written 0600 to a private temp dir, removed after): ${names.join(', ')}`);
+  lines.push('', 'dry run: nothing was changed');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,31 @@
+/** Plans are data: printed by --dry-run, executed step by step, compared in tests. */
+export type Backend = 'istioctl' | 'helm';
+export type ToolName = 'istioctl' | 'helm' | 'kubectl';
+
+export interface KubeTarget {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export type PlanStep =
+  | { id: 'preflight'; description: string; checks: string[] }
+  | { id: 'apply'; description: string; tool: ToolName; argv: string[]; release?: string; chart?: string; namespace?: string }
+  | { id: 'wait'; description: string; for: string[]; timeoutSeconds: number }
+  | { id: 'label'; description: string; namespace: string; set?: Record<string, string>; remove?: string[] }
+  | { id: 'delete'; description: string; what: string[]; waitSeconds?: number }
+  | { id: 'record'; description: string; configMap: string; action: 'write' | 'delete' };
+
+export interface Plan {
+  schemaVersion: 1;
+  kind: 'InstallPlan' | 'UninstallPlan';
+  backend: Backend;
+  profile: string;
+  revision: string;
+  istioNamespace: string;
+  context?: string;
+  steps: PlanStep[];
+  /** Rendered files the argv refer to as `<rendered:NAME>`; written to a private temp dir at run time. */
+  files: Record<string, string>;
+}
+
+export const placeholder = (file: string) => `<rendered:${file}>`;

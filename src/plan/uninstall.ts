@@ -1,0 +1,64 @@
+import type { InstallRecord } from './record.js';
+import { kubeFlags, RECORD_NAME } from './install.js';
+import { placeholder, type KubeTarget, type Plan, type PlanStep } from './types.js';
+
+export interface UninstallPlanInput {
+  record: InstallRecord;
+  purge: boolean;
+  target: KubeTarget;
+  timeoutSeconds: number;
+}
+
+/** Undo exactly what the record says install did, in reverse order. */
+export function buildUninstallPlan(input: UninstallPlanInput): Plan {
+  const { record, purge, target } = input;
+  const ns = record.istioNamespace;
+  const files: Record<string, string> = {};
+  const steps: PlanStep[] = [
+    { id: 'preflight', description: 'check tools and that the cluster is reachable', checks: ['tools', 'cluster-reachable'] },
+  ];
+  for (const { namespace, labels, previous } of record.labelledNamespaces)
+    steps.push({
+      id: 'label',
+      description: `undo the injection labels mesh set on ${namespace}`,
+      namespace,
+      remove: Object.keys(labels).filter((k) => previous?.[k] === undefined),
+      ...(previous && Object.keys(previous).length ? { set: previous } : {}),
+    });
+  if (record.backend === 'istioctl') {
+    let argv: string[];
+    if (purge) argv = ['uninstall', '--purge', '-y'];
+    else if (record.renderedSpec) {
+      files['istio-operator.yaml'] = record.renderedSpec;
+      argv = ['uninstall', '-f', placeholder('istio-operator.yaml'), '-y'];
+    } else argv = ['uninstall', '--revision', record.revision || 'default', '-y'];
+    steps.push({ id: 'apply', description: `istioctl uninstall${purge ? ' --purge' : ''}`, tool: 'istioctl', argv: [...argv, ...kubeFlags('istioctl', target)] });
+  } else {
+    for (const release of [...record.releases].reverse())
+      steps.push({
+        id: 'apply',
+        description: `helm uninstall ${release.release} in ${release.namespace}`,
+        tool: 'helm',
+        release: release.release,
+        namespace: release.namespace,
+        argv: ['uninstall', release.release, '--namespace', release.namespace, '--wait', '--timeout', `${input.timeoutSeconds}s`, ...kubeFlags('helm', target)],
+      });
+  }
+  if (purge)
+    steps.push({ id: 'delete', description: 'delete the Istio CRDs (helm leaves them behind; --purge removes them)', what: ['CustomResourceDefinition/*.istio.io'] });
+  steps.push({ id: 'record', description: `delete the install record ${ns}/${RECORD_NAME}`, configMap: `${ns}/${RECORD_NAME}`, action: 'delete' });
+  const created = record.createdNamespaces.filter((n) => !record.labelledNamespaces.some((l) => l.namespace === n));
+  if (created.length)
+    steps.push({ id: 'delete', description: `delete namespaces the install created and wait until they are gone`, what: created.map((n) => `Namespace/${n}`), waitSeconds: input.timeoutSeconds });
+  return {
+    schemaVersion: 1,
+    kind: 'UninstallPlan',
+    backend: record.backend,
+    profile: record.profile,
+    revision: record.revision,
+    istioNamespace: ns,
+    ...(target.context ? { context: target.context } : {}),
+    steps,
+    files,
+  };
+}

@@ -1,0 +1,32 @@
+import type { Runner } from '../adapters/process.js';
+import { ToolNotFoundError } from '../adapters/process.js';
+import { kubeFlags } from '../plan/install.js';
+import type { KubeTarget } from '../plan/types.js';
+import type { AnalyzeMessage, AnalyzeOutcome } from './types.js';
+
+/** Runs `istioctl analyze -o json` over the mesh's namespaces; its absence is a skip, not a failure. */
+export async function runAnalyze(run: Runner, istioctl: string, target: KubeTarget, namespaces: string[]): Promise<AnalyzeOutcome> {
+  const scope = namespaces.length === 1 ? ['--namespace', namespaces[0]!] : ['--all-namespaces'];
+  let result;
+  try {
+    result = await run(istioctl, ['analyze', ...scope, '-o', 'json', ...kubeFlags('istioctl', target)], { timeoutMs: 120_000 });
+  } catch (error) {
+    if (error instanceof ToolNotFoundError) return { status: 'skipped', reason: `${istioctl} not found on PATH (pass --istioctl <path> to include config analysis)` };
+    return { status: 'failed', error: error instanceof Error ? error.message : String(error) };
+  }
+  // analyze exits non-zero when it finds errors; the JSON on stdout is what counts.
+  const text = result.stdout.trim();
+  if (!text.startsWith('[')) return { status: 'failed', error: (result.stderr || text).trim().split('\n').slice(-1)[0] ?? `exit ${result.exitCode}` };
+  try {
+    const messages = (JSON.parse(text) as Array<Record<string, unknown>>).map((m) => ({
+      code: String(m.code ?? ''),
+      level: (m.level as AnalyzeMessage['level']) ?? 'Info',
+      message: String(m.message ?? ''),
+      ...(m.origin ? { origin: String(m.origin) } : {}),
+      ...(m.documentationUrl ? { documentationUrl: String(m.documentationUrl) } : {}),
+    }));
+    return { status: 'ran', messages };
+  } catch (error) {
+    return { status: 'failed', error: `unreadable JSON from istioctl analyze: ${(error as Error).message}` };
+  }
+}

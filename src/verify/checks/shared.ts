@@ -1,0 +1,72 @@
+import type { V1Container, V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
+import type { CategoryId, CheckResult, CheckStatus, Facts } from '../types.js';
+
+/** Every hint ends with where README explains the check. */
+export const docs = (id: string) => `see README#${id}`;
+
+export const result = (category: CategoryId, id: string, description: string, status: CheckStatus, message: string, hint?: string, objects?: string[]): CheckResult => ({
+  id,
+  category,
+  status,
+  description,
+  message,
+  ...(hint ? { hint: `${hint}; ${docs(id)}` } : {}),
+  ...(objects?.length ? { objects } : {}),
+});
+
+export const imageTag = (image: string | undefined): string | undefined => {
+  if (!image) return undefined;
+  const at = image.indexOf('@');
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
+};
+
+export const istiodDeployments = (facts: Facts): V1Deployment[] =>
+  facts.deployments.items.filter((d) => d.metadata?.labels?.app === 'istiod' || /^istiod(-|$)/.test(d.metadata?.name ?? ''));
+
+export const discoveryContainer = (d: V1Deployment): V1Container | undefined =>
+  d.spec?.template?.spec?.containers?.find((c) => c.name === 'discovery') ?? d.spec?.template?.spec?.containers?.[0];
+
+/** The control plane's Istio version: istiod's image tag, else what the install record says. */
+export function controlPlaneVersion(facts: Facts): string | undefined {
+  const istiod = istiodDeployments(facts)[0];
+  const tag = istiod ? imageTag(discoveryContainer(istiod)?.image) : undefined;
+  return tag ?? facts.record?.toolVersions.istioctl;
+}
+
+export type Workload = { kind: 'Deployment'; obj: V1Deployment } | { kind: 'DaemonSet'; obj: V1DaemonSet };
+
+const ISTIO_DEPLOYMENT = (d: V1Deployment) =>
+  d.metadata?.labels?.app === 'istiod' || ['ingressgateway', 'egressgateway'].includes(d.metadata?.labels?.istio ?? '') || /gateway/.test(d.metadata?.labels?.app ?? '');
+
+/**
+ * The control-plane workloads to judge: those the install record names (so a deleted one is
+ * missing), else the Istio workloads found in the namespace.
+ */
+export function controlPlaneWorkloads(facts: Facts): { present: Workload[]; missing: string[] } {
+  const expected = facts.record?.workloads;
+  const deployments = new Map(facts.deployments.items.map((d) => [`Deployment/${d.metadata?.namespace}/${d.metadata?.name}`, d]));
+  const daemonSets = new Map(facts.daemonSets.items.map((d) => [`DaemonSet/${d.metadata?.namespace}/${d.metadata?.name}`, d]));
+  if (expected) {
+    const present: Workload[] = [];
+    const missing: string[] = [];
+    for (const ref of expected) {
+      const d = deployments.get(ref);
+      const ds = daemonSets.get(ref);
+      if (d) present.push({ kind: 'Deployment', obj: d });
+      else if (ds) present.push({ kind: 'DaemonSet', obj: ds });
+      else if (ref.split('/')[1] === facts.istioNamespace) missing.push(ref);
+    }
+    return { present, missing };
+  }
+  return {
+    present: [
+      ...facts.deployments.items.filter(ISTIO_DEPLOYMENT).map((obj) => ({ kind: 'Deployment' as const, obj })),
+      ...facts.daemonSets.items.filter((d) => ['istio-cni-node', 'ztunnel'].includes(d.metadata?.name ?? '')).map((obj) => ({ kind: 'DaemonSet' as const, obj })),
+    ],
+    missing: [],
+  };
+}
+
+export const ref = (w: Workload) => `${w.kind}/${w.obj.metadata?.namespace}/${w.obj.metadata?.name}`;

@@ -1,0 +1,75 @@
+import type { V1DaemonSet, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { Informer } from '../adapters/informer.js';
+import type { KubeGateway } from '../adapters/kube.js';
+import { formatWorkload, type WorkloadRef } from '../render/workloads.js';
+import { daemonSetStatus, deploymentStatus, podProblem, podsOfSelector } from '../verify/workload-status.js';
+
+export interface NotReady {
+  workload: string;
+  status: string;
+  pods: Array<{ name: string; problem: string }>;
+}
+
+export interface RolloutResult {
+  ready: boolean;
+  notReady: NotReady[];
+  elapsedMs: number;
+}
+
+interface NamespaceWatch {
+  deployments: Informer<V1Deployment & { metadata: { name: string } }>;
+  daemonSets: Informer<V1DaemonSet & { metadata: { name: string } }>;
+  pods: Informer<V1Pod & { metadata: { name: string } }>;
+}
+
+/** Where each workload stands now, from the informers' copies (pure apart from reading them). */
+export function assess(workloads: WorkloadRef[], byNamespace: Map<string, NamespaceWatch>): NotReady[] {
+  const out: NotReady[] = [];
+  for (const w of workloads) {
+    const watch = byNamespace.get(w.namespace)!;
+    const obj = (w.kind === 'Deployment' ? watch.deployments : watch.daemonSets).items.get(`${w.namespace}/${w.name}`);
+    if (!obj) {
+      out.push({ workload: formatWorkload(w), status: 'not found', pods: [] });
+      continue;
+    }
+    const status = w.kind === 'Deployment' ? deploymentStatus(obj as V1Deployment) : daemonSetStatus(obj as V1DaemonSet);
+    const pods = podsOfSelector(obj.spec?.selector?.matchLabels, watch.pods.items.values(), w.namespace)
+      .map((p) => ({ name: p.metadata!.name!, problem: podProblem(p) }))
+      .filter((p): p is { name: string; problem: string } => p.problem !== undefined);
+    if (!status.ready || pods.length) out.push({ workload: formatWorkload(w), status: status.summary, pods });
+  }
+  return out;
+}
+
+/**
+ * Waits, with watches and no polling, until every workload has rolled out and its pods are
+ * Ready, or the timeout passes; then names each pod that is not Ready and why.
+ */
+export async function waitForRollout(kube: KubeGateway, workloads: WorkloadRef[], timeoutSeconds: number): Promise<RolloutResult> {
+  const started = Date.now();
+  const byNamespace = new Map<string, NamespaceWatch>();
+  for (const ns of new Set(workloads.map((w) => w.namespace))) {
+    byNamespace.set(ns, {
+      deployments: new Informer(kube, `/apis/apps/v1/namespaces/${ns}/deployments`),
+      daemonSets: new Informer(kube, `/apis/apps/v1/namespaces/${ns}/daemonsets`),
+      pods: new Informer(kube, `/api/v1/namespaces/${ns}/pods`),
+    });
+  }
+  const informers = [...byNamespace.values()].flatMap((w) => [w.deployments, w.daemonSets, w.pods]);
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const check = () => {
+    if (!assess(workloads, byNamespace).length) finish();
+  };
+  const timer = setTimeout(finish, timeoutSeconds * 1000);
+  try {
+    await Promise.all(informers.map((i) => i.start(check, timeoutSeconds)));
+    check();
+    await done;
+  } finally {
+    clearTimeout(timer);
+    informers.forEach((i) => i.stop());
+  }
+  const notReady = assess(workloads, byNamespace);
+  return { ready: notReady.length === 0, notReady, elapsedMs: Date.now() - started };
+}

@@ -1,0 +1,40 @@
+// Shared by testbed/up.mjs, down.mjs and the e2e tests: where the testbed's files live.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const testbedDir = dirname(fileURLToPath(import.meta.url));
+export const stateDir = process.env.MESH_TESTBED_STATE ?? join(homedir(), '.cache', 'mesh', 'run');
+export const statePath = join(stateDir, 'state.json');
+export const kubeconfigPath = join(stateDir, 'kubeconfig');
+
+/** Builds (or finds in the cache) the binaries; returns the parsed paths.env. */
+export function buildTestbed({ quiet = false } = {}) {
+  const root = execFileSync('bash', [join(testbedDir, 'build.sh')], { stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'], encoding: 'utf8' }).trim().split('\n').pop();
+  const env = {};
+  for (const line of readFileSync(join(root, 'paths.env'), 'utf8').split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
+
+export function readState() {
+  if (!existsSync(statePath)) return undefined;
+  try {
+    return JSON.parse(readFileSync(statePath, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
