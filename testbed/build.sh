@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the testbed binaries (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl, kwok, helm, istioctl) from Go modules into
+# kube-scheduler, kubectl, kwok, helm, istioctl, pilot-discovery) from Go modules into
 #   ${MESH_CACHE:-~/.cache/mesh}/testbed/<hash of versions.env>/bin
 # and prints that directory on stdout. A second run with the same versions is a no-op.
 set -euo pipefail
@@ -90,6 +90,13 @@ $istio_replaces
 )}")"
   iv="istio.io/istio/pkg/version"
   build istioctl "$istio_dir" "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_MODULE_VERSION" \
+    "-X $iv.buildVersion=$ISTIO_VERSION -X $iv.buildGitRevision=${ISTIO_MODULE_VERSION##*-} -X $iv.buildTag=$ISTIO_VERSION -X $iv.buildHub=docker.io/istio -X $iv.buildStatus=Clean"
+fi
+
+if [[ ! -x "$bin/pilot-discovery" ]]; then
+  # istiod itself, run on loopback by the testbed so admission webhooks (injection, validation) answer.
+  iv="istio.io/istio/pkg/version"
+  build pilot-discovery "$root/work/istio" "istio.io/istio/pilot/cmd/pilot-discovery@$ISTIO_MODULE_VERSION" \
     "-X $iv.buildVersion=$ISTIO_VERSION -X $iv.buildGitRevision=${ISTIO_MODULE_VERSION##*-} -X $iv.buildTag=$ISTIO_VERSION -X $iv.buildHub=docker.io/istio -X $iv.buildStatus=Clean"
 fi
 

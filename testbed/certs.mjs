@@ -17,7 +17,7 @@ export function makeCertificates(dir) {
     }
     openssl(args);
   };
-  sign('apiserver', '/CN=kube-apiserver', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\nextendedKeyUsage=serverAuth\n');
+  sign('apiserver', '/CN=kube-apiserver', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:127.96.0.1\nextendedKeyUsage=serverAuth\n');
   sign('admin', '/O=system:masters/CN=mesh-testbed-admin', 'extendedKeyUsage=clientAuth\n');
   openssl(['genrsa', '-out', p('sa.key'), '2048']);
   openssl(['rsa', '-in', p('sa.key'), '-pubout', '-out', p('sa.pub')]);

@@ -10,6 +10,13 @@ import { buildTestbed, isAlive, kubeconfigPath, readState, stateDir, statePath }
 import { kubeconfigYaml, makeCertificates } from './certs.mjs';
 
 const NODE_COUNT = Number(process.env.MESH_TESTBED_NODES ?? 3);
+// Every address the control plane dials stays on loopback: Service ClusterIPs (without
+// --enable-aggregator-routing the API server calls admission webhooks at the ClusterIP) and the
+// fake nodes' IP (logs/exec). Nothing answers there unless a test starts a server, so a webhook
+// call fails fast instead of leaving the machine. Pod IPs cannot be loopback (EndpointSlice
+// validation rejects them); they are data only, never dialed by any component here.
+const SERVICE_CIDR = '127.96.0.0/16';
+const POD_CIDR = '10.244.0.0/16';
 const log = (msg) => process.stderr.write(`[testbed] ${msg}\n`);
 
 const freePort = () =>
@@ -106,7 +113,7 @@ async function main() {
       '--etcd-servers', `http://127.0.0.1:${etcdPort}`, '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(apiPort),
       '--tls-cert-file', certs.serverCert, '--tls-private-key-file', certs.serverKey, '--client-ca-file', certs.ca,
       '--service-account-issuer', 'https://kubernetes.default.svc', '--service-account-signing-key-file', certs.saKey, '--service-account-key-file', certs.saPub,
-      '--authorization-mode', 'Node,RBAC', '--service-cluster-ip-range', '10.96.0.0/16', '--allow-privileged=true',
+      '--authorization-mode', 'Node,RBAC', '--service-cluster-ip-range', SERVICE_CIDR, '--allow-privileged=true',
       '--endpoint-reconciler-type', 'none', '--enable-priority-and-fairness=false', '--max-requests-inflight', '2000', '--max-mutating-requests-inflight', '1000',
       '--profiling=false', '--v', '1',
     ], pids);
@@ -130,7 +137,7 @@ async function main() {
     start('kwok', bin('kwok'), [
       '--config', join(stateDir, 'kwok.yaml'),
       '--kubeconfig', kubeconfigPath, '--manage-nodes-with-annotation-selector', 'kwok.x-k8s.io/node=fake',
-      '--cidr', '10.244.0.0/16', '--node-ip', '10.0.0.1', '--server-address', `127.0.0.1:${kwokPort}`,
+      '--cidr', POD_CIDR, '--node-ip', '127.0.0.1', '--server-address', `127.0.0.1:${kwokPort}`,
     ], pids);
     save();
     const list = { apiVersion: 'v1', kind: 'List', items: Array.from({ length: NODE_COUNT }, (_, i) => nodeManifest(i)) };

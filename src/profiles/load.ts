@@ -27,12 +27,12 @@ export interface LoadedFile {
 
 /** Parses YAML text into a plain object, naming the file, line and column of a syntax error. */
 export function parseYamlFile(text: string, label: string, what: string): Record<string, unknown> {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
     const pos = error.linePos?.[0];
     const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-    throw usageError(`${what} ${label} is not valid YAML${at}: ${error.message.split('\n')[0]}`, 'fix the YAML syntax and retry');
+    throw usageError(`${what} ${label} is not valid YAML${at}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, 'fix the YAML syntax and retry');
   }
   if (doc.contents === null) return {};
   if (!isMap(doc.contents)) throw usageError(`${what} ${label} must be a YAML mapping (key: value), not a ${typeof doc.toJS()}`);

@@ -1,16 +1,16 @@
 import { usageError } from '../errors.js';
 import { deepMerge, type Tree } from './merge.js';
-import { loadRef, type LoadedFile } from './load.js';
+import { loadFile, loadRef, type LoadedFile } from './load.js';
 import { applySet, formatPath, type SetAssignment } from './set-path.js';
 import { SpecSchema, describeSchemaIssue, type Profile, type ProfileFile } from './schema.js';
 
 /** Follows `extends:` to the root, returning the chain base first; a cycle is a usage error. */
-export function loadChain(ref: string, load: (ref: string, from?: string) => LoadedFile = loadRef): LoadedFile[] {
+export function loadChain(ref: string): LoadedFile[] {
   const chain: LoadedFile[] = [];
   const seen: string[] = [];
   let next: { ref: string; from?: string } | undefined = { ref };
   while (next) {
-    const file = load(next.ref, next.from);
+    const file = loadRef(next.ref, next.from);
     if (seen.includes(file.source))
       throw usageError(`profile ${ref}: extends cycle ${[...seen, file.source].join(' -> ')}`, 'remove one of the extends: lines');
     seen.push(file.source);
@@ -42,10 +42,10 @@ export interface ResolveInput {
 }
 
 /** Profile reference + overlays (-f, in order) + --set (in order) -> one validated Profile. */
-export function resolveProfile(input: ResolveInput, load: (ref: string, from?: string) => LoadedFile = loadRef): Profile {
-  const chain = loadChain(input.profile, load);
+export function resolveProfile(input: ResolveInput): Profile {
+  const chain = loadChain(input.profile);
   const overlays = (input.overlays ?? []).map((path) => {
-    const file = loadOverlay(path, load);
+    const file = loadFile(path, 'overlay');
     if (file.data.extends) throw usageError(`overlay ${path}: overlays cannot use extends:`, `pass the base profile with --profile instead`);
     return file;
   });
@@ -62,11 +62,6 @@ export function resolveProfile(input: ResolveInput, load: (ref: string, from?: s
     spec: SpecSchema.parse(spec),
     sources: [...chain, ...overlays].map((f) => f.source),
   };
-}
-
-function loadOverlay(path: string, load: (ref: string, from?: string) => LoadedFile): LoadedFile {
-  // An overlay is always a file, even if its name has no slash.
-  return load(path.includes('/') ? path : `./${path}`);
 }
 
 /** `--set` paths are relative to the spec, as in istioctl (a leading `spec.` is accepted too). */

@@ -23,6 +23,12 @@ export const LOCAL_CHART_PATHS: Record<ChartName, string> = {
   gateway: 'gateway',
 };
 
+/**
+ * Istio profiles the charts know (manifests/helm-profiles): default, minimal and empty are
+ * istioctl-only names whose settings are already the chart defaults, so they pass no `profile`.
+ */
+const CHART_PROFILES = new Set(['ambient', 'demo', 'preview', 'remote', 'stable']);
+
 /** The IstioOperator `values` keys that belong to another chart than istiod. */
 const NOT_ISTIOD_KEYS = new Set(['gateways', 'cni', 'istio_cni', 'ztunnel', 'base']);
 
@@ -58,7 +64,8 @@ export function renderHelmReleases(profile: Profile, options: RenderOptions): He
   const revision = revisionOf(profile);
   const image = (hub?: string, tag?: string): Tree => ({ ...(hub ? { hub } : {}), ...(tag ? { tag } : {}) });
   const global: Tree = { ...((values.global as Tree | undefined) ?? {}), istioNamespace: ns, ...image(spec.hub, spec.tag) };
-  const common: Tree = { profile: profile.istioProfile, global, ...(revision ? { revision } : {}) };
+  const chartProfile: Tree = CHART_PROFILES.has(profile.istioProfile) ? { profile: profile.istioProfile } : {};
+  const common: Tree = { ...chartProfile, global, ...(revision ? { revision } : {}) };
   const releases: HelmRelease[] = [];
   const add = (chart: ChartName, release: string, namespace: string, chartValues: Tree) =>
     releases.push({ chart, release, namespace, values: sortKeys(chartValues) });
@@ -66,7 +73,7 @@ export function renderHelmReleases(profile: Profile, options: RenderOptions): He
   if (c.base?.enabled) {
     if (c.base.k8s) translateK8s(c.base.k8s, 'components.base', []);
     add('base', 'istio-base', ns, {
-      profile: profile.istioProfile,
+      ...chartProfile,
       global: { istioNamespace: ns },
       ...(values.defaultRevision !== undefined ? { defaultRevision: values.defaultRevision } : {}),
       ...(isTree(values.base) ? { base: values.base } : {}),
@@ -81,7 +88,7 @@ export function renderHelmReleases(profile: Profile, options: RenderOptions): He
       ...translateK8s(c.pilot.k8s, 'components.pilot', ['nodeSelector', 'replicaCount', 'resources', 'env', 'tolerations', 'affinity', 'podAnnotations']),
     };
     if (c.pilot.k8s?.replicaCount !== undefined) pilot.autoscaleEnabled = false;
-    istiodValues.pilot = pilot;
+    if (Object.keys(pilot).length) istiodValues.pilot = pilot;
     if (spec.meshConfig) istiodValues.meshConfig = spec.meshConfig;
     add('istiod', revision ? `istiod-${revision}` : 'istiod', c.pilot.namespace ?? ns, istiodValues);
   }

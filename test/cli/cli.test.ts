@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { mesh, repoRoot } from '../helpers/mesh.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const ANSI = /\u001b\[/;
+
+describe('mesh basics', () => {
+  it('--help lists every command, exit 0', async () => {
+    const r = await mesh(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['profile', 'render', 'install', 'uninstall', 'verify', 'status', 'completion']) expect(r.stdout).toContain(c);
+  });
+
+  it('--version prints package.json version', async () => {
+    const r = await mesh(['--version']);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
+  });
+
+  it('an unknown flag or command is a usage error (exit 2)', async () => {
+    expect((await mesh(['install', '--bogus'])).code).toBe(2);
+    expect((await mesh(['frobnicate'])).code).toBe(2);
+    const bad = await mesh(['render', '--backend', 'kubectl']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--backend/);
+  });
+
+  it('completion scripts name the commands and flags', async () => {
+    const bash = await mesh(['completion', 'bash']);
+    expect(bash.stdout).toContain('complete -F _mesh_complete mesh');
+    expect(bash.stdout).toContain('--inject-namespace');
+    expect((await mesh(['completion', 'zsh'])).stdout).toContain('bashcompinit');
+    expect((await mesh(['completion', 'fish'])).stdout).toContain("__fish_seen_subcommand_from install' -l dry-run");
+    const tcsh = await mesh(['completion', 'tcsh']);
+    expect(tcsh.code).toBe(2);
+    expect(tcsh.stderr).toContain('hint: use bash, zsh or fish');
+  });
+});
+
+describe('profile', () => {
+  it('list as text and JSON', async () => {
+    const text = await mesh(['profile', 'list']);
+    expect(text.stdout.split('\n')[0]).toMatch(/^ambient\s+Sidecar-less/);
+    const json = JSON.parse((await mesh(['profile', 'list', '-o', 'json'])).stdout);
+    expect(json.schemaVersion).toBe(1);
+    expect(json.profiles.map((p: { name: string }) => p.name)).toContain('sds');
+  });
+
+  it('show prints the fully layered profile with --set applied', async () => {
+    const r = await mesh(['profile', 'show', 'demo', '--set', 'values.pilot.traceSampling=1']);
+    const doc = parse(r.stdout);
+    expect(doc.spec.values.pilot.traceSampling).toBe(1);
+    expect(doc.layeredFrom).toEqual(['builtin:default', 'builtin:demo']);
+  });
+
+  it('diff shows what demo changes relative to default', async () => {
+    const r = await mesh(['profile', 'diff', 'default', 'demo']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('~ spec.components.egressGateways[0].enabled: false -> true');
+    expect(r.stdout).toContain('+ spec.meshConfig: {"accessLogFile":"/dev/stdout"}');
+    const json = JSON.parse((await mesh(['profile', 'diff', 'default', 'default', '-o', 'json'])).stdout);
+    expect(json.changes).toEqual([]);
+  });
+});
+
+describe('render', () => {
+  it('istioctl: one IstioOperator document, byte-stable across runs', async () => {
+    const a = await mesh(['render', '--profile', 'demo']);
+    const b = await mesh(['render', '--profile', 'demo']);
+    expect(a.stdout).toBe(b.stdout);
+    const doc = parse(a.stdout);
+    expect(doc).toMatchObject({ apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec: { profile: 'demo' } });
+  });
+
+  it('helm: one values document per chart with chart, release and namespace', async () => {
+    const r = await mesh(['render', '--profile', 'demo', '--backend', 'helm', '-n', 'mesh-system']);
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    expect(docs.map((d) => [d.chart, d.release, d.namespace])).toEqual([
+      ['base', 'istio-base', 'mesh-system'], ['istiod', 'istiod', 'mesh-system'],
+      ['gateway', 'istio-ingressgateway', 'mesh-system'], ['gateway', 'istio-egressgateway', 'mesh-system'],
+    ]);
+  });
+
+  it('later -f and --set win; shell metacharacters pass through as data', async () => {
+    const t = tempDir();
+    const a = t.write('a.yaml', 'spec:\n  meshConfig:\n    accessLogFormat: first\n');
+    const b = t.write('b.yaml', 'spec:\n  meshConfig:\n    accessLogFormat: second\n');
+    const r = await mesh(['render', '-f', a, '-f', b, '--set', 'meshConfig.accessLogFormat=$(touch /tmp/pwned); `id` | cat > x']);
+    expect(r.code).toBe(0);
+    expect(parse(r.stdout).spec.meshConfig.accessLogFormat).toBe('$(touch /tmp/pwned); `id` | cat > x');
+  });
+});
+
+describe('bad input: one line, a hint, exit 2, nothing on stdout', () => {
+  const t = tempDir();
+  const cases: Array<[string, () => string[], RegExp]> = [
+    ['unknown profile', () => ['render', '--profile', 'demoo'], /^Error: unknown profile "demoo"\nhint: valid profiles: ambient, default/],
+    ['overlay not YAML', () => ['render', '-f', t.write('bad.yaml', 'a: [1\n')], /^Error: overlay .*bad\.yaml is not valid YAML at line \d+, column \d+/],
+    ['schema violation', () => ['render', '-f', t.write('s.yaml', 'spec:\n  components:\n    pilot:\n      k8s:\n        replicaCount: -1\n')], /^Error: overlay .*s\.yaml: spec\.components\.pilot\.k8s\.replicaCount: /],
+    ['unparseable --set', () => ['render', '--set', 'values..x=1'], /^Error: --set values\.\.x=1: empty path segment/],
+    ['--set unknown field', () => ['render', '--set', 'components.pilott.enabled=true'], /^Error: --set components\.pilott\.enabled=true: components\.pilott: unknown field/],
+    ['extends cycle', () => { t.write('c1.yaml', 'extends: ./c2.yaml\n'); return ['render', '--profile', t.write('c2.yaml', 'extends: ./c1.yaml\n')]; }, /extends cycle/],
+    ['remote without address', () => ['render', '--profile', 'remote'], /needs values\.global\.remotePilotAddress.*\nhint: pass --set values\.global\.remotePilotAddress=/],
+    ['helm cannot express', () => ['render', '--backend', 'helm', '--set', 'components.pilot.k8s.overlays[0].kind=Deployment'], /^Error: the helm backend cannot express components\.pilot\.k8s\.overlays/],
+    ['bad timeout', () => ['install', '--dry-run', '--timeout', 'soon'], /^Error: --timeout soon: not a duration/],
+    ['bad namespace', () => ['install', '--dry-run', '--inject-namespace', 'Not_Valid'], /^Error: --inject-namespace Not_Valid: not a valid namespace name/],
+    ['charts dir wrong', () => ['install', '--dry-run', '--backend', 'helm', '--charts', t.dir], /^Error: --charts .*: not a directory holding Istio's charts/],
+    ['bad -o', () => ['render', '-o', 'xml'], /^Error: -o xml: render cannot print that format/],
+  ];
+  it.each(cases)('%s', async (_name, args, message) => {
+    const r = await mesh(args());
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/\nhint: .+\n$/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('--verbose may show a stack trace', async () => {
+    const r = await mesh(['render', '--profile', 'demoo', '--verbose']);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('install --dry-run prints the plan and changes nothing', () => {
+  it('text plan names every command', async () => {
+    const r = await mesh(['install', '--profile', 'demo', '--dry-run', '--inject-namespace', 'default', '--context', 'prod', '--kubeconfig', '/nonexistent']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('$ istioctl install -f <rendered:istio-operator.yaml> -y --readiness-timeout 300s --kubeconfig /nonexistent --context prod');
+    expect(r.stdout).toContain('set istio-injection=enabled');
+    expect(r.stdout).toContain('dry run: nothing was changed');
+    expect(r.stdout).not.toMatch(ANSI);
+  });
+
+  it('JSON plan has a schema version and the exact argv', async () => {
+    const r = await mesh(['install', '--profile', 'minimal', '--backend', 'helm', '--dry-run', '-o', 'json', '--timeout', '2m']);
+    const plan = JSON.parse(r.stdout);
+    expect(plan).toMatchObject({ schemaVersion: 1, kind: 'InstallPlan', backend: 'helm', profile: 'minimal' });
+    expect(plan.steps.find((s: { id: string }) => s.id === 'wait')).toMatchObject({ for: ['Deployment/istio-system/istiod'], timeoutSeconds: 120 });
+  });
+});

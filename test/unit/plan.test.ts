@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { profileFromOptions } from '../../src/profiles/index.js';
+import { buildInstallPlan } from '../../src/plan/install.js';
+import { buildUninstallPlan } from '../../src/plan/uninstall.js';
+import { planToJson } from '../../src/plan/format.js';
+import type { InstallRecord } from '../../src/plan/record.js';
+
+const base = { istioNamespace: 'istio-system', injectNamespaces: ['default'], timeoutSeconds: 300 };
+
+describe('install plan', () => {
+  it('istioctl: preflight, install -f with kube flags, wait, label, record', () => {
+    const plan = buildInstallPlan({ ...base, profile: profileFromOptions({ profile: 'demo' }), backend: 'istioctl', target: { kubeconfig: '/k', context: 'ctx' } });
+    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'apply', 'wait', 'label', 'record']);
+    expect(plan.steps[1]).toMatchObject({ tool: 'istioctl', argv: ['install', '-f', '<rendered:istio-operator.yaml>', '-y', '--readiness-timeout', '300s', '--kubeconfig', '/k', '--context', 'ctx'] });
+    expect(plan.steps[3]).toMatchObject({ namespace: 'default', set: { 'istio-injection': 'enabled' } });
+    expect(plan.files['istio-operator.yaml']).toContain('kind: IstioOperator');
+  });
+
+  it('helm: one upgrade --install per chart from a local directory, helm spelling of --kube-context', () => {
+    const plan = buildInstallPlan({ ...base, profile: profileFromOptions({ profile: 'default', set: ['revision=canary'] }), backend: 'helm', target: { context: 'ctx' }, chartsDir: '/charts/' });
+    const applies = plan.steps.filter((s) => s.id === 'apply');
+    expect(applies.map((s) => (s as { argv: string[] }).argv.slice(0, 4))).toEqual([
+      ['upgrade', '--install', 'istio-base', '/charts/base'],
+      ['upgrade', '--install', 'istiod-canary', '/charts/istio-control/istio-discovery'],
+      ['upgrade', '--install', 'istio-ingressgateway', '/charts/gateway'],
+    ]);
+    expect((applies[0] as { argv: string[] }).argv).toContain('--kube-context');
+    expect(plan.steps.find((s) => s.id === 'label')).toMatchObject({ set: { 'istio.io/rev': 'canary' } });
+    expect(Object.keys(plan.files)).toEqual(['istio-base.values.yaml', 'istiod-canary.values.yaml', 'istio-ingressgateway.values.yaml']);
+  });
+
+  it('helm without --charts pulls from the Istio chart repository at a pinned version', () => {
+    const plan = buildInstallPlan({ ...base, injectNamespaces: [], profile: profileFromOptions({ profile: 'minimal' }), backend: 'helm', target: {}, chartVersion: '1.31.0' });
+    expect((plan.steps[1] as { argv: string[] }).argv.slice(0, 8)).toEqual(['upgrade', '--install', 'istio-base', 'base', '--repo', 'https://istio-release.storage.googleapis.com/charts', '--version', '1.31.0']);
+  });
+
+  it('JSON carries a schema version and summarises files by hash', () => {
+    const plan = buildInstallPlan({ ...base, profile: profileFromOptions({ profile: 'minimal' }), backend: 'istioctl', target: {} });
+    const json = JSON.parse(planToJson(plan));
+    expect(json.schemaVersion).toBe(1);
+    expect(json.files['istio-operator.yaml']).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+});
+
+describe('uninstall plan', () => {
+  const record: InstallRecord = {
+    schemaVersion: 1, meshVersion: '0.1.0', backend: 'helm', profile: 'demo', istioProfile: 'demo', revision: '', istioNamespace: 'istio-system',
+    overlays: [], sets: [], specSha256: 'x', toolVersions: {}, workloads: [],
+    releases: [{ release: 'istio-base', namespace: 'istio-system', chart: 'base' }, { release: 'istiod', namespace: 'istio-system', chart: 'istiod' }],
+    labelledNamespaces: [{ namespace: 'default', labels: { 'istio-injection': 'enabled' } }, { namespace: 'apps', labels: { 'istio-injection': 'enabled' }, previous: { 'istio-injection': 'disabled' } }],
+    createdNamespaces: ['istio-system'], installedAt: 'now',
+  };
+
+  it('undoes labels (restoring previous values), helm releases in reverse, CRDs with --purge, then the namespace', () => {
+    const plan = buildUninstallPlan({ record, purge: true, target: {}, timeoutSeconds: 60 });
+    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'label', 'label', 'apply', 'apply', 'delete', 'record', 'delete']);
+    expect(plan.steps[1]).toMatchObject({ namespace: 'default', remove: ['istio-injection'] });
+    expect(plan.steps[2]).toMatchObject({ namespace: 'apps', remove: [], set: { 'istio-injection': 'disabled' } });
+    expect(plan.steps.filter((s) => s.id === 'apply').map((s) => (s as { release: string }).release)).toEqual(['istiod', 'istio-base']);
+    expect(plan.steps.at(-1)).toMatchObject({ what: ['Namespace/istio-system'] });
+  });
+
+  it('keeps CRDs and a namespace mesh did not create', () => {
+    const plan = buildUninstallPlan({ record: { ...record, createdNamespaces: [] }, purge: false, target: {}, timeoutSeconds: 60 });
+    expect(plan.steps.some((s) => s.id === 'delete')).toBe(false);
+  });
+
+  it('istioctl: uninstall -f the recorded spec, or --purge', () => {
+    const r = { ...record, backend: 'istioctl' as const, releases: [], renderedSpec: 'kind: IstioOperator\n' };
+    expect(buildUninstallPlan({ record: r, purge: false, target: {}, timeoutSeconds: 60 }).steps.find((s) => s.id === 'apply')).toMatchObject({ argv: ['uninstall', '-f', '<rendered:istio-operator.yaml>', '-y'] });
+    expect(buildUninstallPlan({ record: r, purge: true, target: {}, timeoutSeconds: 60 }).steps.find((s) => s.id === 'apply')).toMatchObject({ argv: ['uninstall', '--purge', '-y'] });
+  });
+});
