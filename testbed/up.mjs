@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // npm run testbed:up — etcd + kube-apiserver + kube-controller-manager + kube-scheduler + kwok,
-// all on loopback, with 3 fake nodes whose pods become Ready. Reuses a running testbed.
+// all on loopback, with 3 fake nodes whose pods become Ready, and a runner that serves each
+// istiod Service with a real pilot-discovery (see istiod-runner.mjs). Reuses a running testbed.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { buildTestbed, isAlive, kubeconfigPath, readState, stateDir, statePath } from './lib.mjs';
+import { buildTestbed, isAlive, kubeconfigPath, readState, stateDir, statePath, testbedDir } from './lib.mjs';
 import { kubeconfigYaml, makeCertificates } from './certs.mjs';
 
 const NODE_COUNT = Number(process.env.MESH_TESTBED_NODES ?? 3);
@@ -139,6 +140,7 @@ async function main() {
       '--kubeconfig', kubeconfigPath, '--manage-nodes-with-annotation-selector', 'kwok.x-k8s.io/node=fake',
       '--cidr', POD_CIDR, '--node-ip', '127.0.0.1', '--server-address', `127.0.0.1:${kwokPort}`,
     ], pids);
+    start('istiod-runner', process.execPath, [join(testbedDir, 'istiod-runner.mjs'), server, join(stateDir, 'pki'), join(stateDir, 'istiod'), bin('pilot-discovery'), kubeconfigPath], pids);
     save();
     const list = { apiVersion: 'v1', kind: 'List', items: Array.from({ length: NODE_COUNT }, (_, i) => nodeManifest(i)) };
     execFileSync(bin('kubectl'), ['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], { input: JSON.stringify(list), stdio: ['pipe', 'ignore', 'inherit'] });

@@ -50,6 +50,9 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
   const created = record.createdNamespaces.filter((n) => !record.labelledNamespaces.some((l) => l.namespace === n));
   if (created.length)
     steps.push({ id: 'delete', description: `delete namespaces the install created and wait until they are gone`, what: created.map((n) => `Namespace/${n}`), waitSeconds: input.timeoutSeconds });
+  // istiod copies its root certificate into every namespace while it runs; remove those copies last,
+  // once no istiod is left to recreate them.
+  steps.push({ id: 'delete', description: 'delete the root-certificate ConfigMaps istiod put in every namespace', what: ['ConfigMap/*/istio-ca-root-cert', 'ConfigMap/*/istio-ca-crl'] });
   return {
     schemaVersion: 1,
     kind: 'UninstallPlan',

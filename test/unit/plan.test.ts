@@ -53,16 +53,16 @@ describe('uninstall plan', () => {
 
   it('undoes labels (restoring previous values), helm releases in reverse, CRDs with --purge, then the namespace', () => {
     const plan = buildUninstallPlan({ record, purge: true, target: {}, timeoutSeconds: 60 });
-    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'label', 'label', 'apply', 'apply', 'delete', 'record', 'delete']);
+    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'label', 'label', 'apply', 'apply', 'delete', 'record', 'delete', 'delete']);
     expect(plan.steps[1]).toMatchObject({ namespace: 'default', remove: ['istio-injection'] });
     expect(plan.steps[2]).toMatchObject({ namespace: 'apps', remove: [], set: { 'istio-injection': 'disabled' } });
     expect(plan.steps.filter((s) => s.id === 'apply').map((s) => (s as { release: string }).release)).toEqual(['istiod', 'istio-base']);
-    expect(plan.steps.at(-1)).toMatchObject({ what: ['Namespace/istio-system'] });
+    expect(plan.steps.at(-2)).toMatchObject({ what: ['Namespace/istio-system'] });
   });
 
   it('keeps CRDs and a namespace mesh did not create', () => {
     const plan = buildUninstallPlan({ record: { ...record, createdNamespaces: [] }, purge: false, target: {}, timeoutSeconds: 60 });
-    expect(plan.steps.some((s) => s.id === 'delete')).toBe(false);
+    expect(plan.steps.filter((s) => s.id === 'delete').map((s) => (s as { what: string[] }).what)).toEqual([['ConfigMap/*/istio-ca-root-cert', 'ConfigMap/*/istio-ca-crl']]);
   });
 
   it('istioctl: uninstall -f the recorded spec, or --purge', () => {

@@ -1,4 +1,4 @@
-import type { V1CustomResourceDefinition, V1Namespace } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1CustomResourceDefinition, V1Namespace } from '@kubernetes/client-node';
 import { checkNamespace, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
 import { Informer } from '../../adapters/informer.js';
@@ -71,6 +71,7 @@ export async function uninstall(globals: GlobalOptions, options: UninstallOption
           if (result.exitCode !== 0) detail = 'already removed';
         } else if (step.id === 'delete') {
           if (step.what[0]?.startsWith('CustomResourceDefinition')) detail = `${await deleteIstioCrds(kube)} CRDs deleted`;
+          else if (step.what[0]?.startsWith('ConfigMap/')) detail = `${await deleteRootCertCopies(kube)} deleted`;
           else {
             const names = step.what.map((w) => w.replace(/^Namespace\//, ''));
             await deleteNamespacesAndWait(kube, names, step.waitSeconds ?? timeoutSeconds);
@@ -103,6 +104,22 @@ async function deleteIstioCrds(kube: KubeGateway): Promise<number> {
     ),
   );
   return istio.length;
+}
+
+/** ConfigMaps istiod's namespace controller writes into every namespace (root cert, CRL). */
+const ISTIOD_NAMESPACE_COPIES = ['istio-ca-root-cert', 'istio-ca-crl'];
+
+async function deleteRootCertCopies(kube: KubeGateway): Promise<number> {
+  const list = await kube.list<V1ConfigMap>('/api/v1/configmaps', { labelSelector: 'istio.io/config=true' });
+  const copies = list.items.filter((cm) => ISTIOD_NAMESPACE_COPIES.includes(cm.metadata?.name ?? ''));
+  await Promise.all(
+    copies.map((cm) =>
+      kube.request('DELETE', `/api/v1/namespaces/${cm.metadata!.namespace}/configmaps/${cm.metadata!.name}`).catch((error: unknown) => {
+        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+      }),
+    ),
+  );
+  return copies.length;
 }
 
 /** Deletes namespaces and watches until they are gone (finalizers need kube-controller-manager). */
