@@ -49,7 +49,8 @@ export const runProcess: Runner = async (file, argv, options = {}) => {
   });
   if ((result as { code?: string }).code === 'ENOENT' || (result.failed && /ENOENT/.test(String(result.message)) && result.exitCode === undefined)) {
     const tool = file.split('/').pop() ?? file;
-    throw new ToolNotFoundError(tool, HOW_TO_GET[tool] ?? `install ${tool}`);
+    const role = Object.keys(HOW_TO_GET).find((known) => tool.startsWith(known));
+    throw new ToolNotFoundError(tool, role ? HOW_TO_GET[role]! : `install ${tool}`);
   }
   if (result.timedOut) throw new CliError(`${file} ${argv.slice(0, 2).join(' ')} timed out after ${options.timeoutMs} ms`, ExitCode.verifyFailed, 'raise --timeout');
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };

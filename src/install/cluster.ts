@@ -14,7 +14,8 @@ export async function readRecord(kube: KubeGateway, namespace: string): Promise<
   return { record: parseRecord(configMap?.data?.[RECORD_DATA_KEY]), configMap };
 }
 
-export async function writeRecord(kube: KubeGateway, record: InstallRecord, existing?: V1ConfigMap): Promise<void> {
+/** Creates or replaces the record; returns the stored ConfigMap (its resourceVersion guards the next write). */
+export async function writeRecord(kube: KubeGateway, record: InstallRecord, existing?: V1ConfigMap): Promise<V1ConfigMap> {
   const ns = record.istioNamespace;
   const body: V1ConfigMap = {
     apiVersion: 'v1',
@@ -27,8 +28,8 @@ export async function writeRecord(kube: KubeGateway, record: InstallRecord, exis
     },
     data: { [RECORD_DATA_KEY]: `${JSON.stringify(record, null, 2)}\n` },
   };
-  if (existing) await kube.request('PUT', `/api/v1/namespaces/${ns}/configmaps/${RECORD_NAME}`, body);
-  else await kube.request('POST', `/api/v1/namespaces/${ns}/configmaps`, body);
+  if (existing) return kube.request<V1ConfigMap>('PUT', `/api/v1/namespaces/${ns}/configmaps/${RECORD_NAME}`, body);
+  return kube.request<V1ConfigMap>('POST', `/api/v1/namespaces/${ns}/configmaps`, body);
 }
 
 export async function deleteRecord(kube: KubeGateway, namespace: string): Promise<boolean> {
@@ -42,6 +43,18 @@ export async function deleteRecord(kube: KubeGateway, namespace: string): Promis
 }
 
 export const getNamespace = (kube: KubeGateway, name: string) => kube.get<V1Namespace>(`/api/v1/namespaces/${name}`);
+
+/** Creates a namespace unless it exists; returns true if it created it. */
+export async function ensureNamespace(kube: KubeGateway, name: string): Promise<boolean> {
+  if (await getNamespace(kube, name)) return false;
+  try {
+    await kube.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    return true;
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 409) return false;
+    throw error;
+  }
+}
 
 /** Merge-patches labels; a null value removes the label. */
 export async function patchNamespaceLabels(kube: KubeGateway, name: string, labels: Record<string, string | null>): Promise<void> {

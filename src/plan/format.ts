@@ -24,6 +24,8 @@ function stepDetail(step: PlanStep): string[] {
       ];
     case 'delete':
       return step.what.map((w) => `- ${w}`);
+    case 'namespace':
+      return [`namespace ${step.namespace}`];
     case 'record':
       return [`${step.action} ConfigMap ${step.configMap}`];
   }

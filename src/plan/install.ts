@@ -52,6 +52,15 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
       checks: ['tools', 'cluster-reachable', 'k8s-version', 'permissions', 'existing-install'],
     },
   ];
+  steps.push(
+    { id: 'namespace', description: `create namespace ${ns} if it does not exist`, namespace: ns },
+    {
+      id: 'record',
+      description: `record the install in ConfigMap ${ns}/${RECORD_NAME} before changing anything else, so a failed install can be undone`,
+      configMap: `${ns}/${RECORD_NAME}`,
+      action: 'write',
+    },
+  );
   if (backend === 'istioctl') {
     const file = 'istio-operator.yaml';
     files[file] = renderYaml(renderIstioOperator(profile, { istioNamespace: ns }));
@@ -90,7 +99,7 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
     });
   for (const namespace of input.injectNamespaces)
     steps.push({ id: 'label', description: `enable sidecar injection in namespace ${namespace}`, namespace, set: injectionLabel(revisionOf(profile)) });
-  steps.push({ id: 'record', description: `record the install in ConfigMap ${ns}/${RECORD_NAME}`, configMap: `${ns}/${RECORD_NAME}`, action: 'write' });
+  steps.push({ id: 'record', description: `mark the install complete in ConfigMap ${ns}/${RECORD_NAME}`, configMap: `${ns}/${RECORD_NAME}`, action: 'complete' });
   return {
     schemaVersion: 1,
     kind: 'InstallPlan',

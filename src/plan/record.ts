@@ -26,6 +26,8 @@ export interface InstallRecord {
   createdNamespaces: string[];
   /** The rendered IstioOperator (istioctl backend), for `istioctl uninstall -f` without --purge. */
   renderedSpec?: string;
+  /** `installing` from before the first change until the install is ready and labelled. */
+  status: 'installing' | 'installed';
   installedAt: string;
 }
 

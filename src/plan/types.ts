@@ -13,7 +13,8 @@ export type PlanStep =
   | { id: 'wait'; description: string; for: string[]; timeoutSeconds: number }
   | { id: 'label'; description: string; namespace: string; set?: Record<string, string>; remove?: string[] }
   | { id: 'delete'; description: string; what: string[]; waitSeconds?: number }
-  | { id: 'record'; description: string; configMap: string; action: 'write' | 'delete' };
+  | { id: 'namespace'; description: string; namespace: string }
+  | { id: 'record'; description: string; configMap: string; action: 'write' | 'complete' | 'delete' };
 
 export interface Plan {
   schemaVersion: 1;

@@ -10,9 +10,10 @@ const base = { istioNamespace: 'istio-system', injectNamespaces: ['default'], ti
 describe('install plan', () => {
   it('istioctl: preflight, install -f with kube flags, wait, label, record', () => {
     const plan = buildInstallPlan({ ...base, profile: profileFromOptions({ profile: 'demo' }), backend: 'istioctl', target: { kubeconfig: '/k', context: 'ctx' } });
-    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'apply', 'wait', 'label', 'record']);
-    expect(plan.steps[1]).toMatchObject({ tool: 'istioctl', argv: ['install', '-f', '<rendered:istio-operator.yaml>', '-y', '--readiness-timeout', '300s', '--kubeconfig', '/k', '--context', 'ctx'] });
-    expect(plan.steps[3]).toMatchObject({ namespace: 'default', set: { 'istio-injection': 'enabled' } });
+    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'namespace', 'record', 'apply', 'wait', 'label', 'record']);
+    expect(plan.steps[3]).toMatchObject({ tool: 'istioctl', argv: ['install', '-f', '<rendered:istio-operator.yaml>', '-y', '--readiness-timeout', '300s', '--kubeconfig', '/k', '--context', 'ctx'] });
+    expect(plan.steps[5]).toMatchObject({ namespace: 'default', set: { 'istio-injection': 'enabled' } });
+    expect(plan.steps.filter((s) => s.id === 'record').map((s) => (s as { action: string }).action)).toEqual(['write', 'complete']);
     expect(plan.files['istio-operator.yaml']).toContain('kind: IstioOperator');
   });
 
@@ -31,7 +32,7 @@ describe('install plan', () => {
 
   it('helm without --charts pulls from the Istio chart repository at a pinned version', () => {
     const plan = buildInstallPlan({ ...base, injectNamespaces: [], profile: profileFromOptions({ profile: 'minimal' }), backend: 'helm', target: {}, chartVersion: '1.31.0' });
-    expect((plan.steps[1] as { argv: string[] }).argv.slice(0, 8)).toEqual(['upgrade', '--install', 'istio-base', 'base', '--repo', 'https://istio-release.storage.googleapis.com/charts', '--version', '1.31.0']);
+    expect((plan.steps[3] as { argv: string[] }).argv.slice(0, 8)).toEqual(['upgrade', '--install', 'istio-base', 'base', '--repo', 'https://istio-release.storage.googleapis.com/charts', '--version', '1.31.0']);
   });
 
   it('JSON carries a schema version and summarises files by hash', () => {
@@ -45,7 +46,7 @@ describe('install plan', () => {
 describe('uninstall plan', () => {
   const record: InstallRecord = {
     schemaVersion: 1, meshVersion: '0.1.0', backend: 'helm', profile: 'demo', istioProfile: 'demo', revision: '', istioNamespace: 'istio-system',
-    overlays: [], sets: [], specSha256: 'x', toolVersions: {}, workloads: [],
+    overlays: [], sets: [], specSha256: 'x', toolVersions: {}, workloads: [], status: 'installed',
     releases: [{ release: 'istio-base', namespace: 'istio-system', chart: 'base' }, { release: 'istiod', namespace: 'istio-system', chart: 'istiod' }],
     labelledNamespaces: [{ namespace: 'default', labels: { 'istio-injection': 'enabled' } }, { namespace: 'apps', labels: { 'istio-injection': 'enabled' }, previous: { 'istio-injection': 'disabled' } }],
     createdNamespaces: ['istio-system'], installedAt: 'now',

@@ -36,7 +36,9 @@ export function installChecks(facts: Facts): CheckResult[] {
     else add('install-record', 'mesh install record found', 'fail', `Istio is not installed in ${ns} (no install record, no istiod)`, 'run `mesh install --profile <name>`');
     return out;
   }
-  add('install-record', 'mesh install record found', 'ok', `profile ${record.profile}, ${record.backend} backend, installed ${record.installedAt}`, undefined, [`ConfigMap/${ns}/mesh-install`]);
+  if (record.status === 'installing')
+    add('install-record', 'mesh install record found', 'warn', `the install of profile ${record.profile} (${record.installedAt}) did not complete`, 're-run the same `mesh install` to converge, or `mesh uninstall` to remove what it did', [`ConfigMap/${ns}/mesh-install`]);
+  else add('install-record', 'mesh install record found', 'ok', `profile ${record.profile}, ${record.backend} backend, installed ${record.installedAt}`, undefined, [`ConfigMap/${ns}/mesh-install`]);
   const drift: string[] = [];
   const { missing } = controlPlaneWorkloads(facts);
   if (missing.length) drift.push(`missing ${missing.join(', ')}`);

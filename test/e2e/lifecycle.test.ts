@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { charts, check, difference, kubectl, meshOn, namespaceLabels, report, resetTestbed, snapshot } from './helpers.js';
+import { mesh } from '../helpers/mesh.js';
+import { testbedPaths } from '../helpers/testbed.js';
+
+/**
+ * Issue 4's proof: for each backend and profile, install / verify / converge / uninstall --purge
+ * leaves the cluster exactly as it was, and the user's namespace and labels survive.
+ */
+beforeAll(resetTestbed, 120_000);
+
+const backendArgs = (backend: string) => (backend === 'helm' ? ['--backend', 'helm', '--charts', charts()] : ['--backend', 'istioctl']);
+
+describe.each(['istioctl', 'helm'])('backend %s', (backend) => {
+  beforeAll(async () => {
+    await kubectl('create', 'namespace', 'user-apps');
+    await kubectl('label', 'namespace', 'user-apps', 'team=payments');
+  });
+  afterAll(async () => {
+    await kubectl('delete', 'namespace', 'user-apps', '--wait=true', '--timeout=90s');
+  });
+
+  it.each(['demo', 'default', 'minimal'])('profile %s: install, verify, converge, uninstall --purge, nothing left behind', async (profile) => {
+    const before = await snapshot();
+    const labelsBefore = await namespaceLabels('user-apps');
+
+    const install = await meshOn(['install', '--profile', profile, ...backendArgs(backend), '--inject-namespace', 'user-apps', '-y', '--timeout', '2m']);
+    expect(install.stderr).toContain(`installed profile ${profile} with ${backend}`);
+    expect(install.code).toBe(0);
+    expect(await namespaceLabels('user-apps')).toEqual({ ...labelsBefore, 'istio-injection': 'enabled' });
+
+    const verify = await meshOn(['verify', '-o', 'json']);
+    expect(verify.code, verify.stdout).toBe(0);
+    expect(report(verify).success).toBe(true);
+    expect(check(verify, 'install-record').message).toContain(`profile ${profile}, ${backend} backend`);
+
+    const again = await meshOn(['install', '--profile', profile, ...backendArgs(backend), '--inject-namespace', 'user-apps', '-y', '-o', 'json']);
+    expect(again.code, again.stderr).toBe(0);
+    const result = JSON.parse(again.stdout);
+    expect(result).toMatchObject({ schemaVersion: 1, kind: 'InstallResult', success: true });
+    expect(result.steps.find((s: { id: string }) => s.id === 'label').detail).toBe('already labelled');
+
+    const status = await meshOn(['status', '-o', 'json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ installed: true, record: { profile, backend } });
+
+    const uninstall = await meshOn(['uninstall', '--purge', '-y']);
+    expect(uninstall.code, uninstall.stderr).toBe(0);
+    const after = await meshOn(['verify', '-o', 'json']);
+    expect(after.code).toBe(5);
+    expect(check(after, 'install-record').status).toBe('fail');
+
+    const now = await snapshot();
+    expect(difference(now, before), 'left behind').toEqual([]);
+    expect(difference(before, now), 'removed').toEqual([]);
+    expect(await namespaceLabels('user-apps')).toEqual(labelsBefore);
+
+    const twice = await meshOn(['uninstall', '--purge', '-y']);
+    expect(twice.code).toBe(0);
+    expect(twice.stderr).toContain('nothing to uninstall');
+  });
+});
+
+describe('install failures', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mesh-e2e-'));
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a node selector no node matches times out naming the pod and the scheduler reason (exit 5)', async () => {
+    const overlay = join(dir, 'pin.yaml');
+    writeFileSync(overlay, 'spec:\n  components:\n    pilot:\n      k8s:\n        nodeSelector:\n          disktype: unobtainium\n');
+    for (const backend of ['istioctl', 'helm']) {
+      const r = await meshOn(['install', '--profile', 'minimal', ...backendArgs(backend), '-f', overlay, '-y', '--timeout', '15s']);
+      expect(r.code, r.stderr).toBe(5);
+      expect(r.stderr).toMatch(/Error: not ready after 15s: Deployment\/istio-system\/istiod/);
+      expect(r.stderr).toMatch(/pod istiod-[a-z0-9-]+ Pending\/Unschedulable: 0\/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity\/selector/);
+      const cleanup = await meshOn(['uninstall', '--purge', '-y']);
+      expect(cleanup.code, cleanup.stderr).toBe(0);
+      expect(cleanup.stderr).toContain(`uninstalled profile minimal (${backend})`);
+    }
+  });
+
+  it('an unreachable cluster is exit 4 before any change, naming context and server', async () => {
+    const kubeconfig = join(dir, 'dead.kubeconfig');
+    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: https://127.0.0.1:9\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: not-a-real-token\ncontexts:\n- name: dead-ctx\n  context: {cluster: dead, user: u}\ncurrent-context: dead-ctx\n', { mode: 0o600 });
+    const before = await snapshot();
+    for (const args of [['install', '--profile', 'demo', '-y'], ['verify'], ['uninstall', '-y'], ['status']]) {
+      const r = await mesh(['--kubeconfig', kubeconfig, ...args], { env: { PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` } });
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(4);
+      expect(r.stderr).toMatch(/^Error: cluster unreachable: context dead-ctx \(server https:\/\/127\.0\.0\.1:9\): ECONNREFUSED\nhint: /m);
+      expect(r.stderr).not.toContain('not-a-real-token');
+    }
+    expect(difference(await snapshot(), before)).toEqual([]);
+  });
+
+  it('a different backend over an existing install is refused in preflight (exit 3)', async () => {
+    expect((await meshOn(['install', '--profile', 'minimal', '--backend', 'istioctl', '-y'])).code).toBe(0);
+    const r = await meshOn(['install', '--profile', 'minimal', ...backendArgs('helm'), '-y']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/installed by mesh with the istioctl backend, not helm\nhint: re-run with --backend istioctl/);
+    expect((await meshOn(['uninstall', '--purge', '-y'])).code).toBe(0);
+  });
+
+  it('istioctl missing from PATH is exit 3 with how to get it', async () => {
+    const before = await snapshot();
+    const r = await meshOn(['install', '--profile', 'minimal', '-y', '--istioctl', 'istioctl-not-installed']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('Error: istioctl-not-installed not found on PATH\nhint: install it');
+    expect(difference(await snapshot(), before)).toEqual([]);
+  });
+});
