@@ -12,6 +12,8 @@ export function deploymentStatus(d: V1Deployment): WorkloadStatus {
   const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
   const available = s.availableReplicas ?? 0;
   const updated = s.updatedReplicas ?? 0;
+  // A control-plane Deployment scaled to zero serves nothing, however "complete" its rollout is.
+  if (want === 0) return { ready: false, summary: 'scaled to 0 replicas' };
   const ready = observed && available >= want && updated >= want && (s.replicas ?? 0) <= want;
   const rolling = !observed || updated < want || (s.replicas ?? 0) > want ? ', rollout in progress' : '';
   return { ready, summary: `${available}/${want} available${rolling}` };

@@ -12,6 +12,13 @@ export const REQUIRED_CRDS = [
   'workloadentries.networking.istio.io', 'workloadgroups.networking.istio.io',
 ];
 
+function availabilityHint(problems: string[], missing: boolean): string {
+  if (missing) return 're-run `mesh install` to recreate missing workloads';
+  const scaled = problems.find((p) => p.includes('scaled to 0'));
+  if (scaled) return `scale it back up: kubectl scale deployment ${/Deployment (\S+):/.exec(scaled)?.[1] ?? 'istiod'} --replicas=1 -n <istio namespace>`;
+  return 'see control-plane-pods for why pods are not Ready; `kubectl describe` the workload for its events';
+}
+
 export function controlPlaneChecks(facts: Facts): CheckResult[] {
   const { present, missing } = controlPlaneWorkloads(facts);
   const out: CheckResult[] = [];
@@ -27,7 +34,7 @@ export function controlPlaneChecks(facts: Facts): CheckResult[] {
   }
   const objects = [...present.map(ref), ...missing];
   if (problems.length)
-    out.push(result('control-plane', 'control-plane-available', desc, 'fail', problems.join('; '), missing.length ? 're-run `mesh install` to recreate missing workloads' : 'see control-plane-pods below for why pods are not Ready; `kubectl describe` the workload for events', objects));
+    out.push(result('control-plane', 'control-plane-available', desc, 'fail', problems.join('; '), availabilityHint(problems, missing.length > 0), objects));
   else out.push(result('control-plane', 'control-plane-available', desc, 'ok', present.map((w) => `${w.obj.metadata?.name} ${w.kind === 'Deployment' ? deploymentStatus(w.obj as V1Deployment).summary : daemonSetStatus(w.obj as V1DaemonSet).summary}`).join(', '), undefined, objects));
 
   const failing: string[] = [];

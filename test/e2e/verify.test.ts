@@ -1,0 +1,143 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { XMLParser } from 'fast-xml-parser';
+import { check, kubectl, kubectlApply, meshOn, report, resetTestbed } from './helpers.js';
+
+/**
+ * Issue 5's proof: every failure and warning verify knows, provoked for real on the testbed
+ * (with a real istiod answering the webhooks), asserting id, status, hint and exit code.
+ */
+const pod = (name: string, containers: Array<{ name: string; image: string }>) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'shop', labels: { app: name } }, spec: { containers },
+});
+
+describe('mesh verify on the testbed', () => {
+  beforeAll(async () => {
+    resetTestbed();
+    await kubectl('create', 'namespace', 'shop');
+    // Created before injection is switched on: one plain pod, one with an old proxy.
+    await kubectlApply(pod('legacy', [{ name: 'app', image: 'nginx' }]));
+    await kubectlApply(pod('old-proxy', [{ name: 'app', image: 'nginx' }, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.29.0' }]));
+    const install = await meshOn(['install', '--profile', 'default', '--inject-namespace', 'shop', '-y', '--timeout', '2m']);
+    expect(install.code, install.stderr).toBe(0);
+    // Created after: the real istiod injects it.
+    await kubectl('create', 'deployment', 'fresh', '--image=nginx', '-n', 'shop');
+    await kubectl('rollout', 'status', 'deployment/fresh', '-n', 'shop', '--timeout=60s');
+  }, 300_000);
+
+  it('passes with warnings: exit 0, and the injected pod really got a sidecar', async () => {
+    const containers = await kubectl('get', 'pods', '-n', 'shop', '-l', 'app=fresh', '-o', 'jsonpath={.items[0].spec.containers[*].name} {.items[0].spec.initContainers[*].name}');
+    expect(containers).toContain('istio-proxy');
+    const r = await meshOn(['verify', '-o', 'json']);
+    expect(r.code, r.stdout).toBe(0);
+    const rep = report(r);
+    expect(rep).toMatchObject({ schemaVersion: 1, success: true });
+    expect((rep as unknown as { apiRequests: number }).apiRequests).toBeLessThanOrEqual(15);
+    for (const id of ['kubernetes-api', 'control-plane-available', 'control-plane-pods', 'crds-present', 'crds-established', 'webhook-injector', 'webhook-validation', 'webhook-ca-bundle', 'webhook-service'])
+      expect(check(r, id).status, id).toBe('ok');
+  });
+
+  it('warns about a pod created before injection, with a restart hint', async () => {
+    const c = check(await meshOn(['verify', '-o', 'json', '--only', 'data-plane']), 'data-plane-injection');
+    expect(c.status).toBe('warn');
+    expect(c.message).toMatch(/1 of 3 pods have no istio-proxy: shop\/pod\/legacy \(1\)/);
+    expect(c.hint).toContain('created before injection was enabled');
+  });
+
+  it('warns about proxy versions that differ from the control plane, listed with counts', async () => {
+    const c = check(await meshOn(['verify', '-o', 'json', '--only', 'data-plane']), 'data-plane-version');
+    expect(c.status).toBe('warn');
+    expect(c.message).toBe('control plane 1.31.0; proxies: 1.29.0 (1), 1.31.0 (1)');
+    expect(c.hint).toContain('restart');
+  });
+
+  it('warns about a LoadBalancer gateway with no address, showing the alternatives', async () => {
+    const c = check(await meshOn(['verify', '-o', 'json', '--only', 'gateways']), 'gateway-services');
+    expect(c.status).toBe('warn');
+    expect(c.message).toContain('LoadBalancer without an external address: istio-ingressgateway');
+    expect(c.hint).toMatch(/NodePort.*hostNetwork/);
+  });
+
+  it('merges istioctl analyze messages into the report; --skip-analyze leaves them out', async () => {
+    const c = check(await meshOn(['verify', '-o', 'json', '--only', 'config']), 'config-analyze');
+    expect(c.status).toBe('warn');
+    expect(c.message).toContain('IST0103');
+    expect(check(await meshOn(['verify', '-o', 'json', '--only', 'config', '--skip-analyze']), 'config-analyze').status).toBe('skip');
+    expect(check(await meshOn(['verify', '-o', 'json', '--only', 'config', '--istioctl', 'no-such-istioctl']), 'config-analyze').message).toContain('not found on PATH');
+  });
+
+  it('--strict turns warnings into exit 5; junit has one testcase per check', async () => {
+    expect((await meshOn(['verify', '--strict', '--skip-analyze'])).code).toBe(5);
+    const junit = await meshOn(['verify', '-o', 'junit', '--skip-analyze']);
+    expect(junit.code).toBe(0);
+    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(junit.stdout);
+    const cases = xml.testsuites.testsuite.flatMap((s: { testcase: Array<{ name: string; skipped?: unknown; failure?: unknown }> }) => s.testcase);
+    expect(cases.length).toBe(19);
+    expect(cases.find((t: { name: string }) => t.name === 'config-analyze').skipped).toBeDefined();
+    expect(cases.filter((t: { failure?: unknown }) => t.failure)).toEqual([]);
+  });
+
+  it('fails when an Istio CRD is deleted', async () => {
+    const crd = await kubectl('get', 'crd', 'telemetries.telemetry.istio.io', '-o', 'json');
+    await kubectl('delete', 'crd', 'telemetries.telemetry.istio.io');
+    const r = await meshOn(['verify', '-o', 'json', '--only', 'crds']);
+    expect(r.code).toBe(5);
+    const c = check(r, 'crds-present');
+    expect([c.status, c.message]).toEqual(['fail', 'missing 1 of 14: telemetries.telemetry.istio.io']);
+    expect(c.hint).toContain('mesh install');
+    const restored = JSON.parse(crd);
+    delete restored.metadata.resourceVersion;
+    delete restored.metadata.uid;
+    delete restored.status;
+    await kubectlApply(restored);
+  });
+
+  it('fails when the injector Service has no endpoints', async () => {
+    const selector = await kubectl('get', 'service', 'istiod', '-n', 'istio-system', '-o', 'jsonpath={.spec.selector}');
+    await kubectl('patch', 'service', 'istiod', '-n', 'istio-system', '--type=merge', '-p', '{"spec":{"selector":{"app":"nobody"}}}');
+    try {
+      const r = await meshOn(['verify', '-o', 'json', '--only', 'webhooks']);
+      expect(r.code).toBe(5);
+      const c = check(r, 'webhook-service');
+      expect([c.status, c.message]).toEqual(['fail', 'Service istio-system/istiod has no ready endpoints']);
+      expect(c.hint).toContain('cannot call the webhook');
+    } finally {
+      await kubectl('patch', 'service', 'istiod', '-n', 'istio-system', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/selector', value: JSON.parse(selector) }]));
+    }
+  });
+
+  it('fails with the scheduler reason when an istiod pod is stuck Pending', async () => {
+    await kubectl('patch', 'deployment', 'istiod', '-n', 'istio-system', '--type=merge', '-p', '{"spec":{"template":{"spec":{"nodeSelector":{"disktype":"unobtainium"}}}}}');
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      const r = await meshOn(['verify', '-o', 'json', '--only', 'control-plane']);
+      expect(r.code).toBe(5);
+      const pods = check(r, 'control-plane-pods');
+      expect(pods.status).toBe('fail');
+      expect(pods.message).toMatch(/pod istiod-[a-z0-9-]+ Pending\/Unschedulable: 0\/3 nodes are available/);
+      expect(pods.hint).toContain('nodeSelector');
+      expect(check(r, 'control-plane-available').message).toContain('rollout in progress');
+    } finally {
+      await kubectl('patch', 'deployment', 'istiod', '-n', 'istio-system', '--type=json', '-p', '[{"op":"remove","path":"/spec/template/spec/nodeSelector"}]');
+      await kubectl('rollout', 'status', 'deployment/istiod', '-n', 'istio-system', '--timeout=60s');
+    }
+  });
+
+  it('fails when istiod is scaled to 0, and --wait returns as soon as it is back', async () => {
+    await kubectl('scale', 'deployment', 'istiod', '-n', 'istio-system', '--replicas=0');
+    await kubectl('wait', '--for=delete', 'pod', '-l', 'app=istiod', '-n', 'istio-system', '--timeout=60s');
+    const down = await meshOn(['verify', '-o', 'json', '--skip-analyze']);
+    expect(down.code).toBe(5);
+    const c = check(down, 'control-plane-available');
+    expect([c.status, c.message]).toEqual(['fail', 'Deployment istiod: scaled to 0 replicas']);
+    expect(c.hint).toContain('kubectl scale');
+
+    const started = Date.now();
+    const waiting = meshOn(['verify', '--wait', '3m', '--skip-analyze']);
+    await new Promise((r) => setTimeout(r, 3000));
+    await kubectl('scale', 'deployment', 'istiod', '-n', 'istio-system', '--replicas=1');
+    const r = await waiting;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain('waiting for the mesh to become healthy');
+    expect(Date.now() - started).toBeLessThan(180_000);
+  });
+});
