@@ -11,6 +11,9 @@ key="$(sha256sum "$here/versions.env" | cut -c1-12)"
 root="${MESH_CACHE:-$HOME/.cache/mesh}/testbed/$key"
 bin="$root/bin"
 mkdir -p "$bin" "$root/work"
+# One build at a time per cache directory (tests in parallel processes may all ask for it).
+exec 9>"$root.lock"
+flock 9
 
 log() { printf '[testbed build] %s\n' "$*" >&2; }
 command -v go >/dev/null || { echo "go not found on PATH: the testbed is built from Go modules; install Go 1.26+" >&2; exit 3; }

@@ -77,6 +77,17 @@ function nodeManifest(i) {
   };
 }
 
+/**
+ * MESH_TESTBED_AUDIT=1 records every request's verb, path and user agent (no bodies) in
+ * <state>/audit.log, so benchmarks can count a client's requests from the server's side.
+ */
+function auditFlags() {
+  if (process.env.MESH_TESTBED_AUDIT !== '1') return [];
+  const policy = join(stateDir, 'audit-policy.yaml');
+  writeFileSync(policy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n');
+  return ['--audit-policy-file', policy, '--audit-log-path', join(stateDir, 'audit.log'), '--audit-log-maxsize', '1024'];
+}
+
 async function main() {
   const existing = readState();
   if (existing && Object.values(existing.pids).every(isAlive)) {
@@ -116,7 +127,7 @@ async function main() {
       '--service-account-issuer', 'https://kubernetes.default.svc', '--service-account-signing-key-file', certs.saKey, '--service-account-key-file', certs.saPub,
       '--authorization-mode', 'Node,RBAC', '--service-cluster-ip-range', SERVICE_CIDR, '--allow-privileged=true',
       '--endpoint-reconciler-type', 'none', '--enable-priority-and-fairness=false', '--max-requests-inflight', '2000', '--max-mutating-requests-inflight', '1000',
-      '--profiling=false', '--v', '1',
+      '--profiling=false', '--v', '1', ...auditFlags(),
     ], pids);
     save();
     await waitFor('kube-apiserver', 90, async () => (await get(`${server}/readyz`, certs)).status === 200);

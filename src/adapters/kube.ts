@@ -4,12 +4,15 @@ import type { IncomingMessage } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
 import type { KubeTarget } from '../plan/types.js';
+import { MESH_VERSION } from '../version.js';
 
 /**
  * The narrow gateway to the Kubernetes API. client-node loads the kubeconfig and its auth
  * (certificates, tokens, exec plugins); requests go through this one place so every command
  * can say how many it made. Nothing here logs credentials.
  */
+const USER_AGENT = `mesh/${MESH_VERSION} (${process.platform}/${process.arch}) node/${process.versions.node}`;
+
 export interface KubeList<T> {
   metadata: { resourceVersion?: string };
   items: T[];
@@ -91,6 +94,8 @@ export async function createKubeGateway(target: KubeTarget): Promise<KubeGateway
           headers: {
             ...(tls.headers as Record<string, string> | undefined),
             accept: 'application/json',
+            // Names mesh in the API server's audit log, so request counts can be checked there.
+            'user-agent': USER_AGENT,
             ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
           },
           signal,

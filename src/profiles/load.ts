@@ -1,13 +1,17 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, resolve, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap } from 'yaml';
 import { usageError } from '../errors.js';
 import { ProfileFileSchema, describeSchemaIssue, type ProfileFile } from './schema.js';
 
-/** Built-in profiles ship as data in <package>/profiles, next to dist/. */
-export const builtinProfilesDir = (): string =>
-  process.env.MESH_PROFILES_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../profiles');
+/** Built-in profiles ship as data in <package>/profiles: found from this module, bundled or not. */
+export function builtinProfilesDir(): string {
+  if (process.env.MESH_PROFILES_DIR) return process.env.MESH_PROFILES_DIR;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'profiles');
+}
 
 export function listBuiltinProfiles(dir = builtinProfilesDir()): string[] {
   return readdirSync(dir)

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// npm run bench:verify — what `mesh verify` costs as the mesh grows, on the testbed, beside
+// `istioctl analyze` and the kubectl checks people paste from blog posts, in the same run.
+// It RESETS the testbed (down + up with the API server's audit log on), installs the minimal
+// profile, then grows one injected namespace to N = 100, 1,000 and 5,000 kwok pods, each with
+// an istio-proxy container. Requests are counted by mesh itself and confirmed from the audit log.
+// Goals (issue 5): <= 15 requests at every N, <= 1 s at 5,000 pods, faster than istioctl analyze.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildTestbed, kubeconfigPath, stateDir } from '../testbed/lib.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SIZES = (process.env.SIZES ?? '100,1000,5000').split(',').map(Number);
+const RUNS = Number(process.env.RUNS ?? 3);
+const paths = buildTestbed({ quiet: true });
+const bin = (name) => join(paths.MESH_TESTBED_BIN, name);
+const env = { ...process.env, PATH: `${paths.MESH_TESTBED_BIN}:${process.env.PATH}`, NO_COLOR: '1' };
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+const kubectl = (...args) => execFileSync(bin('kubectl'), ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+
+function timed(file, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(file, args, { env, encoding: 'utf8', maxBuffer: 1 << 28 });
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Requests the API server logged from mesh's user agent since `offset` bytes into the audit log. */
+function auditedMeshRequests(offset) {
+  const text = readFileSync(join(stateDir, 'audit.log'), 'utf8').slice(offset);
+  return text.split('\n').filter((l) => l.includes('"userAgent":"mesh/')).length;
+}
+const auditSize = () => statSync(join(stateDir, 'audit.log')).size;
+
+// The per-namespace checks the seed walkthroughs run by hand, one kubectl process each.
+const KUBECTL_SCRIPT = [
+  ['get', 'pods', '-n', 'istio-system'], ['get', 'svc', '-n', 'istio-system'], ['get', 'deploy', '-n', 'istio-system'],
+  ['get', 'crd', '-l', 'app.kubernetes.io/part-of=istio'], ['get', 'mutatingwebhookconfigurations'], ['get', 'validatingwebhookconfigurations'],
+  ['get', 'namespace', '-L', 'istio-injection'], ['get', 'pods', '-n', 'bench'],
+];
+
+log('resetting the testbed with the audit log on');
+execFileSync(process.execPath, [join(root, 'testbed', 'down.mjs')], { stdio: 'ignore' });
+execFileSync(process.execPath, [join(root, 'testbed', 'up.mjs')], { stdio: 'ignore', env: { ...process.env, MESH_TESTBED_AUDIT: '1' } });
+const mesh = (args) => timed(process.execPath, [join(root, 'bin', 'mesh.js'), '--kubeconfig', kubeconfigPath, ...args]);
+const install = mesh(['install', '--profile', 'minimal', '-y']);
+if (install.status !== 0) throw new Error(`install failed: ${install.stderr}`);
+kubectl('create', 'namespace', 'bench');
+const deployment = {
+  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'load', namespace: 'bench' },
+  spec: {
+    replicas: 0, selector: { matchLabels: { app: 'load' } },
+    template: { metadata: { labels: { app: 'load' } }, spec: { containers: [{ name: 'app', image: 'nginx' }, { name: 'istio-proxy', image: `docker.io/istio/proxyv2:${paths.MESH_ISTIO_VERSION}` }] } },
+  },
+};
+execFileSync(bin('kubectl'), ['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], { input: JSON.stringify(deployment) });
+
+const rows = [];
+for (const n of SIZES) {
+  log(`scaling to ${n} pods`);
+  // Pods exist before injection is switched on (they carry their own istio-proxy), so the
+  // webhook is not in the way of creating thousands of them.
+  kubectl('label', 'namespace', 'bench', 'istio-injection-', '--overwrite');
+  kubectl('scale', 'deployment/load', '-n', 'bench', `--replicas=${n}`);
+  kubectl('rollout', 'status', 'deployment/load', '-n', 'bench', '--timeout=900s');
+  kubectl('label', 'namespace', 'bench', 'istio-injection=enabled', '--overwrite');
+  const verify = [];
+  const full = [];
+  const analyze = [];
+  const script = [];
+  let requests = 0;
+  let audited = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const offset = auditSize();
+    const v = mesh(['verify', '--skip-analyze', '-o', 'json']);
+    if (v.status !== 0) throw new Error(`verify exited ${v.status}: ${v.stdout.slice(0, 400)}`);
+    verify.push(v.ms);
+    requests = JSON.parse(v.stdout).apiRequests;
+    audited = auditedMeshRequests(offset);
+    full.push(mesh(['verify', '-o', 'json']).ms);
+    analyze.push(timed(bin('istioctl'), ['analyze', '-A', '--kubeconfig', kubeconfigPath]).ms);
+    const t0 = process.hrtime.bigint();
+    for (const args of KUBECTL_SCRIPT) timed(bin('kubectl'), ['--kubeconfig', kubeconfigPath, ...args]);
+    script.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  rows.push({ n, verify: median(verify), requests, audited, full: median(full), analyze: median(analyze), script: median(script) });
+}
+
+console.log(`\nmesh verify on the testbed (Kubernetes ${paths.MESH_KUBERNETES_VERSION}, Istio ${paths.MESH_ISTIO_VERSION}), median of ${RUNS} runs, wall ms:`);
+console.log('pods   verify(API checks)  requests(mesh/audit)  verify+analyze  istioctl analyze -A  kubectl script (8 cmds)');
+for (const r of rows)
+  console.log(`${String(r.n).padStart(5)}  ${r.verify.toFixed(0).padStart(18)}  ${`${r.requests}/${r.audited}`.padStart(20)}  ${r.full.toFixed(0).padStart(14)}  ${r.analyze.toFixed(0).padStart(19)}  ${r.script.toFixed(0).padStart(23)}`);
+const last = rows.at(-1);
+console.log(`goals: <= 15 requests at every N: ${rows.every((r) => r.requests <= 15 && r.audited <= 15) ? 'met' : 'NOT met'}; <= 1000 ms at ${last.n} pods: ${last.verify <= 1000 ? 'met' : 'NOT met'}; faster than istioctl analyze: ${rows.every((r) => r.verify < r.analyze) ? 'met' : 'NOT met'}`);
