@@ -28,9 +28,16 @@ function timed(file, args) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Requests the API server logged from mesh's user agent since `offset` bytes into the audit log. */
-function auditedMeshRequests(offset) {
-  const text = readFileSync(join(stateDir, 'audit.log'), 'utf8').slice(offset);
-  return text.split('\n').filter((l) => l.includes('"userAgent":"mesh/')).length;
+function auditedMeshRequests(offset, expected) {
+  // The API server writes audit events asynchronously: give the last ones a moment to land.
+  let count = 0;
+  for (let i = 0; i < 20; i++) {
+    const text = readFileSync(join(stateDir, 'audit.log')).subarray(offset).toString('utf8');
+    count = text.split('\n').filter((l) => l.includes('"userAgent":"mesh/')).length;
+    if (count >= expected) break;
+    spawnSync('sleep', ['0.1']);
+  }
+  return count;
 }
 const auditSize = () => statSync(join(stateDir, 'audit.log')).size;
 
@@ -78,7 +85,7 @@ for (const n of SIZES) {
     if (v.status !== 0) throw new Error(`verify exited ${v.status}: ${v.stdout.slice(0, 400)}`);
     verify.push(v.ms);
     requests = JSON.parse(v.stdout).apiRequests;
-    audited = auditedMeshRequests(offset);
+    audited = auditedMeshRequests(offset, requests);
     full.push(mesh(['verify', '-o', 'json']).ms);
     analyze.push(timed(bin('istioctl'), ['analyze', '-A', '--kubeconfig', kubeconfigPath]).ms);
     const t0 = process.hrtime.bigint();

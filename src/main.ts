@@ -42,12 +42,28 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   if (argv.includes('--no-color') || process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
   const program = buildProgram((code) => (exitCode = code));
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
-  } catch (error) {
-    return reportError(error, verbose);
-  }
+  const run = async (): Promise<number> => {
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+      return exitCode;
+    } catch (error) {
+      return reportError(error, verbose);
+    }
+  };
+  return Promise.race([run(), interrupted()]);
+}
+
+/**
+ * Ctrl-C: say what that means for the cluster and return 130; bin/mesh.js then exits, and execa
+ * stops any istioctl/helm still running. mesh's steps are idempotent, so re-running converges.
+ */
+function interrupted(): Promise<number> {
+  return new Promise((resolve) =>
+    process.once('SIGINT', () => {
+      process.stderr.write('\nError: interrupted\nhint: a change in progress may be partly applied: re-run the same command to converge (`mesh status` shows the install record)\n');
+      resolve(ExitCode.interrupted);
+    }),
+  );
 }
 
 function reportError(error: unknown, verbose: boolean): number {

@@ -22,13 +22,30 @@ async function read<T>(kube: KubeGateway, path: string, query?: Record<string, s
 /** Above this many injected namespaces one cluster-wide pod list beats one list per namespace. */
 const PER_NAMESPACE_POD_LISTS = 2;
 
+async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise<Map<string, V1Pod[]>> {
+  const byNamespace = new Map<string, V1Pod[]>();
+  if (injected.length > PER_NAMESPACE_POD_LISTS) {
+    const all = await read<V1Pod>(kube, '/api/v1/pods');
+    for (const name of injected) byNamespace.set(name, all.items.filter((p) => p.metadata?.namespace === name));
+  } else {
+    const lists = await Promise.all(injected.map((name) => read<V1Pod>(kube, `/api/v1/namespaces/${name}/pods`)));
+    injected.forEach((name, i) => byNamespace.set(name, lists[i]!.items));
+  }
+  return byNamespace;
+}
+
 /**
  * Reads everything verify needs in a fixed number of requests (12, plus at most 2 pod lists),
  * all in parallel: lists by namespace, never object by object.
  */
 export async function gatherFacts(kube: KubeGateway, istioNamespace: string): Promise<Facts> {
   const ns = istioNamespace;
-  const [version, namespace, record, deployments, daemonSets, pods, services, endpointSlices, crds, mutatingWebhooks, validatingWebhooks, namespaces] = await Promise.all([
+  // The (small) namespace list first: it says which pod lists to ask for, and those - the
+  // biggest reads by far - then run alongside everything else instead of after it.
+  const namespaces = await read<V1Namespace>(kube, '/api/v1/namespaces');
+  const injected = namespaces.items.filter(injectionEnabled).map((n) => n.metadata!.name!).filter((n) => n !== ns);
+  const dataPlane = readDataPlanePods(kube, injected);
+  const [version, namespace, record, deployments, daemonSets, pods, services, endpointSlices, crds, mutatingWebhooks, validatingWebhooks, dataPlanePods] = await Promise.all([
     serverVersion(kube),
     kube.get<V1Namespace>(`/api/v1/namespaces/${ns}`).catch(() => undefined),
     readRecord(kube, ns).catch(() => ({ record: undefined, configMap: undefined })),
@@ -40,17 +57,8 @@ export async function gatherFacts(kube: KubeGateway, istioNamespace: string): Pr
     read(kube, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { labelSelector: 'app.kubernetes.io/part-of=istio' }),
     read(kube, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations'),
     read(kube, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations'),
-    read<V1Namespace>(kube, '/api/v1/namespaces'),
+    dataPlane,
   ]);
-  const injected = namespaces.items.filter(injectionEnabled).map((n) => n.metadata!.name!).filter((n) => n !== ns);
-  const dataPlanePods = new Map<string, V1Pod[]>();
-  if (injected.length > PER_NAMESPACE_POD_LISTS) {
-    const all = await read<V1Pod>(kube, '/api/v1/pods');
-    for (const name of injected) dataPlanePods.set(name, all.items.filter((p) => p.metadata?.namespace === name));
-  } else {
-    const lists = await Promise.all(injected.map((name) => read<V1Pod>(kube, `/api/v1/namespaces/${name}/pods`)));
-    injected.forEach((name, i) => dataPlanePods.set(name, lists[i]!.items));
-  }
   return {
     context: kube.context,
     server: kube.server,

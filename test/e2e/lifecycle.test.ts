@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { charts, check, difference, kubectl, meshOn, namespaceLabels, report, resetTestbed, snapshot } from './helpers.js';
-import { mesh } from '../helpers/mesh.js';
+import { charts, check, difference, kubeconfig, kubectl, meshOn, namespaceLabels, report, resetTestbed, snapshot } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { mesh, meshBin } from '../helpers/mesh.js';
 import { testbedPaths } from '../helpers/testbed.js';
 
 /**
@@ -105,6 +106,18 @@ describe('install failures', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/installed by mesh with the istioctl backend, not helm\nhint: re-run with --backend istioctl/);
     expect((await meshOn(['uninstall', '--purge', '-y'])).code).toBe(0);
+  });
+
+  it('Ctrl-C while waiting is exit 130 with what it means for the cluster', async () => {
+    const child = spawn(process.execPath, [meshBin, '--kubeconfig', kubeconfig(), 'verify', '--wait', '5m', '--skip-analyze'], { env: { ...process.env, PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('waiting for the mesh')) child.kill('SIGINT');
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/Error: interrupted\nhint: a change in progress may be partly applied: re-run the same command/);
   });
 
   it('istioctl missing from PATH is exit 3 with how to get it', async () => {
