@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
-import { check, kubectl, kubectlApply, meshOn, report, resetTestbed } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { check, kubeconfig, kubectl, kubectlApply, meshOn, report, resetTestbed } from './helpers.js';
+import { meshBin } from '../helpers/mesh.js';
+import { testbedPaths } from '../helpers/testbed.js';
 
 /**
  * Issue 5's proof: every failure and warning verify knows, provoked for real on the testbed
@@ -139,5 +142,30 @@ describe('mesh verify on the testbed', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stderr).toContain('waiting for the mesh to become healthy');
     expect(Date.now() - started).toBeLessThan(180_000);
+  });
+
+  it('on a terminal: install shows spinners (plain lines with NO_COLOR), uninstall asks and "n" keeps everything', async () => {
+    const tty = (args: string[], input: string, env: NodeJS.ProcessEnv = {}) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        // util-linux `script` gives mesh a pseudo-terminal, as a person at a shell would.
+        const command = [process.execPath, meshBin, '--kubeconfig', kubeconfig(), ...args].map((a) => `'${a}'`).join(' ');
+        const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}`, CI: '', NO_COLOR: '', ...env } });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stdin.end(input);
+        child.on('exit', (code) => resolve({ code, out }));
+      });
+    const fancy = await tty(['install', '--profile', 'default', '--inject-namespace', 'shop', '-y'], '');
+    expect(fancy.code, fancy.out).toBe(0);
+    expect(fancy.out).toContain('✔');
+    const plain = await tty(['install', '--profile', 'default', '--inject-namespace', 'shop', '-y'], '', { NO_COLOR: '1' });
+    expect(plain.out).toContain('- preflight');
+    expect(plain.out).not.toMatch(/\u001b\[3\dm/);
+
+    const answer = await tty(['uninstall'], 'n\n');
+    expect(answer.out).toMatch(/Uninstall Istio \(profile default, istioctl\) from istio-system in context mesh-testbed\? \[y\/N\]/);
+    expect(answer.out).toContain('Error: uninstall cancelled');
+    expect(answer.code).toBe(2);
+    expect(check(await meshOn(['verify', '-o', 'json', '--only', 'install']), 'install-record').status).toBe('ok');
   });
 });
