@@ -20,7 +20,7 @@ export function loadChain(ref: string): LoadedFile[] {
   return chain;
 }
 
-const LAYERED_KEYS = ['istioProfile', 'requires', 'addons', 'spec'] as const;
+const LAYERED_KEYS = ['istioProfile', 'requires', 'spec'] as const;
 
 /** Merges files (base first) into one profile tree; name/description come from the last that sets them. */
 export function layer(files: ProfileFile[]): ProfileFile {
@@ -58,7 +58,6 @@ export function resolveProfile(input: ResolveInput): Profile {
     description: merged.description ?? '',
     istioProfile: merged.istioProfile ?? 'default',
     requires: merged.requires ?? [],
-    addons: [...new Set(merged.addons ?? [])],
     spec: SpecSchema.parse(spec),
     sources: [...chain, ...overlays].map((f) => f.source),
   };

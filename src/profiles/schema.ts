@@ -95,8 +95,6 @@ export const SpecSchema = z
   .partial()
   .strict();
 
-const AddonSchema = z.enum(['prometheus', 'grafana', 'kiali', 'jaeger', 'zipkin', 'loki']);
-
 /** A profile or overlay file as written: every field optional, so overlays may be partial. */
 export const ProfileFileSchema = z
   .object({
@@ -109,7 +107,6 @@ export const ProfileFileSchema = z
     istioProfile: z.enum(['default', 'demo', 'minimal', 'remote', 'empty', 'ambient', 'preview', 'stable']),
     /** Settings the user must supply, with the flag that supplies them. */
     requires: z.array(z.object({ path: z.string(), flag: z.string(), why: z.string() }).strict()),
-    addons: z.array(AddonSchema),
     spec: SpecSchema,
   })
   .partial()
@@ -119,7 +116,6 @@ export type ProfileFile = z.infer<typeof ProfileFileSchema>;
 export type Spec = z.infer<typeof SpecSchema>;
 export type Gateway = z.infer<typeof GatewaySchema>;
 export type K8sSettings = z.infer<typeof K8sSettingsSchema>;
-export type Addon = z.infer<typeof AddonSchema>;
 
 /** A profile after `extends` is resolved: the fields every consumer may rely on. */
 export interface Profile {
@@ -127,7 +123,6 @@ export interface Profile {
   description: string;
   istioProfile: NonNullable<ProfileFile['istioProfile']>;
   requires: NonNullable<ProfileFile['requires']>;
-  addons: Addon[];
   spec: Spec;
   /** Files the profile was layered from, base first (built-ins as `builtin:<name>`). */
   sources: string[];

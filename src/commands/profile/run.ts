@@ -32,7 +32,6 @@ export function profileDocument(profile: Profile) {
     description: profile.description,
     istioProfile: profile.istioProfile,
     ...(profile.requires.length ? { requires: profile.requires } : {}),
-    ...(profile.addons.length ? { addons: profile.addons } : {}),
     spec: sortKeys(profile.spec),
     layeredFrom: profile.sources,
   };
