@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { mesh, repoRoot } from '../helpers/mesh.js';
+import { execFileSync } from 'node:child_process';
+import { mesh, meshBin, repoRoot } from '../helpers/mesh.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ANSI = /\u001b\[/;
@@ -139,5 +140,26 @@ describe('install --dry-run prints the plan and changes nothing', () => {
     const plan = JSON.parse(r.stdout);
     expect(plan).toMatchObject({ schemaVersion: 1, kind: 'InstallPlan', backend: 'helm', profile: 'minimal' });
     expect(plan.steps.find((s: { id: string }) => s.id === 'wait')).toMatchObject({ for: ['Deployment/istio-system/istiod'], timeoutSeconds: 120 });
+  });
+});
+
+describe('on an old Node', () => {
+  // This machine image ships Node 20 as /usr/bin/node; where it does not, there is nothing to check.
+  const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => {
+    try {
+      return Number(execFileSync(p, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).trim()) < 22;
+    } catch {
+      return false;
+    }
+  });
+  it.skipIf(!oldNode)('says which Node it needs, exit 3', () => {
+    try {
+      execFileSync(oldNode!, [meshBin, '--help'], { encoding: 'utf8', stdio: 'pipe' });
+      throw new Error('expected a failure');
+    } catch (error) {
+      const e = error as { status: number; stderr: string };
+      expect(e.status).toBe(3);
+      expect(e.stderr).toMatch(/^mesh needs Node\.js 22\.12 or newer; this is Node 2\d\.\d+\.\d+\nhint: /);
+    }
   });
 });
