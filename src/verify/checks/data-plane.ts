@@ -56,7 +56,7 @@ export function dataPlaneChecks(facts: Facts): CheckResult[] {
         [...uninjected.entries()].flatMap(([k, pods]) => [...pods].map((p) => `Pod/${k.split('/')[0]}/${p}`)).slice(0, 20),
       ),
     );
-  } else out.push(result('data-plane', 'data-plane-injection', 'pods in injected namespaces have a sidecar', 'ok', `all ${podCount} pods have istio-proxy`));
+  } else out.push(result('data-plane', 'data-plane-injection', 'pods in injected namespaces have a sidecar', 'ok', podCount ? `all ${podCount} pods have istio-proxy` : 'no pods there yet'));
 
   const cp = controlPlaneVersion(facts);
   const skew = [...versions.entries()].filter(([v]) => v !== cp);
