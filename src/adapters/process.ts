@@ -34,7 +34,6 @@ export class ToolFailedError extends CliError {
 const HOW_TO_GET: Record<string, string> = {
   istioctl: 'install it (https://istio.io/latest/docs/setup/getting-started/#download) or pass --istioctl <path>',
   helm: 'install Helm 3 (https://helm.sh/docs/intro/install/) or pass --helm <path>',
-  kubectl: 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or pass --kubectl <path>',
 };
 
 export const runProcess: Runner = async (file, argv, options = {}) => {

@@ -1,12 +1,6 @@
 import { runChecked, type Runner } from './process.js';
 
 /** Typed wrappers that know each tool's version flags; argv for the real work lives in the plan. */
-export interface ToolPaths {
-  istioctl: string;
-  helm: string;
-  kubectl: string;
-}
-
 const firstVersion = (text: string): string | undefined => /v?(\d+\.\d+\.\d+[\w.+-]*)/.exec(text)?.[1];
 
 export async function istioctlVersion(run: Runner, path: string): Promise<string | undefined> {
@@ -17,13 +11,4 @@ export async function istioctlVersion(run: Runner, path: string): Promise<string
 export async function helmVersion(run: Runner, path: string): Promise<string | undefined> {
   const result = await runChecked(run, path, ['version', '--short']);
   return firstVersion(result.stdout);
-}
-
-export async function kubectlVersion(run: Runner, path: string): Promise<string | undefined> {
-  const result = await runChecked(run, path, ['version', '--client', '-o', 'json']);
-  try {
-    return firstVersion((JSON.parse(result.stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? '');
-  } catch {
-    return firstVersion(result.stdout);
-  }
 }

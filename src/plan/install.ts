@@ -7,7 +7,6 @@ import { expectedWorkloads, formatWorkload, revisionOf } from '../render/workloa
 import { placeholder, type Backend, type KubeTarget, type Plan, type PlanStep } from './types.js';
 
 export const RECORD_NAME = 'mesh-install';
-export const MANAGED_BY_LABEL = 'mesh.dev/managed-labels';
 /** Istio's public chart repository, used when no --charts directory is given. */
 export const ISTIO_CHART_REPO = 'https://istio-release.storage.googleapis.com/charts';
 

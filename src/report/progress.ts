@@ -12,14 +12,14 @@ export interface Progress {
   note(text: string): void;
 }
 
-export function createProgress(style: OutputStyle, quiet = false): Progress {
+export function createProgress(style: OutputStyle): Progress {
   const write = (line: string) => {
-    if (!quiet) process.stderr.write(`${line}\n`);
+    process.stderr.write(`${line}\n`);
   };
   return {
     note: write,
     async step(text: string): Promise<StepHandle> {
-      if (style.spinner && !quiet) {
+      if (style.spinner) {
         const { default: ora } = await import('ora');
         const spinner = ora({ text, stream: process.stderr }).start();
         return {
