@@ -37,6 +37,8 @@ export interface KubeGateway {
   request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
   /** GET that returns undefined for 404 instead of throwing. */
   get<T>(path: string): Promise<T | undefined>;
+  /** DELETE that returns false for 404 (already gone) instead of throwing: deletes stay idempotent. */
+  remove(path: string): Promise<boolean>;
   list<T>(path: string, query?: Record<string, string>): Promise<KubeList<T>>;
   /** Streams watch events until `signal` aborts or the server closes; resolves then. */
   watch<T>(path: string, query: Record<string, string>, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
@@ -140,6 +142,15 @@ export async function createKubeGateway(target: KubeTarget): Promise<KubeGateway
         return await gateway.request<T>('GET', path);
       } catch (error) {
         if (error instanceof KubeApiError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    async remove(path: string): Promise<boolean> {
+      try {
+        await gateway.request('DELETE', path);
+        return true;
+      } catch (error) {
+        if (error instanceof KubeApiError && error.status === 404) return false;
         throw error;
       }
     },

@@ -32,15 +32,8 @@ export async function writeRecord(kube: KubeGateway, record: InstallRecord, exis
   return kube.request<V1ConfigMap>('POST', `/api/v1/namespaces/${ns}/configmaps`, body);
 }
 
-export async function deleteRecord(kube: KubeGateway, namespace: string): Promise<boolean> {
-  try {
-    await kube.request('DELETE', `/api/v1/namespaces/${namespace}/configmaps/${RECORD_NAME}`);
-    return true;
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return false;
-    throw error;
-  }
-}
+export const deleteRecord = (kube: KubeGateway, namespace: string): Promise<boolean> =>
+  kube.remove(`/api/v1/namespaces/${namespace}/configmaps/${RECORD_NAME}`);
 
 export const getNamespace = (kube: KubeGateway, name: string) => kube.get<V1Namespace>(`/api/v1/namespaces/${name}`);
 

@@ -96,13 +96,7 @@ export async function uninstall(globals: GlobalOptions, options: UninstallOption
 async function deleteIstioCrds(kube: KubeGateway): Promise<number> {
   const crds = await kube.list<V1CustomResourceDefinition>('/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
   const istio = crds.items.filter((c) => /(^|\.)istio\.io$/.test(c.spec.group));
-  await Promise.all(
-    istio.map((c) =>
-      kube.request('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${c.metadata!.name}`).catch((error: unknown) => {
-        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-      }),
-    ),
-  );
+  await Promise.all(istio.map((c) => kube.remove(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${c.metadata!.name}`)));
   return istio.length;
 }
 
@@ -112,13 +106,7 @@ const ISTIOD_NAMESPACE_COPIES = ['istio-ca-root-cert', 'istio-ca-crl'];
 async function deleteRootCertCopies(kube: KubeGateway): Promise<number> {
   const list = await kube.list<V1ConfigMap>('/api/v1/configmaps', { labelSelector: 'istio.io/config=true' });
   const copies = list.items.filter((cm) => ISTIOD_NAMESPACE_COPIES.includes(cm.metadata?.name ?? ''));
-  await Promise.all(
-    copies.map((cm) =>
-      kube.request('DELETE', `/api/v1/namespaces/${cm.metadata!.namespace}/configmaps/${cm.metadata!.name}`).catch((error: unknown) => {
-        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-      }),
-    ),
-  );
+  await Promise.all(copies.map((cm) => kube.remove(`/api/v1/namespaces/${cm.metadata!.namespace}/configmaps/${cm.metadata!.name}`)));
   return copies.length;
 }
 
@@ -133,10 +121,7 @@ async function deleteNamespacesAndWait(kube: KubeGateway, names: string[], timeo
   const timer = setTimeout(finish, timeoutSeconds * 1000);
   try {
     await informer.start(check, timeoutSeconds);
-    for (const name of names)
-      await kube.request('DELETE', `/api/v1/namespaces/${name}`).catch((error: unknown) => {
-        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-      });
+    for (const name of names) await kube.remove(`/api/v1/namespaces/${name}`);
     check();
     await gone;
   } finally {
