@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { repoRoot } from '../helpers/mesh.js';
 import { testbedPaths } from '../helpers/testbed.js';
+import { isAlive, readState } from '../../testbed/lib.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,21 +18,8 @@ declare module 'vitest' {
  */
 export default function setup(project: TestProject) {
   testbedPaths();
-  const statePath = join(process.env.MESH_TESTBED_STATE ?? join(process.env.HOME ?? '', '.cache', 'mesh', 'run'), 'state.json');
-  let wasRunning = false;
-  try {
-    const state = JSON.parse(execFileSync('cat', [statePath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
-    wasRunning = Object.values(state.pids as Record<string, number>).every((pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    wasRunning = false;
-  }
+  const before = readState();
+  const wasRunning = before !== undefined && Object.values(before.pids).every(isAlive);
   const kubeconfig = execFileSync(process.execPath, [join(repoRoot, 'testbed', 'up.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   project.provide('kubeconfig', kubeconfig);
   return () => {

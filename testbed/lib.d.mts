@@ -1,0 +1,24 @@
+// Types for lib.mjs, so the TypeScript tests can share it instead of re-reading its files.
+export interface TestbedPaths {
+  MESH_TESTBED_BIN: string;
+  MESH_ISTIO_SRC: string;
+  MESH_ISTIO_CHARTS: string;
+  MESH_ISTIO_ADDONS: string;
+  MESH_KWOK_STAGES: string;
+  MESH_ISTIO_VERSION: string;
+  MESH_KUBERNETES_VERSION: string;
+}
+export interface TestbedState {
+  pids: Record<string, number>;
+  server: string;
+  kubeconfig: string;
+  context: string;
+  startedAt: string;
+}
+export const testbedDir: string;
+export const stateDir: string;
+export const statePath: string;
+export const kubeconfigPath: string;
+export function buildTestbed(options?: { quiet?: boolean }): TestbedPaths;
+export function readState(): TestbedState | undefined;
+export function isAlive(pid: number): boolean;
