@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './errors.js';
 import type { GlobalOptions } from './cli/options.js';
 import { registerProfile } from './commands/profile/command.js';
@@ -19,7 +19,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(MESH_VERSION, '--version', 'print the mesh version')
     .option('--kubeconfig <path>', 'path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use (default: current-context)')
-    .addOption(new Option('-n, --istio-namespace <ns>', 'namespace of the Istio control plane').default('istio-system'))
+    .option('-n, --istio-namespace <ns>', 'namespace of the Istio control plane (default: istio-system, or what the profile sets)')
     .option('-o, --output <format>', 'output format (text, json, yaml, junit: see each command)')
     .option('--verbose', 'print stack traces and the commands mesh runs')
     .option('--no-color', 'disable colour (also NO_COLOR=1)')

@@ -8,6 +8,17 @@ export async function istioctlVersion(run: Runner, path: string): Promise<string
   return firstVersion(result.stdout);
 }
 
+/**
+ * `istioctl manifest generate -f -`: istioctl's own validation of an IstioOperator, offline, with
+ * the spec on stdin (never a file another user could read). Returns istioctl's complaint, if any.
+ */
+export async function istioctlRejects(run: Runner, path: string, istioOperator: string): Promise<string | undefined> {
+  const result = await run(path, ['manifest', 'generate', '-f', '-'], { input: istioOperator });
+  if (result.exitCode === 0) return undefined;
+  const lines = result.stderr.trim().split('\n').filter((line) => line && !/^\s*(Usage|Flags|Global Flags|Examples):/.test(line));
+  return lines.find((line) => /^Error:/.test(line))?.replace(/^Error:\s*/, '') ?? lines[0] ?? `exit ${result.exitCode}`;
+}
+
 export async function helmVersion(run: Runner, path: string): Promise<string | undefined> {
   const result = await runChecked(run, path, ['version', '--short']);
   return firstVersion(result.stdout);

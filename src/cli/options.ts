@@ -4,11 +4,17 @@ import { usageError } from '../errors.js';
 export interface GlobalOptions {
   kubeconfig?: string;
   context?: string;
-  istioNamespace: string;
+  /** As passed with -n; commands that need one default to DEFAULT_ISTIO_NAMESPACE. */
+  istioNamespace?: string;
   output?: string;
   verbose?: boolean;
   color?: boolean;
 }
+
+export const DEFAULT_ISTIO_NAMESPACE = 'istio-system';
+
+/** The Istio namespace a command that reads the cluster looks in: -n, else istio-system. */
+export const istioNamespaceOf = (globals: GlobalOptions): string => checkNamespace(globals.istioNamespace ?? DEFAULT_ISTIO_NAMESPACE, '--istio-namespace');
 
 /** commander collector for repeatable flags (-f a -f b, --set x --set y). */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

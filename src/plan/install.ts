@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
+import { toYaml } from '../profiles/load.js';
 import type { Profile } from '../profiles/schema.js';
 import { renderIstioOperator } from '../render/istioctl.js';
 import { renderHelmReleases, LOCAL_CHART_PATHS, type HelmRelease } from '../render/helm.js';
-import { expectedWorkloads, formatWorkload, revisionOf } from '../render/workloads.js';
+import { formatWorkload, type InstallContents } from '../render/workloads.js';
 import { placeholder, type Backend, type KubeTarget, type Plan, type PlanStep } from './types.js';
 
 export const RECORD_NAME = 'mesh-install';
@@ -12,8 +12,8 @@ export const ISTIO_CHART_REPO = 'https://istio-release.storage.googleapis.com/ch
 
 export interface InstallPlanInput {
   profile: Profile;
+  contents: InstallContents;
   backend: Backend;
-  istioNamespace: string;
   target: KubeTarget;
   injectNamespaces: string[];
   timeoutSeconds: number;
@@ -22,7 +22,7 @@ export interface InstallPlanInput {
   chartVersion?: string;
 }
 
-export const renderYaml = (doc: unknown): string => stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+export const renderYaml = toYaml;
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export function kubeFlags(tool: 'istioctl' | 'helm' | 'kubectl', target: KubeTarget): string[] {
@@ -42,17 +42,21 @@ export function helmChartRef(release: HelmRelease, input: Pick<InstallPlanInput,
 }
 
 export function buildInstallPlan(input: InstallPlanInput): Plan {
-  const { profile, backend, istioNamespace: ns, target } = input;
+  const { profile, contents, backend, target } = input;
+  const ns = contents.istioNamespace;
   const files: Record<string, string> = {};
   const steps: PlanStep[] = [
     {
       id: 'preflight',
       description: 'check tools, cluster, permissions and any existing install before changing anything',
-      checks: ['tools', 'cluster-reachable', 'k8s-version', 'permissions', 'existing-install'],
+      checks: [...(backend === 'istioctl' ? ['tools', 'istioctl-accepts-spec'] : ['tools']), 'cluster-reachable', 'k8s-version', 'permissions', 'existing-install'],
     },
   ];
+  // istioctl does not create the namespaces components are put in (a gateway in istio-ingress),
+  // so mesh creates each one missing, and records it for uninstall.
+  for (const namespace of new Set([ns, ...contents.components.map((c) => c.namespace)]))
+    steps.push({ id: 'namespace', description: `create namespace ${namespace} if it does not exist`, namespace });
   steps.push(
-    { id: 'namespace', description: `create namespace ${ns} if it does not exist`, namespace: ns },
     {
       id: 'record',
       description: `record the install in ConfigMap ${ns}/${RECORD_NAME} before changing anything else, so a failed install can be undone`,
@@ -62,7 +66,7 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
   );
   if (backend === 'istioctl') {
     const file = 'istio-operator.yaml';
-    files[file] = renderYaml(renderIstioOperator(profile, { istioNamespace: ns }));
+    files[file] = renderYaml(renderIstioOperator(profile));
     steps.push({
       id: 'apply',
       description: `istioctl install profile ${profile.name}`,
@@ -70,7 +74,7 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
       argv: ['install', '-f', placeholder(file), '-y', '--readiness-timeout', `${input.timeoutSeconds}s`, ...kubeFlags('istioctl', target)],
     });
   } else {
-    for (const release of renderHelmReleases(profile, { istioNamespace: ns })) {
+    for (const release of renderHelmReleases(profile, contents)) {
       const file = `${release.release}.values.yaml`;
       files[file] = renderYaml(release.values);
       steps.push({
@@ -88,7 +92,7 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
       });
     }
   }
-  const workloads = expectedWorkloads(profile, ns);
+  const workloads = contents.workloads;
   if (workloads.length)
     steps.push({
       id: 'wait',
@@ -97,14 +101,14 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
       timeoutSeconds: input.timeoutSeconds,
     });
   for (const namespace of input.injectNamespaces)
-    steps.push({ id: 'label', description: `enable sidecar injection in namespace ${namespace}`, namespace, set: injectionLabel(revisionOf(profile)) });
+    steps.push({ id: 'label', description: `enable sidecar injection in namespace ${namespace}`, namespace, set: injectionLabel(contents.revision) });
   steps.push({ id: 'record', description: `mark the install complete in ConfigMap ${ns}/${RECORD_NAME}`, configMap: `${ns}/${RECORD_NAME}`, action: 'complete' });
   return {
     schemaVersion: 1,
     kind: 'InstallPlan',
     backend,
     profile: profile.name,
-    revision: revisionOf(profile),
+    revision: contents.revision,
     istioNamespace: ns,
     ...(target.context ? { context: target.context } : {}),
     steps,

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, resolve, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument, isMap } from 'yaml';
+import { parseDocument, isMap, stringify, type Tags } from 'yaml';
+import type { z } from 'zod';
 import { usageError } from '../errors.js';
-import { ProfileFileSchema, describeSchemaIssue, type ProfileFile } from './schema.js';
+import type { Tree } from './merge.js';
+import { IstioOperatorSchema, ProfileFileSchema, describeSchemaIssue, type ProfileFile } from './schema.js';
 
 /** Built-in profiles ship as data in <package>/profiles: found from this module, bundled or not. */
 export function builtinProfilesDir(): string {
@@ -23,66 +25,115 @@ export function listBuiltinProfiles(dir = builtinProfilesDir()): string[] {
 /** A reference is a path when it looks like one; otherwise it names a built-in profile. */
 export const isPathRef = (ref: string): boolean => /[\\/]/.test(ref) || /\.ya?ml$/.test(ref);
 
-export interface LoadedFile {
+/**
+ * One layer of the user's intent, whatever file shape it came in: a mesh profile (with a name,
+ * extends and requirements) or an IstioOperator (metadata and spec). `spec.profile` carries the
+ * Istio profile either way (a mesh profile's `istioProfile` is the same setting).
+ */
+export interface Layer {
   /** `builtin:<name>` or the absolute path, for messages and provenance. */
   source: string;
-  data: ProfileFile;
+  /** The path or name as the user wrote it, for messages. */
+  label: string;
+  format: 'MeshProfile' | 'IstioOperator';
+  name?: string;
+  description?: string;
+  extends?: string;
+  requires?: ProfileFile['requires'];
+  metadata?: Tree;
+  spec?: Tree | null;
 }
 
-/** Parses YAML text into a plain object, naming the file, line and column of a syntax error. */
-export function parseYamlFile(text: string, label: string, what: string): Record<string, unknown> {
-  const doc = parseDocument(text, { uniqueKeys: true });
+/**
+ * istioctl reads YAML 1.1 (`yes`, `on`, `0777` are a boolean and a number there), so mesh reads
+ * IstioOperator files the same way and writes what it hands istioctl so that 1.1 reads it back
+ * unchanged; timestamps stay strings, as they reach istioctl's JSON as strings. mesh's own
+ * profile format is plain YAML 1.2, where `name: y` is the letter y.
+ */
+const yaml11Tags = (tags: Tags): Tags => tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp');
+export const YAML_OPTIONS = { version: '1.1', customTags: yaml11Tags } as const;
+export const toYaml = (doc: unknown): string => stringify(doc, { ...YAML_OPTIONS, lineWidth: 0, aliasDuplicateObjects: false });
+
+/** Parses a profile or overlay: YAML 1.1 for an IstioOperator (as istioctl), 1.2 for anything else. */
+export function parseYamlFile(text: string, label: string, what: string): Tree {
+  const asIstioctl = parseYamlText(text, label, what, YAML_OPTIONS);
+  return isIstioOperator(asIstioctl) ? asIstioctl : parseYamlText(text, label, what, { version: '1.2' });
+}
+
+function parseYamlText(text: string, label: string, what: string, options: { version: '1.1' | '1.2'; customTags?: typeof yaml11Tags }): Tree {
+  const doc = parseDocument(text, { ...options, uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
     const pos = error.linePos?.[0];
     const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-    throw usageError(`${what} ${label} is not valid YAML${at}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, 'fix the YAML syntax and retry');
+    const why = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw usageError(`${what} ${label} is not valid YAML${at}: ${why}`, 'fix the YAML syntax and retry');
   }
   if (doc.contents === null) return {};
   if (!isMap(doc.contents)) throw usageError(`${what} ${label} must be a YAML mapping (key: value), not a ${typeof doc.toJS()}`);
-  return doc.toJS() as Record<string, unknown>;
+  return doc.toJS({ maxAliasCount: 100 }) as Tree;
 }
+
+const isIstioOperator = (raw: Tree): boolean => raw.kind === 'IstioOperator' || (typeof raw.apiVersion === 'string' && raw.apiVersion.startsWith('install.istio.io/'));
 
 function readText(path: string, label: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw usageError(`cannot read ${what} ${label}: ${code === 'ENOENT' ? 'no such file' : code ?? String(error)}`, 'check the path');
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error));
+    throw usageError(`cannot read ${what} ${label}: ${why}`, 'check the path');
   }
 }
 
-/** An IstioOperator document (as pasted from istioctl guides) is accepted as an overlay of its spec. */
-function fromIstioOperator(raw: Record<string, unknown>): Record<string, unknown> {
-  const spec = { ...((raw.spec as Record<string, unknown> | undefined) ?? {}) };
-  const istioProfile = spec.profile;
-  delete spec.profile;
-  return istioProfile === undefined ? { spec } : { istioProfile, spec };
-}
-
-export function validateProfileFile(raw: Record<string, unknown>, label: string, what: string): ProfileFile {
-  const input = raw.kind === 'IstioOperator' ? fromIstioOperator(raw) : raw;
-  const result = ProfileFileSchema.safeParse(input);
-  if (!result.success)
-    throw usageError(`${what} ${label}: ${describeSchemaIssue(result.error)}`, 'see `mesh profile show default` for the format');
+function check<T>(schema: z.ZodType<T>, raw: unknown, label: string, what: string, prefix: string[] = []): T {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw usageError(`${what} ${label}: ${describeSchemaIssue(result.error, prefix)}`, 'see `mesh profile show default` and istioctl\'s IstioOperator reference for the fields');
   return result.data;
 }
 
-export function loadFile(path: string, what: 'profile' | 'overlay', label = path): LoadedFile {
-  const raw = parseYamlFile(readText(path, label, what), label, what);
-  return { source: resolve(path), data: validateProfileFile(raw, label, what) };
+/** Validates a parsed file as a mesh profile or an IstioOperator and turns it into a layer. */
+export function toLayer(raw: Tree, source: string, label: string, what: string): Layer {
+  if (isIstioOperator(raw)) {
+    check(IstioOperatorSchema, raw, label, what);
+    // istioctl ignores an empty `spec:` rather than letting it wipe the profile ("special hack").
+    const spec = raw.spec === null || raw.spec === undefined ? undefined : (raw.spec as Tree);
+    return { source, label, format: 'IstioOperator', ...(raw.metadata ? { metadata: raw.metadata as Tree } : {}), ...(spec ? { spec } : {}) };
+  }
+  const file = check(ProfileFileSchema, raw, label, what);
+  const spec = raw.spec === null || raw.spec === undefined ? undefined : ({ ...(raw.spec as Tree) } as Tree);
+  if (file.istioProfile !== undefined) {
+    if (spec?.profile !== undefined && spec.profile !== file.istioProfile)
+      throw usageError(`${what} ${label}: istioProfile ${file.istioProfile} and spec.profile ${String(spec.profile)} disagree`, 'set the Istio profile once');
+  }
+  const withProfile = file.istioProfile !== undefined ? { ...spec, profile: file.istioProfile } : spec;
+  return {
+    source,
+    label,
+    format: 'MeshProfile',
+    ...(file.name ? { name: file.name } : {}),
+    ...(file.description !== undefined ? { description: file.description } : {}),
+    ...(file.extends ? { extends: file.extends } : {}),
+    ...(file.requires ? { requires: file.requires } : {}),
+    ...(withProfile ? { spec: withProfile } : {}),
+  };
 }
 
-export function loadBuiltin(name: string, dir = builtinProfilesDir()): LoadedFile {
+export function loadFile(path: string, what: 'profile' | 'overlay', label = path): Layer {
+  const raw = parseYamlFile(readText(path, label, what), label, what);
+  return toLayer(raw, resolve(path), label, what);
+}
+
+export function loadBuiltin(name: string, dir = builtinProfilesDir()): Layer {
   const known = listBuiltinProfiles(dir);
   if (!known.includes(name))
     throw usageError(`unknown profile "${name}"`, `valid profiles: ${known.join(', ')}; or pass a file: --profile ./my-profile.yaml`);
-  const file = loadFile(join(dir, `${name}.yaml`), 'profile', `${name}`);
-  return { source: `builtin:${name}`, data: file.data };
+  const layer = loadFile(join(dir, `${name}.yaml`), 'profile', name);
+  return { ...layer, source: `builtin:${name}` };
 }
 
 /** Resolves a profile reference from the working directory or from the file that extends it. */
-export function loadRef(ref: string, relativeTo?: string): LoadedFile {
+export function loadRef(ref: string, relativeTo?: string): Layer {
   if (!isPathRef(ref)) return loadBuiltin(ref);
   const path = relativeTo && !relativeTo.startsWith('builtin:') ? resolve(dirname(relativeTo), ref) : resolve(ref);
   return loadFile(path, 'profile', ref);

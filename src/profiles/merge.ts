@@ -1,36 +1,28 @@
 /**
- * Layering for profiles, overlays and `--set`: objects merge key by key, a later `null`
- * removes a key (as in Helm), and lists of named items (gateways, env) merge by `name`
- * like Kubernetes' strategic merge; any other list is replaced whole.
+ * Layering for profiles, overlays and `--set`, exactly as istioctl layers IstioOperator files
+ * (istio/operator/pkg/values Map.MergeFrom): objects merge key by key and the later layer wins;
+ * anything that is not an object on both sides — a list, a scalar, a YAML null — replaces what
+ * was there. A null is kept as a value, never turned into "remove the key": istioctl hands it to
+ * Helm, where it drops the chart default. Matching istioctl here is what makes
+ * `mesh render -f a -f b` install what `istioctl install -f a -f b` installs.
  */
 export type Tree = Record<string, unknown>;
 
-export const isTree = (value: unknown): value is Tree =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isNamedList = (value: unknown): value is Array<Tree & { name: string }> =>
-  Array.isArray(value) && value.length > 0 && value.every((item) => isTree(item) && typeof item.name === 'string');
-
-export function deepMerge(base: Tree, overlay: Tree): Tree {
-  const out: Tree = { ...base };
-  for (const [key, value] of Object.entries(overlay)) {
-    const current = out[key];
-    if (value === null) delete out[key];
-    else if (isTree(current) && isTree(value)) out[key] = deepMerge(current, value);
-    else if (isNamedList(current) && isNamedList(value)) out[key] = mergeByName(current, value);
-    else out[key] = structuredClone(value);
-  }
+/** A new tree: `overlay` merged onto `base`; neither input is modified or shared with the result. */
+export function mergeFrom(base: Tree, overlay: Tree): Tree {
+  const out: Tree = structuredClone(base);
+  mergeInto(out, overlay);
   return out;
 }
 
-function mergeByName(base: Array<Tree & { name: string }>, overlay: Array<Tree & { name: string }>): Tree[] {
-  const merged: Tree[] = base.map((item) => structuredClone(item));
-  for (const item of overlay) {
-    const index = merged.findIndex((existing) => existing.name === item.name);
-    if (index === -1) merged.push(structuredClone(item));
-    else merged[index] = deepMerge(merged[index]!, item);
+function mergeInto(target: Tree, overlay: Tree): void {
+  for (const [key, value] of Object.entries(overlay)) {
+    const current = target[key];
+    if (isTree(value) && isTree(current)) mergeInto(current, value);
+    else target[key] = structuredClone(value);
   }
-  return merged;
 }
 
 /** A copy with object keys sorted, so rendered output is byte-stable whatever the layering order. */
@@ -42,4 +34,14 @@ export function sortKeys<T>(value: T): T {
       .sort()
       .map((key) => [key, sortKeys(value[key])]),
   ) as T;
+}
+
+/** Reads a dotted path (no list segments) from a tree; undefined where any step is not an object. */
+export function getPath(tree: unknown, path: string[]): unknown {
+  let node: unknown = tree;
+  for (const key of path) {
+    if (!isTree(node)) return undefined;
+    node = node[key];
+  }
+  return node;
 }

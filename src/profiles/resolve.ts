@@ -1,81 +1,101 @@
 import { usageError } from '../errors.js';
-import { deepMerge, type Tree } from './merge.js';
-import { loadFile, loadRef, type LoadedFile } from './load.js';
+import { getPath, isTree, mergeFrom, type Tree } from './merge.js';
+import { loadFile, loadRef, type Layer } from './load.js';
 import { applySet, formatPath, type SetAssignment } from './set-path.js';
-import { SpecSchema, describeSchemaIssue, type Profile, type ProfileFile } from './schema.js';
+import { SpecSchema, describeSchemaIssue, type Profile, type Spec } from './schema.js';
 
 /** Follows `extends:` to the root, returning the chain base first; a cycle is a usage error. */
-export function loadChain(ref: string): LoadedFile[] {
-  const chain: LoadedFile[] = [];
+export function loadChain(ref: string): Layer[] {
+  const chain: Layer[] = [];
   const seen: string[] = [];
   let next: { ref: string; from?: string } | undefined = { ref };
   while (next) {
-    const file = loadRef(next.ref, next.from);
-    if (seen.includes(file.source))
-      throw usageError(`profile ${ref}: extends cycle ${[...seen, file.source].join(' -> ')}`, 'remove one of the extends: lines');
-    seen.push(file.source);
-    chain.unshift(file);
-    next = file.data.extends ? { ref: file.data.extends, from: file.source } : undefined;
+    const layer = loadRef(next.ref, next.from);
+    if (seen.includes(layer.source))
+      throw usageError(`profile ${ref}: extends cycle ${[...seen, layer.source].join(' -> ')}`, 'remove one of the extends: lines');
+    seen.push(layer.source);
+    chain.unshift(layer);
+    next = layer.extends ? { ref: layer.extends, from: layer.source } : undefined;
   }
   return chain;
 }
 
-const LAYERED_KEYS = ['istioProfile', 'requires', 'spec'] as const;
-
-/** Merges files (base first) into one profile tree; name/description come from the last that sets them. */
-export function layer(files: ProfileFile[]): ProfileFile {
-  let merged: Tree = {};
-  for (const file of files) {
-    const layerTree: Tree = {};
-    for (const key of LAYERED_KEYS) if (file[key] !== undefined) layerTree[key] = file[key];
-    if (file.name) layerTree.name = file.name;
-    if (file.description) layerTree.description = file.description;
-    merged = deepMerge(merged, layerTree);
-  }
-  return merged as ProfileFile;
-}
-
 export interface ResolveInput {
-  profile: string;
+  /** The mesh profile (built-in name or file); undefined when the user did not pass --profile. */
+  profile?: string;
   overlays?: string[];
   sets?: SetAssignment[];
 }
 
-/** Profile reference + overlays (-f, in order) + --set (in order) -> one validated Profile. */
+/**
+ * Profile reference + overlays (-f, in order) + --set (in order) -> the user's intent, layered
+ * with istioctl's own merge so the result means to istioctl what the separate files would.
+ *
+ * The Istio profile (`spec.profile`) is chosen as istioctl chooses it: the last layer that sets
+ * it wins. With an explicit `--profile`, an overlay or `--set` that names a *different* Istio
+ * profile is a usage error naming both: two profiles given is a mistake, not a preference.
+ */
 export function resolveProfile(input: ResolveInput): Profile {
-  const chain = loadChain(input.profile);
+  // Without --profile nothing of mesh's is layered in: istioctl's own default applies.
+  const chain = input.profile === undefined ? [] : loadChain(input.profile);
   const overlays = (input.overlays ?? []).map((path) => {
-    const file = loadFile(path, 'overlay');
-    if (file.data.extends) throw usageError(`overlay ${path}: overlays cannot use extends:`, `pass the base profile with --profile instead`);
-    return file;
+    const layer = loadFile(path, 'overlay');
+    if (layer.extends) throw usageError(`overlay ${path}: overlays cannot use extends:`, 'pass the base profile with --profile instead');
+    return layer;
   });
-  const merged = layer([...chain.map((f) => f.data), ...overlays.map((f) => ({ ...f.data, name: undefined, description: undefined }))]);
-  let spec = (merged.spec ?? {}) as Tree;
-  for (const assignment of input.sets ?? []) spec = applySetToSpec(spec, assignment);
-  const root = chain.at(-1)!.data;
+  let doc: Tree = {};
+  const layerDoc = (layer: Layer): Tree => ({ ...(layer.metadata ? { metadata: layer.metadata } : {}), ...(layer.spec ? { spec: layer.spec } : {}) });
+  for (const layer of chain) doc = mergeFrom(doc, layerDoc(layer));
+  const chosenByProfile = getPath(doc, ['spec', 'profile']) ?? 'default';
+  for (const layer of overlays) doc = mergeFrom(doc, layerDoc(layer));
+  if (input.profile !== undefined) {
+    for (const layer of overlays) {
+      const named = layer.spec?.profile;
+      if (named !== undefined && named !== chosenByProfile)
+        throw usageError(
+          `--profile ${input.profile} selects Istio profile ${String(chosenByProfile)}, but overlay ${layer.label} sets spec.profile: ${String(named)}`,
+          'drop --profile to install the overlay\'s profile, or remove spec.profile from the overlay',
+        );
+    }
+  }
+  let spec = (isTree(doc.spec) ? doc.spec : {}) as Tree;
+  for (const assignment of input.sets ?? []) {
+    spec = applySetToSpec(spec, assignment);
+    if (input.profile !== undefined && assignment.path.length === 1 && assignment.path[0]!.kind === 'key' && assignment.path[0].key === 'profile' && spec.profile !== chosenByProfile)
+      throw usageError(`--profile ${input.profile} selects Istio profile ${String(chosenByProfile)}, but --set ${assignment.raw} names another`, 'pass the profile once');
+  }
+  const validated = checkSpec(spec, 'the layered profile');
+  const root = chain.at(-1);
+  const istioProfile = typeof validated.profile === 'string' && validated.profile ? validated.profile : 'default';
+  const description = [...chain].reverse().find((layer) => layer.description !== undefined)?.description ?? '';
   return {
-    name: root.name ?? input.profile,
-    description: merged.description ?? '',
-    istioProfile: merged.istioProfile ?? 'default',
-    requires: merged.requires ?? [],
-    spec: SpecSchema.parse(spec),
-    sources: [...chain, ...overlays].map((f) => f.source),
+    name: root?.name ?? input.profile ?? istioProfile,
+    description,
+    istioProfile,
+    requires: chain.flatMap((layer) => layer.requires ?? []),
+    spec: validated,
+    metadata: isTree(doc.metadata) ? doc.metadata : {},
+    sources: [...chain, ...overlays].map((layer) => layer.source),
   };
 }
 
-/** `--set` paths are relative to the spec, as in istioctl (a leading `spec.` is accepted too). */
+function checkSpec(spec: Tree, what: string): Spec {
+  const result = SpecSchema.safeParse(spec);
+  if (!result.success) throw usageError(`${what}: ${describeSchemaIssue(result.error, ['spec'])}`, 'see `mesh profile show default` for the fields');
+  return result.data;
+}
+
+/** `--set` paths are relative to the spec, as in istioctl. */
 export function applySetToSpec(spec: Tree, assignment: SetAssignment): Tree {
-  let path = assignment.path;
-  const head = path[0];
-  if (head?.kind === 'key' && head.key === 'spec') path = path.slice(1);
-  if (path[0]?.kind === 'key' && path[0].key === 'profile')
-    throw usageError(`--set ${assignment.raw}: the profile is chosen with --profile`, `use --profile ${String(assignment.value)}`);
-  const next = applySet(spec, { ...assignment, path });
+  const head = assignment.path[0];
+  if (head?.kind === 'key' && head.key === 'spec')
+    throw usageError(`--set ${assignment.raw}: paths are relative to the spec`, `drop the leading "spec.": --set ${assignment.raw.replace(/^\s*spec\./, '')}`);
+  const next = applySet(spec, assignment);
   const result = SpecSchema.safeParse(next);
   if (!result.success) {
     throw usageError(
       `--set ${assignment.raw}: ${describeSchemaIssue(result.error)}`,
-      `check the spelling of ${formatPath(path)}; see \`mesh profile show default\` for the fields`,
+      `check the spelling of ${formatPath(assignment.path)}; see \`mesh profile show default\` for the fields`,
     );
   }
   return next;
@@ -83,14 +103,8 @@ export function applySetToSpec(spec: Tree, assignment: SetAssignment): Tree {
 
 /** Settings a profile requires (e.g. remote's primary address) that are still unset. */
 export function missingRequirements(profile: Profile): Profile['requires'] {
-  return profile.requires.filter((req) => lookup(profile.spec as Tree, req.path.replace(/^spec\./, '')) === undefined);
-}
-
-function lookup(tree: Tree, dotted: string): unknown {
-  let node: unknown = tree;
-  for (const key of dotted.split('.')) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Tree)[key];
-  }
-  return node;
+  return profile.requires.filter((req) => {
+    const value = getPath(profile.spec, req.path.replace(/^spec\./, '').split('.'));
+    return value === undefined || value === null || value === '';
+  });
 }

@@ -1,101 +1,134 @@
 import { z } from 'zod';
 
 /**
- * The mesh profile file format. `spec` is shaped like IstioOperator's spec, so that the
- * `--set` paths people copy from istioctl guides (`components.cni.enabled=true`,
- * `values.pilot.traceSampling=100`, `meshConfig.accessLogFile=/dev/stdout`) mean the same here.
- * Objects are strict so a misspelt key is an error naming its path, not a silent no-op.
+ * The IstioOperator spec as istioctl 1.31 decodes it (istio/operator/pkg/apis/types.go, strict
+ * JSON decoding): every field it knows is accepted with the type it accepts, YAML nulls included
+ * (Go reads them as "unset"), and a key it does not know is an error naming its path — istioctl
+ * rejects those too. Kubernetes-typed settings (affinity, probes, service, ...) and `values` stay
+ * open objects: istioctl validates them itself, and `mesh install` asks it to before any change.
  */
-const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, -)');
+const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, -)').max(63);
 const openObject = z.record(z.string(), z.unknown());
+const stringMap = z.record(z.string(), z.string().nullable());
+/** Anything fmt %v prints as an image tag: istioctl accepts `tag: 1.31` (a YAML number) as well as a string. */
+const imageTag = z.union([z.string(), z.number(), z.boolean()]);
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
+const OverlaySchema = z
+  .object({
+    apiVersion: nullable(z.string()),
+    kind: nullable(z.string()),
+    name: nullable(z.string()),
+    patches: nullable(z.array(z.object({ path: nullable(z.string()), value: z.unknown() }).strict().nullable())),
+  })
+  .strict();
 
 export const K8sSettingsSchema = z
   .object({
-    affinity: openObject,
-    env: z.array(openObject),
-    hpaSpec: openObject,
-    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']),
-    nodeSelector: z.record(z.string(), z.string()),
-    podDisruptionBudget: openObject,
-    podAnnotations: z.record(z.string(), z.string()),
-    priorityClassName: z.string(),
-    readinessProbe: openObject,
-    replicaCount: z.number().int().min(0),
-    resources: openObject,
-    service: z
-      .object({
-        type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']),
-        ports: z.array(openObject),
-        loadBalancerIP: z.string(),
-        externalTrafficPolicy: z.enum(['Cluster', 'Local']),
-      })
-      .partial()
-      .strict(),
-    serviceAnnotations: z.record(z.string(), z.string()),
-    securityContext: openObject,
-    strategy: openObject,
-    tolerations: z.array(openObject),
-    volumes: z.array(openObject),
-    volumeMounts: z.array(openObject),
-    overlays: z.array(openObject),
+    affinity: nullable(openObject),
+    env: nullable(z.array(openObject.nullable())),
+    hpaSpec: nullable(openObject),
+    imagePullPolicy: nullable(z.string()),
+    nodeSelector: nullable(stringMap),
+    podDisruptionBudget: nullable(openObject),
+    podAnnotations: nullable(stringMap),
+    priorityClassName: nullable(z.string()),
+    readinessProbe: nullable(openObject),
+    replicaCount: nullable(z.number().int().min(0).max(2 ** 32 - 1)),
+    resources: nullable(openObject),
+    service: nullable(openObject),
+    strategy: nullable(openObject),
+    tolerations: nullable(z.array(openObject.nullable())),
+    serviceAnnotations: nullable(stringMap),
+    securityContext: nullable(openObject),
+    volumes: nullable(z.array(openObject.nullable())),
+    volumeMounts: nullable(z.array(openObject.nullable())),
+    overlays: nullable(z.array(OverlaySchema)),
   })
-  .partial()
   .strict();
 
-const ComponentSchema = z
-  .object({ enabled: z.boolean(), namespace: dns1123, hub: z.string(), tag: z.string(), k8s: K8sSettingsSchema })
-  .partial()
-  .strict();
+const BaseComponentSchema = z.object({ enabled: nullable(z.boolean()), k8s: nullable(K8sSettingsSchema) }).strict();
+
+const componentFields = {
+  enabled: nullable(z.boolean()),
+  namespace: nullable(z.string()),
+  hub: nullable(z.string()),
+  tag: nullable(imageTag),
+  k8s: nullable(K8sSettingsSchema),
+};
+const ComponentSchema = z.object(componentFields).strict();
 
 export const GatewaySchema = z
   .object({
-    name: dns1123,
-    enabled: z.boolean().optional(),
-    namespace: dns1123.optional(),
-    label: z.record(z.string(), z.string()).optional(),
-    hub: z.string().optional(),
-    tag: z.string().optional(),
-    k8s: K8sSettingsSchema.optional(),
+    ...componentFields,
+    name: nullable(z.string().regex(/^[a-z0-9.-]{1,254}$/, 'must be lower case letters, digits, "." or "-"')),
+    label: nullable(stringMap),
   })
   .strict();
 
-/** Top-level keys of IstioOperator `values` (istio/operator/pkg/apis/values_types.proto). */
-export const KNOWN_VALUES_KEYS = [
-  'cni', 'gateways', 'global', 'pilot', 'ztunnel', 'telemetry', 'sidecarInjectorWebhook', 'istio_cni',
-  'revision', 'ownerName', 'meshConfig', 'base', 'istiodRemote', 'revisionTags', 'defaultRevision',
-  'profile', 'compatibilityVersion', 'experimental', 'gatewayClasses',
-] as const;
-
-const ValuesSchema = z
-  .object(Object.fromEntries(KNOWN_VALUES_KEYS.map((key) => [key, z.unknown()])))
-  .partial()
+const ComponentsSchema = z
+  .object({
+    base: nullable(BaseComponentSchema),
+    pilot: nullable(ComponentSchema),
+    cni: nullable(ComponentSchema),
+    ztunnel: nullable(ComponentSchema),
+    istiodRemote: nullable(ComponentSchema),
+    ingressGateways: nullable(z.array(GatewaySchema.nullable())),
+    egressGateways: nullable(z.array(GatewaySchema.nullable())),
+  })
   .strict();
 
 export const SpecSchema = z
   .object({
-    hub: z.string(),
-    tag: z.string(),
-    revision: z.union([z.literal(''), dns1123]),
-    compatibilityVersion: z.string(),
-    components: z
-      .object({
-        base: ComponentSchema,
-        pilot: ComponentSchema,
-        cni: ComponentSchema,
-        ztunnel: ComponentSchema,
-        istiodRemote: ComponentSchema,
-        ingressGateways: z.array(GatewaySchema),
-        egressGateways: z.array(GatewaySchema),
-      })
-      .partial()
-      .strict(),
-    meshConfig: openObject,
-    values: ValuesSchema,
+    profile: nullable(z.string()),
+    installPackagePath: nullable(z.string()),
+    hub: nullable(z.string()),
+    tag: nullable(imageTag),
+    namespace: nullable(z.string()),
+    revision: nullable(z.union([z.literal(''), dns1123])),
+    compatibilityVersion: nullable(z.string()),
+    meshConfig: nullable(openObject),
+    components: nullable(ComponentsSchema),
+    values: nullable(openObject),
+    unvalidatedValues: z.unknown().optional(),
   })
-  .partial()
   .strict();
 
-/** A profile or overlay file as written: every field optional, so overlays may be partial. */
+/** Kubernetes ObjectMeta, which istioctl decodes strictly as well. */
+const ObjectMetaSchema = z
+  .object({
+    name: nullable(z.string()),
+    namespace: nullable(z.string()),
+    generateName: nullable(z.string()),
+    labels: nullable(stringMap),
+    annotations: nullable(stringMap),
+    uid: nullable(z.string()),
+    resourceVersion: nullable(z.string()),
+    generation: nullable(z.number()),
+    creationTimestamp: z.unknown().optional(),
+    deletionTimestamp: z.unknown().optional(),
+    deletionGracePeriodSeconds: nullable(z.number()),
+    ownerReferences: nullable(z.array(openObject)),
+    finalizers: nullable(z.array(z.string())),
+    managedFields: nullable(z.array(openObject)),
+    selfLink: nullable(z.string()),
+  })
+  .strict();
+
+/** An IstioOperator document as `istioctl install -f` reads it. */
+export const IstioOperatorSchema = z
+  .object({
+    apiVersion: nullable(z.string()),
+    kind: nullable(z.string()),
+    metadata: nullable(ObjectMetaSchema),
+    spec: nullable(SpecSchema),
+  })
+  .strict();
+
+/** Istio's own profile names (manifests/profiles of Istio 1.31). */
+export const ISTIO_PROFILES = ['ambient', 'default', 'demo', 'empty', 'minimal', 'openshift', 'openshift-ambient', 'preview', 'remote', 'stable'] as const;
+
+/** A mesh profile file as written: every field optional, so overlays may be partial. */
 export const ProfileFileSchema = z
   .object({
     apiVersion: z.literal('mesh.dev/v1alpha1'),
@@ -103,11 +136,11 @@ export const ProfileFileSchema = z
     name: dns1123,
     description: z.string(),
     extends: z.string(),
-    /** Istio's own profile name, rendered as `spec.profile` / chart value `profile`. */
-    istioProfile: z.enum(['default', 'demo', 'minimal', 'remote', 'empty', 'ambient', 'preview', 'stable']),
+    /** Istio's own profile: the IstioOperator's `spec.profile` and the charts' `profile` value. */
+    istioProfile: z.string(),
     /** Settings the user must supply, with the flag that supplies them. */
     requires: z.array(z.object({ path: z.string(), flag: z.string(), why: z.string() }).strict()),
-    spec: SpecSchema,
+    spec: SpecSchema.nullable(),
   })
   .partial()
   .strict();
@@ -116,27 +149,33 @@ export type ProfileFile = z.infer<typeof ProfileFileSchema>;
 export type Spec = z.infer<typeof SpecSchema>;
 export type Gateway = z.infer<typeof GatewaySchema>;
 export type K8sSettings = z.infer<typeof K8sSettingsSchema>;
+export type IstioOperatorDoc = z.infer<typeof IstioOperatorSchema>;
 
-/** A profile after `extends` is resolved: the fields every consumer may rely on. */
+/** A profile after `extends`, overlays and `--set` are layered: the user's intent, not Istio's defaults. */
 export interface Profile {
   name: string;
   description: string;
-  istioProfile: NonNullable<ProfileFile['istioProfile']>;
+  /** Istio's profile the intent sits on (`spec.profile`, default `default`). */
+  istioProfile: string;
   requires: NonNullable<ProfileFile['requires']>;
+  /** The IstioOperator spec the user asked for, `profile` included: exactly what mesh hands istioctl. */
   spec: Spec;
+  /** IstioOperator metadata from overlays (istioctl reads `metadata.namespace` when values leave it unset). */
+  metadata: Record<string, unknown>;
   /** Files the profile was layered from, base first (built-ins as `builtin:<name>`). */
   sources: string[];
 }
 
 /** Formats the first schema issue as `path.to.key: message`, the way a user can find it. */
-export function describeSchemaIssue(error: z.ZodError): string {
+export function describeSchemaIssue(error: z.ZodError, prefix: Array<string | number> = []): string {
   const issue = error.issues[0]!;
-  let path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const parts = [...prefix, ...issue.path];
+  let path = parts.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     path = path ? `${path}.${key}` : key;
     message = 'unknown field';
-  }
+  } else if (issue.code === 'invalid_union') message = 'has the wrong type';
   return `${path || '(top level)'}: ${message}`;
 }

@@ -1,8 +1,9 @@
 import { usageError } from '../errors.js';
-import { sortKeys, isTree, type Tree } from '../profiles/merge.js';
-import type { K8sSettings, Profile } from '../profiles/schema.js';
-import type { RenderOptions } from './istioctl.js';
-import { enabledGateways, revisionOf } from './workloads.js';
+import { isTree, mergeFrom, sortKeys, type Tree } from '../profiles/merge.js';
+import type { Profile } from '../profiles/schema.js';
+import type { EffectiveComponent } from './effective.js';
+import { chartK8sValues, gatewayValues } from './helm-k8s.js';
+import type { InstallContents } from './workloads.js';
 
 export type ChartName = 'base' | 'istiod' | 'cni' | 'ztunnel' | 'gateway';
 
@@ -14,7 +15,7 @@ export interface HelmRelease {
   values: Tree;
 }
 
-/** Where each chart lives inside Istio's source tree (manifests/charts), for `--charts <dir>`. */
+/** Where each chart lives inside an Istio release's manifests/charts, for `--charts <dir>`. */
 export const LOCAL_CHART_PATHS: Record<ChartName, string> = {
   base: 'base',
   istiod: 'istio-control/istio-discovery',
@@ -24,94 +25,78 @@ export const LOCAL_CHART_PATHS: Record<ChartName, string> = {
 };
 
 /**
- * Istio profiles the charts know (manifests/helm-profiles): default, minimal and empty are
- * istioctl-only names whose settings are already the chart defaults, so they pass no `profile`.
+ * The values every chart gets, as istioctl gives them (MergeInputs): the named Istio profile's
+ * own values (`profile: demo`, `global.platform: openshift`; the default profile's values are
+ * the charts' defaults already), then istioctl's translations of the user's top-level fields,
+ * then the user's `values`, then `unvalidatedValues`. Nothing of Istio's defaults is restated.
  */
-const CHART_PROFILES = new Set(['ambient', 'demo', 'preview', 'remote', 'stable']);
-
-/** The IstioOperator `values` keys that belong to another chart than istiod. */
-const NOT_ISTIOD_KEYS = new Set(['gateways', 'cni', 'istio_cni', 'ztunnel', 'base']);
+export function sharedChartValues(profile: Profile, contents: InstallContents): Tree {
+  let values: Tree = structuredClone(contents.profileValues);
+  const spec = profile.spec;
+  const translated: Tree = {};
+  if (spec.hub !== undefined) translated.global = { hub: spec.hub };
+  if (spec.tag !== undefined) translated.global = { ...(translated.global as Tree | undefined), tag: spec.tag === null ? null : String(spec.tag) };
+  if (spec.revision !== undefined) translated.revision = spec.revision;
+  if (spec.compatibilityVersion !== undefined) translated.compatibilityVersion = spec.compatibilityVersion;
+  if (spec.meshConfig !== undefined) translated.meshConfig = spec.meshConfig;
+  // istioctl tells istiod's chart that CNI is installed, so injected pods skip the istio-init container.
+  if (contents.components.some((c) => c.component === 'cni')) translated.pilot = { cni: { enabled: true } };
+  values = mergeFrom(values, translated);
+  if (isTree(spec.values)) values = mergeFrom(values, spec.values);
+  if (isTree(spec.unvalidatedValues)) values = mergeFrom(values, spec.unvalidatedValues);
+  return values;
+}
 
 /**
- * Helm values for the component k8s settings the charts can express; anything else would be
- * silently dropped by Helm, so it is refused with the setting named (use the istioctl backend).
+ * istioctl's FlattenValues for the ztunnel chart: `global`, the top-level scalars, and
+ * `values.ztunnel.*` lifted to the top, because that chart reads `resources`, not `ztunnel.resources`.
  */
-function translateK8s(k8s: K8sSettings | undefined, where: string, supported: Array<keyof K8sSettings>): Tree {
-  if (!k8s) return {};
+function flattenFor(root: string, values: Tree): Tree {
   const out: Tree = {};
-  for (const [key, value] of Object.entries(k8s) as Array<[keyof K8sSettings, unknown]>) {
-    if (!supported.includes(key))
-      throw usageError(
-        `the helm backend cannot express ${where}.k8s.${key}`,
-        `use --backend istioctl, or set the chart's own value under values with --set`,
-      );
-    if (key === 'env') out.env = Object.fromEntries((value as Array<{ name: string; value?: unknown }>).map((e) => [e.name, e.value ?? '']));
-    else if (key === 'service') {
-      const service = value as NonNullable<K8sSettings['service']>;
-      out.service = { ...(service.type ? { type: service.type } : {}), ...(service.ports ? { ports: service.ports } : {}) };
-      if (service.loadBalancerIP || service.externalTrafficPolicy)
-        throw usageError(`the helm backend cannot express ${where}.k8s.service.${service.loadBalancerIP ? 'loadBalancerIP' : 'externalTrafficPolicy'}`, 'use --backend istioctl');
-    } else out[key] = value;
-  }
+  if (values.global !== undefined) out.global = values.global;
+  for (const [key, value] of Object.entries(values)) if (!isTree(value) && key !== 'global') out[key] = value;
+  return isTree(values[root]) ? mergeFrom(out, values[root]) : out;
+}
+
+function imageValues(component: EffectiveComponent, where: string): Tree {
+  const out: Tree = {};
+  if (component.spec.hub !== undefined && component.spec.hub !== null) out.hub = component.spec.hub;
+  if (component.spec.tag !== undefined && component.spec.tag !== null) out.tag = String(component.spec.tag);
+  if (Object.keys(out).length && component.component.endsWith('Gateways'))
+    throw usageError(`the helm backend cannot express ${where}.hub/tag: the gateway chart's proxy image comes from istiod's injection`, 'set values.global.hub/tag, or use --backend istioctl');
   return out;
 }
 
-export function renderHelmReleases(profile: Profile, options: RenderOptions): HelmRelease[] {
-  const spec = profile.spec;
-  const c = spec.components ?? {};
-  const values = (spec.values ?? {}) as Tree;
-  const ns = options.istioNamespace;
-  const revision = revisionOf(profile);
-  const image = (hub?: string, tag?: string): Tree => ({ ...(hub ? { hub } : {}), ...(tag ? { tag } : {}) });
-  const global: Tree = { ...((values.global as Tree | undefined) ?? {}), istioNamespace: ns, ...image(spec.hub, spec.tag) };
-  const chartProfile: Tree = CHART_PROFILES.has(profile.istioProfile) ? { profile: profile.istioProfile } : {};
-  const common: Tree = { ...chartProfile, global, ...(revision ? { revision } : {}) };
+export function renderHelmReleases(profile: Profile, contents: InstallContents): HelmRelease[] {
+  const shared = sharedChartValues(profile, contents);
   const releases: HelmRelease[] = [];
-  const add = (chart: ChartName, release: string, namespace: string, chartValues: Tree) =>
-    releases.push({ chart, release, namespace, values: sortKeys(chartValues) });
+  const add = (chart: ChartName, release: string, namespace: string, values: Tree) => releases.push({ chart, release, namespace, values: sortKeys(values) });
+  const byKind = (kind: EffectiveComponent['component']) => contents.components.filter((c) => c.component === kind);
 
-  if (c.base?.enabled) {
-    if (c.base.k8s) translateK8s(c.base.k8s, 'components.base', []);
-    add('base', 'istio-base', ns, {
-      ...chartProfile,
-      global: { istioNamespace: ns },
-      ...(values.defaultRevision !== undefined ? { defaultRevision: values.defaultRevision } : {}),
-      ...(isTree(values.base) ? { base: values.base } : {}),
-    });
+  for (const c of byKind('base')) {
+    chartK8sValues('base', c.spec.k8s, 'components.base');
+    add('base', 'istio-base', c.namespace, shared);
   }
-  if (c.pilot?.enabled) {
-    const istiodValues: Tree = { ...common };
-    for (const [key, value] of Object.entries(values)) if (!NOT_ISTIOD_KEYS.has(key) && key !== 'global') istiodValues[key] = value;
-    const pilot = {
-      ...((values.pilot as Tree | undefined) ?? {}),
-      ...image(c.pilot.hub, c.pilot.tag),
-      ...translateK8s(c.pilot.k8s, 'components.pilot', ['nodeSelector', 'replicaCount', 'resources', 'env', 'tolerations', 'affinity', 'podAnnotations']),
-    };
-    if (c.pilot.k8s?.replicaCount !== undefined) pilot.autoscaleEnabled = false;
-    if (Object.keys(pilot).length) istiodValues.pilot = pilot;
-    if (spec.meshConfig) istiodValues.meshConfig = spec.meshConfig;
-    add('istiod', revision ? `istiod-${revision}` : 'istiod', c.pilot.namespace ?? ns, istiodValues);
+  for (const c of byKind('pilot')) {
+    const own = { ...imageValues(c, 'components.pilot'), ...chartK8sValues('istiod', c.spec.k8s, 'components.pilot') };
+    const values = Object.keys(own).length ? mergeFrom(shared, { pilot: own }) : shared;
+    add('istiod', contents.revision ? `istiod-${contents.revision}` : 'istiod', c.namespace, values);
   }
-  if (c.cni?.enabled) {
-    const cni = { ...common, ...((values.cni as Tree | undefined) ?? {}), ...translateK8s(c.cni.k8s, 'components.cni', ['resources']) };
-    add('cni', 'istio-cni', c.cni.namespace ?? ns, cni);
+  for (const c of byKind('cni')) {
+    const own = { ...imageValues(c, 'components.cni'), ...chartK8sValues('cni', c.spec.k8s, 'components.cni') };
+    add('cni', 'istio-cni', c.namespace, Object.keys(own).length ? mergeFrom(shared, { cni: own }) : shared);
   }
-  if (c.ztunnel?.enabled) {
-    const ztunnel = { ...common, ...((values.ztunnel as Tree | undefined) ?? {}), ...translateK8s(c.ztunnel.k8s, 'components.ztunnel', ['resources', 'nodeSelector', 'tolerations', 'env']) };
-    add('ztunnel', 'ztunnel', c.ztunnel.namespace ?? ns, ztunnel);
+  for (const c of byKind('ztunnel')) {
+    const own = { ...imageValues(c, 'components.ztunnel'), ...chartK8sValues('ztunnel', c.spec.k8s, 'components.ztunnel') };
+    add('ztunnel', 'ztunnel', c.namespace, mergeFrom(flattenFor('ztunnel', shared), own));
   }
-  for (const g of enabledGateways(profile)) {
-    const where = `components.${g.type}Gateways[name:${g.name}]`;
-    const k8s = translateK8s(g.k8s, where, ['nodeSelector', 'replicaCount', 'resources', 'env', 'tolerations', 'affinity', 'podAnnotations', 'service', 'serviceAnnotations']);
-    const { service, serviceAnnotations, ...rest } = k8s as Tree & { service?: Tree; serviceAnnotations?: Tree };
-    const gateway: Tree = {
-      ...common,
-      ...rest,
-      service: { type: g.type === 'ingress' ? 'LoadBalancer' : 'ClusterIP', ...(service ?? {}), ...(serviceAnnotations ? { annotations: serviceAnnotations } : {}) },
-      ...(g.label ? { labels: g.label } : {}),
-      ...(rest.replicaCount !== undefined ? { autoscaling: { enabled: false } } : {}),
-    };
-    add('gateway', g.name, g.namespace ?? ns, gateway);
+  for (const kind of ['ingressGateways', 'egressGateways'] as const) {
+    for (const c of byKind(kind)) {
+      const name = c.name ?? (kind === 'ingressGateways' ? 'istio-ingressgateway' : 'istio-egressgateway');
+      const where = `components.${kind}[name:${name}]`;
+      imageValues(c, where);
+      add('gateway', name, c.namespace, gatewayValues(kind, name, c, shared, where));
+    }
   }
   return releases;
 }

@@ -49,18 +49,28 @@ describe('profile', () => {
     expect(json.profiles.map((p: { name: string }) => p.name)).toContain('sds');
   });
 
-  it('show prints the fully layered profile with --set applied', async () => {
+  it('show prints the layered intent with --set applied, nothing of Istio restated', async () => {
     const r = await mesh(['profile', 'show', 'demo', '--set', 'values.pilot.traceSampling=1']);
     const doc = parse(r.stdout);
-    expect(doc.spec.values.pilot.traceSampling).toBe(1);
-    expect(doc.layeredFrom).toEqual(['builtin:default', 'builtin:demo']);
+    expect(doc.spec).toEqual({ profile: 'demo', values: { pilot: { traceSampling: 1 } } });
+    expect(doc.layeredFrom).toEqual(['builtin:demo']);
+    expect(doc.effective).toBeUndefined();
   });
 
-  it('diff shows what demo changes relative to default', async () => {
+  it('show --effective adds what istioctl makes of it, marked as computed', async () => {
+    const doc = parse((await mesh(['profile', 'show', 'demo', '--effective'])).stdout);
+    expect(doc.effective.computedFrom).toMatch(/Istio 1\.31 profile "demo" merged under the spec/);
+    expect(doc.effective.workloads).toEqual(['Deployment/istio-system/istiod', 'Deployment/istio-system/istio-ingressgateway', 'Deployment/istio-system/istio-egressgateway']);
+    expect(doc.effective.istioOperator.spec.components.egressGateways).toEqual([{ enabled: true, name: 'istio-egressgateway' }]);
+  });
+
+  it('diff shows what demo changes relative to default, as intent or in effect', async () => {
     const r = await mesh(['profile', 'diff', 'default', 'demo']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('~ spec.components.egressGateways[0].enabled: false -> true');
-    expect(r.stdout).toContain('+ spec.meshConfig: {"accessLogFile":"/dev/stdout"}');
+    expect(r.stdout).toContain('~ istioProfile: "default" -> "demo"');
+    const effective = await mesh(['profile', 'diff', 'default', 'demo', '--effective']);
+    expect(effective.stdout).toContain('+ workloads[2]: "Deployment/istio-system/istio-egressgateway"');
+    expect(effective.stdout).toContain('~ istioOperator.spec.components.egressGateways[0].enabled: false -> true');
     const json = JSON.parse((await mesh(['profile', 'diff', 'default', 'default', '-o', 'json'])).stdout);
     expect(json.changes).toEqual([]);
   });
@@ -100,7 +110,9 @@ describe('bad input: one line, a hint, exit 2, nothing on stdout', () => {
     ['unknown profile', () => ['render', '--profile', 'demoo'], /^Error: unknown profile "demoo"\nhint: valid profiles: ambient, default/],
     ['overlay not YAML', () => ['render', '-f', t.write('bad.yaml', 'a: [1\n')], /^Error: overlay .*bad\.yaml is not valid YAML at line \d+, column \d+/],
     ['schema violation', () => ['render', '-f', t.write('s.yaml', 'spec:\n  components:\n    pilot:\n      k8s:\n        replicaCount: -1\n')], /^Error: overlay .*s\.yaml: spec\.components\.pilot\.k8s\.replicaCount: /],
-    ['unparseable --set', () => ['render', '--set', 'values..x=1'], /^Error: --set values\.\.x=1: empty path segment/],
+    ['unparseable --set', () => ['render', '--set', 'values.x[y]=1'], /^Error: --set values\.x\[y\]=1: "\[y\]" is neither an index nor a field:value selector/],
+    ['two profiles', () => ['render', '--profile', 'demo', '-f', t.write('amb.yaml', 'kind: IstioOperator\nspec:\n  profile: ambient\n')], /^Error: --profile demo selects Istio profile demo, but overlay .*amb\.yaml sets spec\.profile: ambient\nhint: /],
+    ['unknown Istio profile', () => ['render', '--set', 'profile=production'], /^Error: spec\.profile: Istio profile "production" not found/],
     ['--set unknown field', () => ['render', '--set', 'components.pilott.enabled=true'], /^Error: --set components\.pilott\.enabled=true: components\.pilott: unknown field/],
     ['extends cycle', () => { t.write('c1.yaml', 'extends: ./c2.yaml\n'); return ['render', '--profile', t.write('c2.yaml', 'extends: ./c1.yaml\n')]; }, /extends cycle/],
     ['remote without address', () => ['render', '--profile', 'remote'], /needs values\.global\.remotePilotAddress.*\nhint: pass --set values\.global\.remotePilotAddress=/],

@@ -122,6 +122,16 @@ describe('install failures', () => {
     expect(stderr).toMatch(/Error: interrupted\nhint: a change in progress may be partly applied: re-run the same command/);
   });
 
+  it('values istioctl rejects are exit 2 before any change, with istioctl\'s reason', async () => {
+    const overlay = join(dir, 'bad-values.yaml');
+    writeFileSync(overlay, 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  values:\n    pilot:\n      autoscaleEnabled: maybe\n');
+    const before = await snapshot();
+    const r = await meshOn(['install', '-f', overlay, '-y']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^Error: istioctl rejects the IstioOperator mesh rendered: could not unmarshal: .*cannot unmarshal string into Go value of type bool\nhint: /m);
+    expect(difference(await snapshot(), before)).toEqual([]);
+  });
+
   it('istioctl missing from PATH is exit 3 with how to get it', async () => {
     const before = await snapshot();
     const r = await meshOn(['install', '--profile', 'minimal', '-y', '--istioctl', 'istioctl-not-installed']);

@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { profileFromOptions } from '../../src/profiles/index.js';
+import { installContents } from '../../src/render/workloads.js';
 import { buildInstallPlan } from '../../src/plan/install.js';
 import { buildUninstallPlan } from '../../src/plan/uninstall.js';
 import { planToJson } from '../../src/plan/format.js';
 import type { InstallRecord } from '../../src/plan/record.js';
 
-const base = { istioNamespace: 'istio-system', injectNamespaces: ['default'], timeoutSeconds: 300 };
+const base = { injectNamespaces: ['default'], timeoutSeconds: 300 };
+const intent = (options: Parameters<typeof profileFromOptions>[0]) => {
+  const profile = profileFromOptions(options);
+  return { profile, contents: installContents(profile) };
+};
 
 describe('install plan', () => {
   it('istioctl: preflight, install -f with kube flags, wait, label, record', () => {
-    const plan = buildInstallPlan({ ...base, profile: profileFromOptions({ profile: 'demo' }), backend: 'istioctl', target: { kubeconfig: '/k', context: 'ctx' } });
+    const plan = buildInstallPlan({ ...base, ...intent({ profile: 'demo' }), backend: 'istioctl', target: { kubeconfig: '/k', context: 'ctx' } });
     expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'namespace', 'record', 'apply', 'wait', 'label', 'record']);
     expect(plan.steps[3]).toMatchObject({ tool: 'istioctl', argv: ['install', '-f', '<rendered:istio-operator.yaml>', '-y', '--readiness-timeout', '300s', '--kubeconfig', '/k', '--context', 'ctx'] });
     expect(plan.steps[5]).toMatchObject({ namespace: 'default', set: { 'istio-injection': 'enabled' } });
@@ -18,7 +23,7 @@ describe('install plan', () => {
   });
 
   it('helm: one upgrade --install per chart from a local directory, helm spelling of --kube-context', () => {
-    const plan = buildInstallPlan({ ...base, profile: profileFromOptions({ profile: 'default', set: ['revision=canary'] }), backend: 'helm', target: { context: 'ctx' }, chartsDir: '/charts/' });
+    const plan = buildInstallPlan({ ...base, ...intent({ profile: 'default', set: ['revision=canary'] }), backend: 'helm', target: { context: 'ctx' }, chartsDir: '/charts/' });
     const applies = plan.steps.filter((s) => s.id === 'apply');
     expect(applies.map((s) => (s as { argv: string[] }).argv.slice(0, 4))).toEqual([
       ['upgrade', '--install', 'istio-base', '/charts/base'],
@@ -31,12 +36,12 @@ describe('install plan', () => {
   });
 
   it('helm without --charts pulls from the Istio chart repository at a pinned version', () => {
-    const plan = buildInstallPlan({ ...base, injectNamespaces: [], profile: profileFromOptions({ profile: 'minimal' }), backend: 'helm', target: {}, chartVersion: '1.31.0' });
+    const plan = buildInstallPlan({ ...base, injectNamespaces: [], ...intent({ profile: 'minimal' }), backend: 'helm', target: {}, chartVersion: '1.31.0' });
     expect((plan.steps[3] as { argv: string[] }).argv.slice(0, 8)).toEqual(['upgrade', '--install', 'istio-base', 'base', '--repo', 'https://istio-release.storage.googleapis.com/charts', '--version', '1.31.0']);
   });
 
   it('JSON carries a schema version and summarises files by hash', () => {
-    const plan = buildInstallPlan({ ...base, profile: profileFromOptions({ profile: 'minimal' }), backend: 'istioctl', target: {} });
+    const plan = buildInstallPlan({ ...base, ...intent({ profile: 'minimal' }), backend: 'istioctl', target: {} });
     const json = JSON.parse(planToJson(plan));
     expect(json.schemaVersion).toBe(1);
     expect(json.files['istio-operator.yaml']).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });

@@ -4,7 +4,7 @@ import { profileFromOptions } from '../../src/profiles/index.js';
 import { CliError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const load = (options: Parameters<typeof profileFromOptions>[0], enforce = true) => profileFromOptions(options, enforce);
+const load = (options: Parameters<typeof profileFromOptions>[0], context?: Parameters<typeof profileFromOptions>[1]) => profileFromOptions(options, context);
 const usage = (fn: () => unknown): CliError => {
   try {
     fn();
@@ -16,59 +16,74 @@ const usage = (fn: () => unknown): CliError => {
   throw new Error('expected a usage error');
 };
 
-describe('built-in profiles', () => {
+describe('built-in profiles are thin: Istio profile + what mesh adds', () => {
   it('ships the profiles the product promises', () => {
     expect(listBuiltinProfiles()).toEqual(['ambient', 'default', 'demo', 'empty', 'minimal', 'remote', 'sds']);
   });
 
-  it('demo = istiod + ingress + egress, full trace sampling and access logs', () => {
-    const p = load({ profile: 'demo' });
-    expect(p.istioProfile).toBe('demo');
-    expect(p.spec.components?.pilot?.enabled).toBe(true);
-    expect(p.spec.components?.ingressGateways).toEqual([{ name: 'istio-ingressgateway', enabled: true }]);
-    expect(p.spec.components?.egressGateways).toEqual([{ name: 'istio-egressgateway', enabled: true }]);
-    expect(p.spec.meshConfig).toMatchObject({ accessLogFile: '/dev/stdout' });
-    expect(p.spec.values).toMatchObject({ pilot: { traceSampling: 100 } });
-    expect(p.sources).toEqual(['builtin:default', 'builtin:demo']);
+  it.each(['default', 'demo', 'minimal', 'empty', 'ambient'])('%s restates nothing of Istio', (name) => {
+    const p = load({ profile: name });
+    expect(p.istioProfile).toBe(name);
+    expect(p.spec).toEqual({ profile: name });
   });
 
-  it('minimal = istiod only; ambient = istiod + cni + ztunnel; empty = nothing', () => {
-    const minimal = load({ profile: 'minimal' }).spec.components!;
-    expect([minimal.pilot?.enabled, minimal.ingressGateways?.[0]?.enabled, minimal.egressGateways?.[0]?.enabled]).toEqual([true, false, false]);
-    const ambient = load({ profile: 'ambient' }).spec.components!;
-    expect([ambient.pilot?.enabled, ambient.cni?.enabled, ambient.ztunnel?.enabled, ambient.ingressGateways?.[0]?.enabled]).toEqual([true, true, true, false]);
-    const empty = load({ profile: 'empty' }).spec.components!;
-    expect([empty.base?.enabled, empty.pilot?.enabled]).toEqual([false, false]);
-  });
-
-  it('sds says it is the modern equivalent of the 1.4 profile', () => {
+  it('sds is Istio\'s default plus explicit auto mTLS', () => {
     const sds = load({ profile: 'sds' });
     expect(sds.description).toMatch(/1\.4/);
-    expect(sds.spec.meshConfig).toMatchObject({ enableAutoMtls: true });
+    expect(sds.spec).toEqual({ profile: 'default', meshConfig: { enableAutoMtls: true } });
+    expect(sds.sources).toEqual(['builtin:default', 'builtin:sds']);
   });
 
   it('remote needs the primary address and names the flag', () => {
     const error = usage(() => load({ profile: 'remote' }));
     expect(error.message).toContain('values.global.remotePilotAddress');
     expect(error.hint).toContain('--set values.global.remotePilotAddress=');
-    expect(load({ profile: 'remote', set: ['values.global.remotePilotAddress=10.0.0.9'] }).spec.values).toMatchObject({ global: { remotePilotAddress: '10.0.0.9' } });
+    expect(load({ profile: 'remote', set: ['values.global.remotePilotAddress=10.0.0.9'] }).spec.values).toEqual({ global: { remotePilotAddress: '10.0.0.9' } });
   });
 });
 
-describe('layering', () => {
+describe('layering, as istioctl layers', () => {
   const t = tempDir();
 
   it('applies overlays in order, then --set in order', () => {
     const a = t.write('a.yaml', 'spec:\n  values:\n    pilot:\n      traceSampling: 5\n');
     const b = t.write('b.yaml', 'spec:\n  values:\n    pilot:\n      traceSampling: 7\n      env: {A: "1"}\n');
     const p = load({ profile: 'demo', filename: [a, b], set: ['values.pilot.traceSampling=9', 'values.pilot.traceSampling=11'] });
-    expect(p.spec.values).toMatchObject({ pilot: { traceSampling: 11, env: { A: '1' } } });
+    expect(p.spec.values).toEqual({ pilot: { traceSampling: 11, env: { A: '1' } } });
   });
 
-  it('accepts an IstioOperator as an overlay', () => {
-    const iop = t.write('iop.yaml', 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: demo\n  components:\n    cni:\n      enabled: true\n');
-    const p = load({ profile: 'default', filename: [iop] });
-    expect(p.istioProfile).toBe('demo');
+  it('without --profile, an IstioOperator overlay\'s spec.profile chooses Istio\'s profile', () => {
+    const iop = t.write('iop.yaml', 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: empty\n  components:\n    pilot:\n      enabled: true\n');
+    const p = load({ filename: [iop] });
+    expect(p.istioProfile).toBe('empty');
+    expect(p.name).toBe('empty');
+    expect(p.spec).toEqual({ profile: 'empty', components: { pilot: { enabled: true } } });
+  });
+
+  it('the last layer naming a profile wins, as in istioctl', () => {
+    const demo = t.write('d.yaml', 'kind: IstioOperator\nspec:\n  profile: demo\n');
+    const ambient = t.write('am.yaml', 'kind: IstioOperator\nspec:\n  profile: ambient\n');
+    expect(load({ filename: [demo, ambient] }).istioProfile).toBe('ambient');
+    expect(load({ filename: [demo], set: ['profile=minimal'] }).istioProfile).toBe('minimal');
+  });
+
+  it('an explicit --profile that disagrees with an overlay or --set is a usage error naming both', () => {
+    const iop = t.write('iop2.yaml', 'kind: IstioOperator\nspec:\n  profile: ambient\n');
+    const e = usage(() => load({ profile: 'demo', filename: [iop] }));
+    expect(e.message).toBe(`--profile demo selects Istio profile demo, but overlay ${iop} sets spec.profile: ambient`);
+    expect(usage(() => load({ profile: 'demo', set: ['profile=ambient'] })).message).toMatch(/--profile demo .* --set profile=ambient/);
+    expect(load({ profile: 'demo', filename: [t.write('same.yaml', 'kind: IstioOperator\nspec:\n  profile: demo\n')] }).istioProfile).toBe('demo');
+  });
+
+  it('keeps YAML nulls, empty values and spec fields istioctl accepts', () => {
+    const iop = t.write('nulls.yaml', 'kind: IstioOperator\nspec:\n  namespace: x\n  unvalidatedValues: {a: 1}\n  components:\n    pilot:\n      tag: 1.2\n  values:\n    global:\n      mountMtlsCerts:\n');
+    const p = load({ filename: [iop] });
+    expect(p.spec).toEqual({ namespace: 'x', unvalidatedValues: { a: 1 }, components: { pilot: { tag: 1.2 } }, values: { global: { mountMtlsCerts: null } } });
+    expect(load({ filename: [t.write('v.yaml', 'kind: IstioOperator\nspec:\n  values:\n')] }).spec).toEqual({ values: null });
+  });
+
+  it('reads YAML 1.1 as istioctl does', () => {
+    const p = load({ filename: [t.write('y11.yaml', 'kind: IstioOperator\nspec:\n  components:\n    cni:\n      enabled: yes\n')] });
     expect(p.spec.components?.cni?.enabled).toBe(true);
   });
 
@@ -77,11 +92,17 @@ describe('layering', () => {
     const child = t.write('child.yaml', 'name: child\nextends: ./base.yaml\n');
     const p = load({ profile: child });
     expect(p.name).toBe('child');
-    expect(p.spec.components?.egressGateways?.[0]?.enabled).toBe(true);
-    expect(p.sources.map((s) => s.split('/').pop())).toEqual(['builtin:default', 'builtin:demo', 'base.yaml', 'child.yaml']);
+    expect(p.istioProfile).toBe('demo');
+    expect(p.sources.map((s) => s.split('/').pop())).toEqual(['builtin:demo', 'base.yaml', 'child.yaml']);
     t.write('x.yaml', 'name: x\nextends: ./y.yaml\n');
     const y = t.write('y.yaml', 'name: y\nextends: ./x.yaml\n');
     expect(usage(() => load({ profile: y })).message).toMatch(/extends cycle/);
+  });
+
+  it('-n sets values.global.istioNamespace, and conflicts with a profile that names another', () => {
+    expect(load({ profile: 'minimal' }, { istioNamespace: 'mesh' }).spec.values).toEqual({ global: { istioNamespace: 'mesh' } });
+    const e = usage(() => load({ profile: 'minimal', set: ['values.global.istioNamespace=a'] }, { istioNamespace: 'b' }));
+    expect(e.message).toBe('-n b conflicts with values.global.istioNamespace: a in the profile');
   });
 });
 
@@ -106,13 +127,17 @@ describe('bad input is a usage error naming the input', () => {
     expect(usage(() => load({ profile: 'default', filename: [wrongType] })).message).toContain('spec.components.pilot.k8s.replicaCount');
   });
 
-  it('--set naming no known field, or --set profile', () => {
+  it('--set naming no known field, or a leading spec.', () => {
     expect(usage(() => load({ profile: 'default', set: ['components.pilott.enabled=true'] })).message).toContain('components.pilott: unknown field');
-    expect(usage(() => load({ profile: 'default', set: ['values.nosuch.x=1'] })).message).toContain('values.nosuch: unknown field');
-    expect(usage(() => load({ profile: 'default', set: ['profile=demo'] })).hint).toBe('use --profile demo');
+    expect(usage(() => load({ profile: 'default', set: ['spec.values.x=1'] })).hint).toBe('drop the leading "spec.": --set values.x=1');
   });
 
-  it('a missing overlay file', () => {
+  it('values pass through to istioctl\'s own validation', () => {
+    expect(load({ profile: 'default', set: ['values.nosuch.x=1'] }).spec.values).toEqual({ nosuch: { x: 1 } });
+  });
+
+  it('a missing overlay file, or a directory', () => {
     expect(usage(() => load({ profile: 'default', filename: ['nope.yaml'] })).message).toMatch(/cannot read overlay nope\.yaml: no such file/);
+    expect(usage(() => load({ profile: 'default', filename: [t.dir] })).message).toMatch(/it is a directory/);
   });
 });

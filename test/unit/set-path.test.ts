@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applySet, formatPath, parsePath, parseSet, typeValue } from '../../src/profiles/set-path.js';
 import { CliError } from '../../src/errors.js';
 
-describe('--set path parsing', () => {
+describe('--set path parsing (istioctl splitPath)', () => {
   it('splits keys, indexes and selectors', () => {
     expect(parsePath('components.ingressGateways[name:istio-ingressgateway].k8s.env[0].value')).toEqual([
       { kind: 'key', key: 'components' },
@@ -21,36 +21,62 @@ describe('--set path parsing', () => {
     expect(formatPath(path)).toBe('components.pilot.k8s.podAnnotations.prometheus\\.io/scrape');
   });
 
-  it.each(['a..b', '.a', 'a.', 'a[', 'a[x]', '[0].a', 'a[0]b', 'a b'])('rejects %s as a usage error', (bad) => {
-    expect(() => parsePath(bad)).toThrow(CliError);
+  it('skips empty segments and one leading or trailing dot, as istioctl does', () => {
+    expect(formatPath(parsePath('values..pilot.'))).toBe('values.pilot');
+    expect(formatPath(parsePath('.values.pilot'))).toBe('values.pilot');
+  });
+
+  it.each(['a[', 'a[x]', '[0].a', 'a[0]b', 'a[0][1]', '.', ''])('rejects %j as a usage error', (bad) => {
     try {
       parsePath(bad);
+      throw new Error('expected a usage error');
     } catch (error) {
+      expect(error).toBeInstanceOf(CliError);
       expect((error as CliError).exitCode).toBe(2);
-      expect((error as CliError).message).toContain(bad);
     }
   });
 
-  it('requires path=value', () => {
+  it('requires path=value and trims both sides', () => {
     expect(() => parseSet('values.pilot.traceSampling')).toThrow(/expected path=value/);
     expect(() => parseSet('=1')).toThrow(/expected path=value/);
+    expect(parseSet(' values.pilot.traceSampling = 5 ')).toMatchObject({ value: 5 });
   });
 });
 
-describe('--set value typing follows istioctl', () => {
+describe('--set value typing follows istioctl (Atoi, ParseFloat, ParseBool)', () => {
   it.each([
     ['true', true],
     ['false', false],
+    ['T', true],
+    ['FALSE', false],
+    ['True', true],
     ['100', 100],
+    ['007', 7],
+    ['+5', 5],
     ['0.5', 0.5],
+    ['1e3', 1000],
     ['-3', -3],
+    ['0x1p-2', 0.25],
+    ['0x10', '0x10'],
     ['1.31.0', '1.31.0'],
-    ['007', '007'],
-    ['True', 'True'],
     ['', ''],
+    ['a\\,b', 'a,b'],
     ['$(rm -rf /); `id` | cat', '$(rm -rf /); `id` | cat'],
-    ['12345678901234567890', '12345678901234567890'],
+    ['12345678901234567890', 12345678901234567000],
   ])('%j -> %j', (text, value) => expect(typeValue(text)).toEqual(value));
+
+  it('refuses non-finite numbers, which istioctl cannot serialise', () => {
+    expect(() => typeValue('Inf')).toThrow(CliError);
+    expect(() => typeValue('nan')).toThrow(CliError);
+  });
+
+  it('keeps tags, compatibility versions and proxyMetadata as strings', () => {
+    expect(parseSet('tag=1.30').value).toBe('1.30');
+    expect(parseSet('values.global.tag=1.30').value).toBe('1.30');
+    expect(parseSet('compatibilityVersion=1.29').value).toBe('1.29');
+    expect(parseSet('meshConfig.defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE=true').value).toBe('true');
+    expect(parseSet('values.pilot.traceSampling=1.30').value).toBe(1.3);
+  });
 
   it('keeps everything after the first = (values may contain =)', () => {
     expect(parseSet('meshConfig.accessLogFormat=a=b').value).toBe('a=b');
@@ -66,15 +92,25 @@ describe('applySet', () => {
     expect(tree.components.ingressGateways[0]!.enabled).toBe(true);
   });
 
-  it('creates intermediate objects and appends at the end of a list', () => {
-    const out = applySet(tree, parseSet('components.ingressGateways[1].name=extra'));
-    expect(out.components).toMatchObject({ ingressGateways: [{ name: 'istio-ingressgateway' }, { name: 'extra' }] });
+  it('creates objects and lists on the way and appends past the end of a list', () => {
+    expect(applySet(tree, parseSet('components.ingressGateways[5].name=extra')).components).toMatchObject({
+      ingressGateways: [{ name: 'istio-ingressgateway' }, { name: 'extra' }],
+    });
     expect(applySet({}, parseSet('values.pilot.env.FOO=bar'))).toEqual({ values: { pilot: { env: { FOO: 'bar' } } } });
+    expect(applySet({}, parseSet('values.cni.excludeNamespaces[0]=kube-system'))).toEqual({ values: { cni: { excludeNamespaces: ['kube-system'] } } });
   });
 
-  it('refuses a selector that matches nothing and an index past the end', () => {
-    expect(() => applySet(tree, parseSet('components.ingressGateways[name:nope].enabled=true'))).toThrow(/no item with name=nope/);
-    expect(() => applySet(tree, parseSet('components.ingressGateways[5].enabled=true'))).toThrow(/past the end/);
-    expect(() => applySet(tree, parseSet('components.ingressGateways.enabled=true'))).toThrow(/is not an object/);
+  it('replaces a list element by index', () => {
+    expect(applySet({ a: ['x', 'y'] }, parseSet('a[1]=z'))).toEqual({ a: ['x', 'z'] });
+  });
+
+  it('refuses a selector that matches nothing, and paths through scalars', () => {
+    expect(() => applySet(tree, parseSet('components.ingressGateways[name:nope].enabled=true'))).toThrow(/no item with name: nope/);
+    expect(() => applySet(tree, parseSet('components.ingressGateways.enabled=true'))).toThrow(/is a list, not an object/);
+    expect(() => applySet({ a: 'x' }, parseSet('a.b=1'))).toThrow(/is the string "x", not an object/);
+  });
+
+  it('matches selectors against strings only, as istioctl compares', () => {
+    expect(() => applySet({ l: [{ id: 1 }] }, parseSet('l[id:1].x=2'))).toThrow(/no item with id: 1/);
   });
 });

@@ -10,7 +10,7 @@ import type { KubeTarget, Plan, PlanStep } from '../../plan/types.js';
 import type { Profile } from '../../profiles/schema.js';
 import { createProgress, type StepHandle } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
-import { expectedWorkloads, formatWorkload } from '../../render/workloads.js';
+import { formatWorkload, type InstallContents } from '../../render/workloads.js';
 import { waitForRollout } from '../../wait/rollout.js';
 import { MESH_VERSION } from '../../version.js';
 import { preflight, type PreflightFacts } from './preflight.js';
@@ -30,6 +30,7 @@ interface StepOutcome {
 export interface ExecuteInput {
   plan: Plan;
   profile: Profile;
+  contents: InstallContents;
   options: InstallOptions;
   globals: GlobalOptions;
   output: string;
@@ -38,7 +39,7 @@ export interface ExecuteInput {
   kube?: KubeGateway;
 }
 
-function newRecord(plan: Plan, profile: Profile, options: InstallOptions, facts: PreflightFacts): InstallRecord {
+function newRecord(plan: Plan, profile: Profile, contents: InstallContents, options: InstallOptions, facts: PreflightFacts): InstallRecord {
   const previous = facts.existing;
   return {
     schemaVersion: 1,
@@ -56,7 +57,7 @@ function newRecord(plan: Plan, profile: Profile, options: InstallOptions, facts:
     releases: [...(previous?.releases ?? []), ...plan.steps.flatMap((s) => (s.id === 'apply' && s.tool === 'helm' && s.release && s.namespace ? [{ release: s.release, namespace: s.namespace, chart: s.chart ?? '' }] : []))].filter(
       (r, i, all) => all.findIndex((o) => o.release === r.release && o.namespace === r.namespace) === i,
     ),
-    workloads: expectedWorkloads(profile, plan.istioNamespace).map(formatWorkload),
+    workloads: contents.workloads.map(formatWorkload),
     labelledNamespaces: [...(previous?.labelledNamespaces ?? [])],
     createdNamespaces: [...new Set([...(previous?.createdNamespaces ?? []), ...facts.missingNamespaces])],
     ...(plan.backend === 'istioctl' ? { renderedSpec: plan.files['istio-operator.yaml'] } : {}),
@@ -67,7 +68,7 @@ function newRecord(plan: Plan, profile: Profile, options: InstallOptions, facts:
 
 /** Runs an install plan step by step, saying what each step did; returns the exit code. */
 export async function executeInstall(input: ExecuteInput): Promise<number> {
-  const { plan, profile, options, globals, output } = input;
+  const { plan, profile, contents, options, globals, output } = input;
   const json = output === 'json';
   const progress = createProgress(outputStyle({ color: globals.color, machine: json }));
   const run = input.run ?? runProcess;
@@ -102,7 +103,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
   let applyNotReady = false;
   try {
     const kube = input.kube ?? (await createKubeGateway(input.target));
-    const touched = [...new Set([plan.istioNamespace, ...plan.steps.flatMap((s) => (s.id === 'apply' && s.namespace ? [s.namespace] : [])), ...expectedWorkloads(profile, plan.istioNamespace).map((w) => w.namespace)])];
+    const touched = [...new Set(plan.steps.flatMap((s) => ((s.id === 'namespace' || s.id === 'apply') && s.namespace ? [s.namespace] : [])))];
     const [first, ...rest] = plan.steps;
     const facts = await step(first!, 'preflight', (handle) =>
       preflight({ plan, kube, run, tools: { istioctl: options.istioctl, helm: options.helm }, namespacesTouched: touched, injectNamespaces: options.injectNamespace, chartVersion: options.chartVersion, handle }),
@@ -114,7 +115,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         if (s.id === 'namespace') {
           await step(s, s.description, async () => ((changed = await ensureNamespace(kube, s.namespace)) ? 'created' : 'exists'), (d) => d);
         } else if (s.id === 'record' && s.action === 'write') {
-          record = newRecord(plan, profile, options, facts);
+          record = newRecord(plan, profile, contents, options, facts);
           await step(s, `record the install in ConfigMap ${s.configMap}`, saveRecord);
           changed = true;
         } else if (s.id === 'apply') {
@@ -135,7 +136,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
           });
         } else if (s.id === 'wait') {
           await step(s, `wait for ${s.for.length} workload(s) to be ready`, async (handle) => {
-            const result = await waitForRollout(kube, expectedWorkloads(profile, plan.istioNamespace), applyNotReady ? 1 : s.timeoutSeconds);
+            const result = await waitForRollout(kube, contents.workloads, applyNotReady ? 1 : s.timeoutSeconds);
             if (result.ready) return result;
             for (const n of result.notReady) {
               handle.info(`${n.workload}: ${n.status}`);

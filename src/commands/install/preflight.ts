@@ -1,8 +1,8 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { KubeGateway } from '../../adapters/kube.js';
 import type { Runner } from '../../adapters/process.js';
-import { helmVersion, istioctlVersion } from '../../adapters/tools.js';
-import { preflightError } from '../../errors.js';
+import { helmVersion, istioctlRejects, istioctlVersion } from '../../adapters/tools.js';
+import { preflightError, usageError } from '../../errors.js';
 import { checkIstioVersion, checkKubernetesVersion } from '../../install/compat.js';
 import { deniedAccess, formatAccess, getNamespace, readRecord, serverVersion } from '../../install/cluster.js';
 import type { Plan } from '../../plan/types.js';
@@ -34,17 +34,27 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   const { plan, kube, run, tools, handle } = input;
   const toolVersions: Record<string, string> = {};
   let istioVersion: string | undefined;
+  // istioctl validates `values` and Kubernetes settings mesh passes through; ask it before any change,
+  // beside the cluster reads below. Settled into a value so an earlier failure leaves no stray rejection.
+  let rejected: Promise<unknown> = Promise.resolve(undefined);
   if (plan.backend === 'istioctl') {
     istioVersion = await istioctlVersion(run, tools.istioctl);
     toolVersions.istioctl = istioVersion ?? 'unknown';
     const verdict = checkIstioVersion(istioVersion);
     if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);
+    const spec = plan.files['istio-operator.yaml'];
+    if (spec) rejected = istioctlRejects(run, tools.istioctl, spec).catch((error: unknown) => error);
   } else {
     toolVersions.helm = (await helmVersion(run, tools.helm)) ?? 'unknown';
     if (!/^3\.|^4\./.test(toolVersions.helm)) throw preflightError(`helm ${toolVersions.helm} is not Helm 3 or 4`, 'install Helm 3.x or pass --helm <path>');
     istioVersion = input.chartVersion;
   }
-  const server = await serverVersion(kube); // first API call: exit 4 here if unreachable
+  // First API call (exit 4 if unreachable), beside istioctl's verdict; bad input is reported first.
+  const [server, complaint] = await Promise.all([serverVersion(kube).catch((error: unknown) => error as Error), rejected]);
+  if (complaint instanceof Error) throw complaint;
+  if (typeof complaint === 'string')
+    throw usageError(`istioctl rejects the IstioOperator mesh rendered: ${complaint}`, 'fix the overlay or --set it names; `mesh render` prints what mesh hands istioctl');
+  if (server instanceof Error) throw server;
   handle.info(`cluster ${kube.context} (${kube.server}), Kubernetes ${server.gitVersion}; ${Object.entries(toolVersions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const compat = checkKubernetesVersion(istioVersion, server.minor);
   if (!compat.ok) throw preflightError(compat.message, compat.hint);

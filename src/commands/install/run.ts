@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { checkNamespace, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import type { ProfileInputOptions } from '../../cli/profile-input.js';
 import { ExitCode, usageError } from '../../errors.js';
-import { profileFromOptions } from '../../profiles/index.js';
+import { resolveIntent } from '../render/intent.js';
 import { buildInstallPlan } from '../../plan/install.js';
 import { planToJson, planToText } from '../../plan/format.js';
 import type { Backend } from '../../plan/types.js';
@@ -23,7 +23,6 @@ export interface InstallOptions extends ProfileInputOptions {
 export async function install(globals: GlobalOptions, options: InstallOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'install');
   const timeoutSeconds = parseDuration(options.timeout, '--timeout');
-  const istioNamespace = checkNamespace(globals.istioNamespace, '--istio-namespace');
   const injectNamespaces = [...new Set(options.injectNamespace.map((ns) => checkNamespace(ns, '--inject-namespace')))];
   if (options.backend === 'istioctl' && (options.charts || options.chartVersion))
     throw usageError('--charts/--chart-version apply to the helm backend only', 'add --backend helm, or drop the flag');
@@ -33,13 +32,13 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     if (!existsSync(chartsDir) || !statSync(chartsDir).isDirectory() || !existsSync(resolve(chartsDir, 'base/Chart.yaml')))
       throw usageError(`--charts ${options.charts}: not a directory holding Istio's charts (base/Chart.yaml missing)`, "point it at Istio's manifests/charts directory");
   }
-  const profile = profileFromOptions(options);
+  const { profile, contents } = resolveIntent(globals, options);
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
-  const plan = buildInstallPlan({ profile, backend: options.backend, istioNamespace, target, injectNamespaces, timeoutSeconds, chartsDir, chartVersion: options.chartVersion });
+  const plan = buildInstallPlan({ profile, contents, backend: options.backend, target, injectNamespaces, timeoutSeconds, chartsDir, chartVersion: options.chartVersion });
   if (options.dryRun) {
     process.stdout.write(output === 'json' ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;
   }
   const { executeInstall } = await import('./execute.js');
-  return executeInstall({ plan, profile, options, globals, output, target });
+  return executeInstall({ plan, profile, contents, options, globals, output, target });
 }

@@ -1,19 +1,23 @@
-import { stringify } from 'yaml';
 import diff from 'microdiff';
 import type { GlobalOptions } from '../../cli/options.js';
 import { checkOutput } from '../../cli/options.js';
 import type { ProfileInputOptions } from '../../cli/profile-input.js';
 import { ExitCode, usageError } from '../../errors.js';
-import { listBuiltinProfiles, loadBuiltin } from '../../profiles/load.js';
-import { profileFromOptions } from '../../profiles/index.js';
+import { listBuiltinProfiles, loadBuiltin, toYaml } from '../../profiles/load.js';
 import { sortKeys } from '../../profiles/merge.js';
 import type { Profile } from '../../profiles/schema.js';
+import { resolveIntent } from '../render/intent.js';
+import { formatWorkload } from '../../render/workloads.js';
+
+export interface ShowOptions extends ProfileInputOptions {
+  effective?: boolean;
+}
 
 export async function listProfiles(globals: GlobalOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'profile list');
   const profiles = listBuiltinProfiles().map((name) => {
-    const { data } = loadBuiltin(name);
-    return { name, description: data.description ?? '', extends: data.extends ?? null };
+    const layer = loadBuiltin(name);
+    return { name, istioProfile: String(layer.spec?.profile ?? 'default'), description: layer.description ?? '', extends: layer.extends ?? null };
   });
   if (output === 'json') process.stdout.write(`${JSON.stringify({ schemaVersion: 1, profiles }, null, 2)}\n`);
   else {
@@ -23,7 +27,7 @@ export async function listProfiles(globals: GlobalOptions): Promise<number> {
   return ExitCode.ok;
 }
 
-/** The document `profile show` prints: the resolved profile, keys sorted, provenance last. */
+/** The document `profile show` prints: the user's intent as mesh hands it on, provenance last. */
 export function profileDocument(profile: Profile) {
   return {
     apiVersion: 'mesh.dev/v1alpha1',
@@ -37,33 +41,56 @@ export function profileDocument(profile: Profile) {
   };
 }
 
-export async function showProfile(globals: GlobalOptions, name: string | undefined, options: ProfileInputOptions): Promise<number> {
+/**
+ * `--effective` adds what istioctl will make of it: Istio's own profile merged under the intent,
+ * as istioctl merges it, and the workloads that follows. It is computed, not read from a cluster,
+ * and says so; the image hub and tag are left to the istioctl binary that installs.
+ */
+function effectiveDocument(globals: GlobalOptions, options: ProfileInputOptions) {
+  const { profile, contents } = resolveIntent(globals, options, false);
+  return {
+    ...profileDocument(profile),
+    effective: {
+      computedFrom: `Istio 1.31 profile "${profile.istioProfile}" merged under the spec, as istioctl merges it; image hub and tag come from the istioctl binary`,
+      istioNamespace: contents.istioNamespace,
+      revision: contents.revision || 'default',
+      workloads: contents.workloads.map(formatWorkload),
+      istioOperator: sortKeys(contents.effective),
+    },
+  };
+}
+
+export async function showProfile(globals: GlobalOptions, name: string | undefined, options: ShowOptions): Promise<number> {
   const output = checkOutput(globals.output, ['yaml', 'json'], 'profile show');
   if (name && options.profile && name !== options.profile)
     throw usageError(`profile show ${name} --profile ${options.profile}: two profiles given`, 'name the profile once');
-  const profile = profileFromOptions({ ...options, profile: name ?? options.profile ?? 'default' }, false);
-  const doc = profileDocument(profile);
-  process.stdout.write(output === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc, { lineWidth: 0 }));
+  const input = { ...options, profile: name ?? options.profile };
+  const doc = options.effective ? effectiveDocument(globals, input) : profileDocument(resolveIntent(globals, input, false).profile);
+  process.stdout.write(output === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : toYaml(doc));
   return ExitCode.ok;
 }
 
-const formatDiffPath = (path: Array<string | number>): string =>
-  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
+const formatDiffPath = (path: Array<string | number>): string => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
 const show = (value: unknown): string => JSON.stringify(value);
 
-export async function diffProfiles(globals: GlobalOptions, a: string, b: string): Promise<number> {
+export async function diffProfiles(globals: GlobalOptions, a: string, b: string, options: { effective?: boolean }): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'profile diff');
-  const left = profileDocument(profileFromOptions({ profile: a }, false));
-  const right = profileDocument(profileFromOptions({ profile: b }, false));
-  const strip = ({ layeredFrom: _l, name: _n, description: _d, ...rest }: ReturnType<typeof profileDocument>) => rest;
-  const changes = diff(strip(left), strip(right)).map((change) => ({
+  const side = (ref: string) => {
+    if (options.effective) {
+      const { istioOperator, workloads } = effectiveDocument(globals, { profile: ref }).effective;
+      return { workloads, istioOperator };
+    }
+    const { layeredFrom: _l, name: _n, description: _d, ...rest } = profileDocument(resolveIntent(globals, { profile: ref }, false).profile);
+    return rest;
+  };
+  const changes = diff(side(a), side(b)).map((change) => ({
     type: change.type,
     path: formatDiffPath(change.path),
     ...('oldValue' in change ? { from: change.oldValue } : {}),
     ...('value' in change ? { to: change.value } : {}),
   }));
-  if (output === 'json') process.stdout.write(`${JSON.stringify({ schemaVersion: 1, from: a, to: b, changes }, null, 2)}\n`);
-  else if (!changes.length) process.stdout.write(`profiles ${a} and ${b} are identical\n`);
+  if (output === 'json') process.stdout.write(`${JSON.stringify({ schemaVersion: 1, from: a, to: b, effective: Boolean(options.effective), changes }, null, 2)}\n`);
+  else if (!changes.length) process.stdout.write(`profiles ${a} and ${b} are identical${options.effective ? ' in effect' : ''}\n`);
   else {
     process.stdout.write(`--- ${a}\n+++ ${b}\n`);
     for (const c of changes) {

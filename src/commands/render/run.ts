@@ -1,11 +1,11 @@
-import { stringify } from 'yaml';
-import { checkOutput, checkNamespace, type GlobalOptions } from '../../cli/options.js';
+import { checkOutput, type GlobalOptions } from '../../cli/options.js';
 import type { ProfileInputOptions } from '../../cli/profile-input.js';
 import { ExitCode } from '../../errors.js';
-import { profileFromOptions } from '../../profiles/index.js';
+import { toYaml } from '../../profiles/load.js';
 import { renderIstioOperator } from '../../render/istioctl.js';
 import { renderHelmReleases, LOCAL_CHART_PATHS } from '../../render/helm.js';
 import type { Backend } from '../../plan/types.js';
+import { resolveIntent } from './intent.js';
 
 export interface RenderOptions extends ProfileInputOptions {
   backend: Backend;
@@ -13,10 +13,9 @@ export interface RenderOptions extends ProfileInputOptions {
 
 /** Builds the documents first and writes nothing until all of them rendered (bad input prints nothing). */
 export function renderDocuments(globals: GlobalOptions, options: RenderOptions): unknown[] {
-  const istioNamespace = checkNamespace(globals.istioNamespace, '--istio-namespace');
-  const profile = profileFromOptions(options);
-  if (options.backend === 'istioctl') return [renderIstioOperator(profile, { istioNamespace })];
-  return renderHelmReleases(profile, { istioNamespace }).map((r) => ({
+  const { profile, contents } = resolveIntent(globals, options);
+  if (options.backend === 'istioctl') return [renderIstioOperator(profile)];
+  return renderHelmReleases(profile, contents).map((r) => ({
     chart: r.chart,
     chartPath: LOCAL_CHART_PATHS[r.chart],
     release: r.release,
@@ -31,7 +30,7 @@ export async function render(globals: GlobalOptions, options: RenderOptions): Pr
   const text =
     output === 'json'
       ? `${JSON.stringify(options.backend === 'istioctl' ? docs[0] : { schemaVersion: 1, releases: docs }, null, 2)}\n`
-      : docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+      : docs.map((d) => toYaml(d)).join('---\n');
   process.stdout.write(text);
   return ExitCode.ok;
 }

@@ -1,4 +1,4 @@
-import { checkNamespace, checkOutput, type GlobalOptions } from '../../cli/options.js';
+import { istioNamespaceOf, checkOutput, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway } from '../../adapters/kube.js';
 import { ExitCode } from '../../errors.js';
 import { gatherFacts } from '../../verify/facts.js';
@@ -9,7 +9,7 @@ import type { V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
 /** The install record beside the live state of what it installed. */
 export async function status(globals: GlobalOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'status');
-  const ns = checkNamespace(globals.istioNamespace, '--istio-namespace');
+  const ns = istioNamespaceOf(globals);
   const kube = await createKubeGateway({ kubeconfig: globals.kubeconfig, context: globals.context });
   const facts = await gatherFacts(kube, ns);
   const { present, missing } = controlPlaneWorkloads(facts);

@@ -1,5 +1,5 @@
 import type { V1ConfigMap, V1CustomResourceDefinition, V1Namespace } from '@kubernetes/client-node';
-import { checkNamespace, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
+import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
 import { Informer } from '../../adapters/informer.js';
 import { runProcess, ToolFailedError, type Runner } from '../../adapters/process.js';
@@ -24,7 +24,7 @@ export interface UninstallOptions {
 export async function uninstall(globals: GlobalOptions, options: UninstallOptions, deps: { run?: Runner; kube?: KubeGateway } = {}): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'uninstall');
   const timeoutSeconds = parseDuration(options.timeout, '--timeout');
-  const ns = checkNamespace(globals.istioNamespace, '--istio-namespace');
+  const ns = istioNamespaceOf(globals);
   if (!options.dryRun && !options.yes && !process.stdin.isTTY)
     throw usageError('uninstall needs confirmation, and stdin is not a terminal', 'pass -y to uninstall without asking (or --dry-run to see the plan)');
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };

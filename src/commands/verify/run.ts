@@ -1,4 +1,4 @@
-import { checkNamespace, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
+import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess, type Runner } from '../../adapters/process.js';
 import { ExitCode, usageError } from '../../errors.js';
@@ -21,7 +21,7 @@ export interface VerifyOptions {
 
 export async function verify(globals: GlobalOptions, options: VerifyOptions, deps: { kube?: KubeGateway; run?: Runner } = {}): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json', 'junit'], 'verify');
-  const ns = checkNamespace(globals.istioNamespace, '--istio-namespace');
+  const ns = istioNamespaceOf(globals);
   for (const c of options.only)
     if (!(CATEGORIES as readonly string[]).includes(c)) throw usageError(`--only ${c}: unknown category`, `categories: ${CATEGORIES.join(', ')}`);
   for (const c of options.skip)

@@ -1,0 +1,25 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ISTIO_1_31_PROFILES } from '../../src/render/istio-profiles.js';
+import { istioManifestsDir } from '../helpers/istio.js';
+import { testbedPaths } from '../helpers/testbed.js';
+
+/**
+ * mesh reads Istio's profiles to know what an install contains; its copy must be the one the
+ * testbed's istioctl embeds (the same Istio source tree), profile for profile.
+ */
+beforeAll(() => void testbedPaths(), 1_800_000);
+
+describe("mesh's copy of Istio 1.31's profiles", () => {
+  it('names the same profiles as the Istio release', () => {
+    const names = readdirSync(join(istioManifestsDir(), 'profiles')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+    expect(Object.keys(ISTIO_1_31_PROFILES).sort()).toEqual(names.sort());
+  });
+
+  it.each(Object.keys(ISTIO_1_31_PROFILES))('%s is the release\'s file, as data', (name) => {
+    const source = parse(readFileSync(join(istioManifestsDir(), 'profiles', `${name}.yaml`), 'utf8'));
+    expect(ISTIO_1_31_PROFILES[name]).toEqual(source);
+  });
+});
