@@ -31,6 +31,9 @@ function time(args) {
 const results = cases.map(([name, args]) => ({ name, ...time(args) }));
 const base = results[0].median;
 console.log(`node ${process.version}, ${RUNS} runs each, median (min) wall time:`);
-for (const r of results) console.log(`  ${r.name.padEnd(28)} ${r.median.toFixed(1).padStart(7)} ms (${r.min.toFixed(1)})  ${(r.median / base).toFixed(2)}x bare node`);
+for (const r of results)
+  console.log(
+    `  ${r.name.padEnd(28)} ${r.median.toFixed(1).padStart(7)} ms (${r.min.toFixed(1)})  ${(r.median / base).toFixed(2)}x bare node`,
+  );
 const help = results[1].median / base;
 console.log(`mesh --help is ${help.toFixed(2)}x bare node (target <= 1.50): ${help <= 1.5 ? 'met' : 'NOT met'}`);

@@ -18,7 +18,8 @@ const paths = buildTestbed({ quiet: true });
 const bin = (name) => join(paths.MESH_TESTBED_BIN, name);
 const env = { ...process.env, PATH: `${paths.MESH_TESTBED_BIN}:${process.env.PATH}`, NO_COLOR: '1' };
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
-const kubectl = (...args) => execFileSync(bin('kubectl'), ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const kubectl = (...args) =>
+  execFileSync(bin('kubectl'), ['--kubeconfig', kubeconfigPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 
 function timed(file, args) {
   const t0 = process.hrtime.bigint();
@@ -43,9 +44,14 @@ const auditSize = () => statSync(join(stateDir, 'audit.log')).size;
 
 // The per-namespace checks the seed walkthroughs run by hand, one kubectl process each.
 const KUBECTL_SCRIPT = [
-  ['get', 'pods', '-n', 'istio-system'], ['get', 'svc', '-n', 'istio-system'], ['get', 'deploy', '-n', 'istio-system'],
-  ['get', 'crd', '-l', 'app.kubernetes.io/part-of=istio'], ['get', 'mutatingwebhookconfigurations'], ['get', 'validatingwebhookconfigurations'],
-  ['get', 'namespace', '-L', 'istio-injection'], ['get', 'pods', '-n', 'bench'],
+  ['get', 'pods', '-n', 'istio-system'],
+  ['get', 'svc', '-n', 'istio-system'],
+  ['get', 'deploy', '-n', 'istio-system'],
+  ['get', 'crd', '-l', 'app.kubernetes.io/part-of=istio'],
+  ['get', 'mutatingwebhookconfigurations'],
+  ['get', 'validatingwebhookconfigurations'],
+  ['get', 'namespace', '-L', 'istio-injection'],
+  ['get', 'pods', '-n', 'bench'],
 ];
 
 log('resetting the testbed with the audit log on');
@@ -56,10 +62,21 @@ const install = mesh(['install', '--profile', 'minimal', '-y']);
 if (install.status !== 0) throw new Error(`install failed: ${install.stderr}`);
 kubectl('create', 'namespace', 'bench');
 const deployment = {
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'load', namespace: 'bench' },
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'load', namespace: 'bench' },
   spec: {
-    replicas: 0, selector: { matchLabels: { app: 'load' } },
-    template: { metadata: { labels: { app: 'load' } }, spec: { containers: [{ name: 'app', image: 'nginx' }, { name: 'istio-proxy', image: `docker.io/istio/proxyv2:${paths.MESH_ISTIO_VERSION}` }] } },
+    replicas: 0,
+    selector: { matchLabels: { app: 'load' } },
+    template: {
+      metadata: { labels: { app: 'load' } },
+      spec: {
+        containers: [
+          { name: 'app', image: 'nginx' },
+          { name: 'istio-proxy', image: `docker.io/istio/proxyv2:${paths.MESH_ISTIO_VERSION}` },
+        ],
+      },
+    },
   },
 };
 execFileSync(bin('kubectl'), ['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], { input: JSON.stringify(deployment) });
@@ -95,9 +112,15 @@ for (const n of SIZES) {
   rows.push({ n, verify: median(verify), requests, audited, full: median(full), analyze: median(analyze), script: median(script) });
 }
 
-console.log(`\nmesh verify on the testbed (Kubernetes ${paths.MESH_KUBERNETES_VERSION}, Istio ${paths.MESH_ISTIO_VERSION}), median of ${RUNS} runs, wall ms:`);
+console.log(
+  `\nmesh verify on the testbed (Kubernetes ${paths.MESH_KUBERNETES_VERSION}, Istio ${paths.MESH_ISTIO_VERSION}), median of ${RUNS} runs, wall ms:`,
+);
 console.log('pods   verify(API checks)  requests(mesh/audit)  verify+analyze  istioctl analyze -A  kubectl script (8 cmds)');
 for (const r of rows)
-  console.log(`${String(r.n).padStart(5)}  ${r.verify.toFixed(0).padStart(18)}  ${`${r.requests}/${r.audited}`.padStart(20)}  ${r.full.toFixed(0).padStart(14)}  ${r.analyze.toFixed(0).padStart(19)}  ${r.script.toFixed(0).padStart(23)}`);
+  console.log(
+    `${String(r.n).padStart(5)}  ${r.verify.toFixed(0).padStart(18)}  ${`${r.requests}/${r.audited}`.padStart(20)}  ${r.full.toFixed(0).padStart(14)}  ${r.analyze.toFixed(0).padStart(19)}  ${r.script.toFixed(0).padStart(23)}`,
+  );
 const last = rows.at(-1);
-console.log(`goals: <= 15 requests at every N: ${rows.every((r) => r.requests <= 15 && r.audited <= 15) ? 'met' : 'NOT met'}; <= 1000 ms at ${last.n} pods: ${last.verify <= 1000 ? 'met' : 'NOT met'}; faster than istioctl analyze: ${rows.every((r) => r.verify < r.analyze) ? 'met' : 'NOT met'}`);
+console.log(
+  `goals: <= 15 requests at every N: ${rows.every((r) => r.requests <= 15 && r.audited <= 15) ? 'met' : 'NOT met'}; <= 1000 ms at ${last.n} pods: ${last.verify <= 1000 ? 'met' : 'NOT met'}; faster than istioctl analyze: ${rows.every((r) => r.verify < r.analyze) ? 'met' : 'NOT met'}`,
+);

@@ -19,7 +19,9 @@ await build({
   target: 'node22',
   chunkNames: 'chunks/[name]-[hash]',
   // CommonJS dependencies (undici, js-yaml) call require(); give the ESM bundle a real one.
-  banner: { js: "import { createRequire as __meshCreateRequire } from 'node:module'; const require = __meshCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __meshCreateRequire } from 'node:module'; const require = __meshCreateRequire(import.meta.url);",
+  },
   // Optional native add-ons of `ws`; absent is fine.
   external: ['bufferutil', 'utf-8-validate'],
   legalComments: 'none',

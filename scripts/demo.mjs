@@ -15,9 +15,24 @@ const step = (title, file, args) => {
 };
 const mesh = join(root, 'bin', 'mesh.js');
 
-if (step('start the testbed (etcd, kube-apiserver, controllers, kwok, istiod runner)', process.execPath, [join(root, 'testbed', 'up.mjs')]) !== 0) process.exit(1);
-const installed = step('install the demo profile', process.execPath, [mesh, 'install', '--profile', 'demo', '--inject-namespace', 'default', '-y']);
+if (
+  step('start the testbed (etcd, kube-apiserver, controllers, kwok, istiod runner)', process.execPath, [
+    join(root, 'testbed', 'up.mjs'),
+  ]) !== 0
+)
+  process.exit(1);
+const installed = step('install the demo profile', process.execPath, [
+  mesh,
+  'install',
+  '--profile',
+  'demo',
+  '--inject-namespace',
+  'default',
+  '-y',
+]);
 if (installed !== 0) process.exit(installed);
 const verified = step('verify the mesh', process.execPath, [mesh, 'verify']);
-process.stderr.write(`\nThe testbed keeps running. Try:\n  export KUBECONFIG=${kubeconfigPath} PATH=${paths.MESH_TESTBED_BIN}:$PATH\n  node bin/mesh.js status\n  node bin/mesh.js uninstall --purge -y\n  npm run testbed:down\n`);
+process.stderr.write(
+  `\nThe testbed keeps running. Try:\n  export KUBECONFIG=${kubeconfigPath} PATH=${paths.MESH_TESTBED_BIN}:$PATH\n  node bin/mesh.js status\n  node bin/mesh.js uninstall --purge -y\n  npm run testbed:down\n`,
+);
 process.exit(verified);

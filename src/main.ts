@@ -31,7 +31,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const command = args.at(-1) as Command;
       setExit(await action(command.optsWithGlobals() as GlobalOptions, ...args.slice(0, -1)));
     };
-  for (const register of [registerProfile, registerRender, registerInstall, registerUninstall, registerVerify, registerStatus, registerCompletion])
+  for (const register of [
+    registerProfile,
+    registerRender,
+    registerInstall,
+    registerUninstall,
+    registerVerify,
+    registerStatus,
+    registerCompletion,
+  ])
     register(program, wrap);
   program.commands.forEach((c) => c.exitOverride());
   return program;
@@ -60,7 +68,9 @@ export async function main(argv: string[]): Promise<number> {
 function interrupted(): Promise<number> {
   return new Promise((resolve) =>
     process.once('SIGINT', () => {
-      process.stderr.write('\nError: interrupted\nhint: a change in progress may be partly applied: re-run the same command to converge (`mesh status` shows the install record)\n');
+      process.stderr.write(
+        '\nError: interrupted\nhint: a change in progress may be partly applied: re-run the same command to converge (`mesh status` shows the install record)\n',
+      );
       resolve(ExitCode.interrupted);
     }),
   );

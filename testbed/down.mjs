@@ -17,7 +17,7 @@ const deadline = Date.now() + 3_000;
 while (pids.some(([, pid]) => isAlive(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 for (const [name, pid] of pids)
   if (isAlive(pid)) {
-        process.kill(pid, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
   }
 rmSync(stateDir, { recursive: true, force: true });
 process.stderr.write(`[testbed] stopped ${pids.map(([n]) => n).join(', ')} and removed ${stateDir}\n`);

@@ -10,7 +10,11 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 
 const [, , server, pkiDir, workDir, pilotDiscovery, kubeconfig] = process.argv;
-const tls = { ca: readFileSync(join(pkiDir, 'ca.crt')), cert: readFileSync(join(pkiDir, 'admin.crt')), key: readFileSync(join(pkiDir, 'admin.key')) };
+const tls = {
+  ca: readFileSync(join(pkiDir, 'ca.crt')),
+  cert: readFileSync(join(pkiDir, 'admin.crt')),
+  key: readFileSync(join(pkiDir, 'admin.key')),
+};
 const running = new Map(); // "ns/name" -> { ip, child }
 const log = (msg) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
 
@@ -27,14 +31,38 @@ function start(svc) {
   const out = openSync(join(dir, 'istiod.log'), 'a');
   const child = spawn(
     pilotDiscovery,
-    ['discovery', '--kubeconfig', kubeconfig, '--httpsAddr', `${ip}:443`, '--httpAddr', `${ip}:8080`, '--grpcAddr', `${ip}:15010`,
-      '--secureGRPCAddr', `${ip}:15012`, '--monitoringAddr', `${ip}:15014`, '--ctrlz_port', '0', '--domain', 'cluster.local'],
+    [
+      'discovery',
+      '--kubeconfig',
+      kubeconfig,
+      '--httpsAddr',
+      `${ip}:443`,
+      '--httpAddr',
+      `${ip}:8080`,
+      '--grpcAddr',
+      `${ip}:15010`,
+      '--secureGRPCAddr',
+      `${ip}:15012`,
+      '--monitoringAddr',
+      `${ip}:15014`,
+      '--ctrlz_port',
+      '0',
+      '--domain',
+      'cluster.local',
+    ],
     {
       cwd: dir,
       stdio: ['ignore', out, out],
       env: {
-        PATH: process.env.PATH, HOME: process.env.HOME, REVISION: revision, POD_NAMESPACE: svc.metadata.namespace, POD_NAME: `${svc.metadata.name}-testbed`,
-        SERVICE_ACCOUNT: revision === 'default' ? 'istiod' : `istiod-${revision}`, PILOT_CERT_PROVIDER: 'istiod', CLUSTER_ID: 'Kubernetes', PILOT_ENABLE_ANALYSIS: 'false',
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        REVISION: revision,
+        POD_NAMESPACE: svc.metadata.namespace,
+        POD_NAME: `${svc.metadata.name}-testbed`,
+        SERVICE_ACCOUNT: revision === 'default' ? 'istiod' : `istiod-${revision}`,
+        PILOT_CERT_PROVIDER: 'istiod',
+        CLUSTER_ID: 'Kubernetes',
+        PILOT_ENABLE_ANALYSIS: 'false',
       },
     },
   );
@@ -81,7 +109,9 @@ async function loop() {
         start(svc);
       }
       for (const key of [...running.keys()]) if (!seen.has(key)) stop(key);
-      const res = await call(`/api/v1/services?labelSelector=${selector}&watch=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=300`);
+      const res = await call(
+        `/api/v1/services?labelSelector=${selector}&watch=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=300`,
+      );
       let buffer = '';
       for await (const chunk of res) {
         buffer += chunk;

@@ -12,7 +12,13 @@ export const kubeconfigPath = join(stateDir, 'kubeconfig');
 
 /** Builds (or finds in the cache) the binaries; returns the parsed paths.env. */
 export function buildTestbed({ quiet = false } = {}) {
-  const root = execFileSync('bash', [join(testbedDir, 'build.sh')], { stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'], encoding: 'utf8' }).trim().split('\n').pop();
+  const root = execFileSync('bash', [join(testbedDir, 'build.sh')], {
+    stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'],
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop();
   const env = {};
   for (const line of readFileSync(join(root, 'paths.env'), 'utf8').split('\n')) {
     const eq = line.indexOf('=');

@@ -32,11 +32,15 @@ const freePort = () =>
 
 function get(url, certs) {
   return new Promise((resolve) => {
-    const req = request(url, { ca: readFileSync(certs.ca), cert: readFileSync(certs.adminCert), key: readFileSync(certs.adminKey), timeout: 2000 }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
+    const req = request(
+      url,
+      { ca: readFileSync(certs.ca), cert: readFileSync(certs.adminCert), key: readFileSync(certs.adminKey), timeout: 2000 },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      },
+    );
     req.on('error', () => resolve({ status: 0, body: '' }));
     req.on('timeout', () => req.destroy());
     req.end();
@@ -113,48 +117,185 @@ async function main() {
   const state = { pids, server, kubeconfig: kubeconfigPath, context: 'mesh-testbed', startedAt: new Date().toISOString(), paths };
   const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
   try {
-    start('etcd', bin('etcd'), [
-      '--name', 'testbed', '--data-dir', join(stateDir, 'etcd'),
-      '--listen-client-urls', `http://127.0.0.1:${etcdPort}`, '--advertise-client-urls', `http://127.0.0.1:${etcdPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-cluster', `testbed=http://127.0.0.1:${peerPort}`, '--unsafe-no-fsync', '--quota-backend-bytes', String(4 * 1024 ** 3),
-      '--listen-metrics-urls', '', '--log-level', 'warn',
-    ], pids);
+    start(
+      'etcd',
+      bin('etcd'),
+      [
+        '--name',
+        'testbed',
+        '--data-dir',
+        join(stateDir, 'etcd'),
+        '--listen-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--advertise-client-urls',
+        `http://127.0.0.1:${etcdPort}`,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${peerPort}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${peerPort}`,
+        '--initial-cluster',
+        `testbed=http://127.0.0.1:${peerPort}`,
+        '--unsafe-no-fsync',
+        '--quota-backend-bytes',
+        String(4 * 1024 ** 3),
+        '--listen-metrics-urls',
+        '',
+        '--log-level',
+        'warn',
+      ],
+      pids,
+    );
     save();
-    start('kube-apiserver', bin('kube-apiserver'), [
-      '--etcd-servers', `http://127.0.0.1:${etcdPort}`, '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(apiPort),
-      '--tls-cert-file', certs.serverCert, '--tls-private-key-file', certs.serverKey, '--client-ca-file', certs.ca,
-      '--service-account-issuer', 'https://kubernetes.default.svc', '--service-account-signing-key-file', certs.saKey, '--service-account-key-file', certs.saPub,
-      '--authorization-mode', 'Node,RBAC', '--service-cluster-ip-range', SERVICE_CIDR, '--allow-privileged=true',
-      '--endpoint-reconciler-type', 'none', '--enable-priority-and-fairness=false', '--max-requests-inflight', '2000', '--max-mutating-requests-inflight', '1000',
-      '--profiling=false', '--v', '1', ...auditFlags(),
-    ], pids);
+    start(
+      'kube-apiserver',
+      bin('kube-apiserver'),
+      [
+        '--etcd-servers',
+        `http://127.0.0.1:${etcdPort}`,
+        '--bind-address',
+        '127.0.0.1',
+        '--advertise-address',
+        '127.0.0.1',
+        '--secure-port',
+        String(apiPort),
+        '--tls-cert-file',
+        certs.serverCert,
+        '--tls-private-key-file',
+        certs.serverKey,
+        '--client-ca-file',
+        certs.ca,
+        '--service-account-issuer',
+        'https://kubernetes.default.svc',
+        '--service-account-signing-key-file',
+        certs.saKey,
+        '--service-account-key-file',
+        certs.saPub,
+        '--authorization-mode',
+        'Node,RBAC',
+        '--service-cluster-ip-range',
+        SERVICE_CIDR,
+        '--allow-privileged=true',
+        '--endpoint-reconciler-type',
+        'none',
+        '--enable-priority-and-fairness=false',
+        '--max-requests-inflight',
+        '2000',
+        '--max-mutating-requests-inflight',
+        '1000',
+        '--profiling=false',
+        '--v',
+        '1',
+        ...auditFlags(),
+      ],
+      pids,
+    );
     save();
     await waitFor('kube-apiserver', 90, async () => (await get(`${server}/readyz`, certs)).status === 200);
     log(`kube-apiserver ready at ${server}`);
-    start('kube-controller-manager', bin('kube-controller-manager'), [
-      '--kubeconfig', kubeconfigPath, '--authentication-kubeconfig', kubeconfigPath, '--authorization-kubeconfig', kubeconfigPath,
-      '--root-ca-file', certs.ca, '--service-account-private-key-file', certs.saKey, '--use-service-account-credentials',
-      '--cluster-signing-cert-file', certs.ca, '--cluster-signing-key-file', certs.caKey,
-      '--bind-address', '127.0.0.1', '--secure-port', String(kcmPort), '--leader-elect=false', '--concurrent-deployment-syncs', '10',
-      '--kube-api-qps', '500', '--kube-api-burst', '1000', '--profiling=false',
-    ], pids);
-    start('kube-scheduler', bin('kube-scheduler'), [
-      '--kubeconfig', kubeconfigPath, '--authentication-kubeconfig', kubeconfigPath, '--authorization-kubeconfig', kubeconfigPath,
-      '--bind-address', '127.0.0.1', '--secure-port', String(schedPort), '--leader-elect=false', '--kube-api-qps', '500', '--kube-api-burst', '1000', '--profiling=false',
-    ], pids);
+    start(
+      'kube-controller-manager',
+      bin('kube-controller-manager'),
+      [
+        '--kubeconfig',
+        kubeconfigPath,
+        '--authentication-kubeconfig',
+        kubeconfigPath,
+        '--authorization-kubeconfig',
+        kubeconfigPath,
+        '--root-ca-file',
+        certs.ca,
+        '--service-account-private-key-file',
+        certs.saKey,
+        '--use-service-account-credentials',
+        '--cluster-signing-cert-file',
+        certs.ca,
+        '--cluster-signing-key-file',
+        certs.caKey,
+        '--bind-address',
+        '127.0.0.1',
+        '--secure-port',
+        String(kcmPort),
+        '--leader-elect=false',
+        '--concurrent-deployment-syncs',
+        '10',
+        '--kube-api-qps',
+        '500',
+        '--kube-api-burst',
+        '1000',
+        '--profiling=false',
+      ],
+      pids,
+    );
+    start(
+      'kube-scheduler',
+      bin('kube-scheduler'),
+      [
+        '--kubeconfig',
+        kubeconfigPath,
+        '--authentication-kubeconfig',
+        kubeconfigPath,
+        '--authorization-kubeconfig',
+        kubeconfigPath,
+        '--bind-address',
+        '127.0.0.1',
+        '--secure-port',
+        String(schedPort),
+        '--leader-elect=false',
+        '--kube-api-qps',
+        '500',
+        '--kube-api-burst',
+        '1000',
+        '--profiling=false',
+      ],
+      pids,
+    );
     // kwok ships no stages in its binary: its own "fast" node and pod stages make pods Ready at once.
-    const stages = ['node/fast/node-initialize.yaml', 'node/heartbeat/node-heartbeat.yaml', 'pod/fast/pod-ready.yaml', 'pod/fast/pod-complete.yaml', 'pod/fast/pod-delete.yaml'];
+    const stages = [
+      'node/fast/node-initialize.yaml',
+      'node/heartbeat/node-heartbeat.yaml',
+      'pod/fast/pod-ready.yaml',
+      'pod/fast/pod-complete.yaml',
+      'pod/fast/pod-delete.yaml',
+    ];
     writeFileSync(join(stateDir, 'kwok.yaml'), stages.map((f) => readFileSync(join(paths.MESH_KWOK_STAGES, f), 'utf8')).join('\n---\n'));
-    start('kwok', bin('kwok'), [
-      '--config', join(stateDir, 'kwok.yaml'),
-      '--kubeconfig', kubeconfigPath, '--manage-nodes-with-annotation-selector', 'kwok.x-k8s.io/node=fake',
-      '--cidr', POD_CIDR, '--node-ip', '127.0.0.1', '--server-address', `127.0.0.1:${kwokPort}`,
-    ], pids);
-    start('istiod-runner', process.execPath, [join(testbedDir, 'istiod-runner.mjs'), server, join(stateDir, 'pki'), join(stateDir, 'istiod'), bin('pilot-discovery'), kubeconfigPath], pids);
+    start(
+      'kwok',
+      bin('kwok'),
+      [
+        '--config',
+        join(stateDir, 'kwok.yaml'),
+        '--kubeconfig',
+        kubeconfigPath,
+        '--manage-nodes-with-annotation-selector',
+        'kwok.x-k8s.io/node=fake',
+        '--cidr',
+        POD_CIDR,
+        '--node-ip',
+        '127.0.0.1',
+        '--server-address',
+        `127.0.0.1:${kwokPort}`,
+      ],
+      pids,
+    );
+    start(
+      'istiod-runner',
+      process.execPath,
+      [
+        join(testbedDir, 'istiod-runner.mjs'),
+        server,
+        join(stateDir, 'pki'),
+        join(stateDir, 'istiod'),
+        bin('pilot-discovery'),
+        kubeconfigPath,
+      ],
+      pids,
+    );
     save();
     const list = { apiVersion: 'v1', kind: 'List', items: Array.from({ length: NODE_COUNT }, (_, i) => nodeManifest(i)) };
-    execFileSync(bin('kubectl'), ['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], { input: JSON.stringify(list), stdio: ['pipe', 'ignore', 'inherit'] });
+    execFileSync(bin('kubectl'), ['--kubeconfig', kubeconfigPath, 'apply', '-f', '-'], {
+      input: JSON.stringify(list),
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
     await waitFor(`${NODE_COUNT} Ready nodes`, 60, async () => {
       const { status, body } = await get(`${server}/api/v1/nodes`, certs);
       if (status !== 200) return false;
@@ -162,7 +303,11 @@ async function main() {
       return nodes.length >= NODE_COUNT && nodes.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     });
     // Service-account tokens for pods appear once kube-controller-manager runs.
-    await waitFor('default service account', 60, async () => (await get(`${server}/api/v1/namespaces/default/serviceaccounts/default`, certs)).status === 200);
+    await waitFor(
+      'default service account',
+      60,
+      async () => (await get(`${server}/api/v1/namespaces/default/serviceaccounts/default`, certs)).status === 200,
+    );
   } catch (error) {
     log(`failed: ${error.message}; stopping what started`);
     for (const pid of Object.values(pids)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');

@@ -1,7 +1,14 @@
 import { KubeApiError, type KubeGateway } from './kube.js';
 
 export interface KubeObject {
-  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; generation?: number };
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    generation?: number;
+  };
 }
 
 /**

@@ -24,7 +24,12 @@ export interface WatchEvent<T> {
 }
 
 export class KubeApiError extends CliError {
-  constructor(readonly status: number, readonly method: string, readonly path: string, readonly reason: string) {
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    readonly reason: string,
+  ) {
     super(`${method} ${path}: ${status} ${reason}`, status === 401 ? ExitCode.unreachable : ExitCode.unexpected);
   }
 }
@@ -50,15 +55,29 @@ export function loadKubeConfig(target: KubeTarget): KubeConfig {
     if (target.kubeconfig) kc.loadFromFile(target.kubeconfig);
     else kc.loadFromDefault();
   } catch (error) {
-    throw usageError(`cannot load kubeconfig ${target.kubeconfig ?? '(default)'}: ${(error as Error).message.split('\n')[0]}`, 'pass --kubeconfig <path> or set KUBECONFIG');
+    throw usageError(
+      `cannot load kubeconfig ${target.kubeconfig ?? '(default)'}: ${(error as Error).message.split('\n')[0]}`,
+      'pass --kubeconfig <path> or set KUBECONFIG',
+    );
   }
   if (target.context) {
     if (!kc.getContexts().some((c) => c.name === target.context))
-      throw usageError(`--context ${target.context}: no such context in the kubeconfig`, `known contexts: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`);
+      throw usageError(
+        `--context ${target.context}: no such context in the kubeconfig`,
+        `known contexts: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }`,
+      );
     kc.setCurrentContext(target.context);
   }
   if (!kc.getCurrentCluster())
-    throw unreachableError(`no cluster configured for context "${kc.getCurrentContext() || '(none)'}"`, 'pass --kubeconfig and --context for a reachable cluster');
+    throw unreachableError(
+      `no cluster configured for context "${kc.getCurrentContext() || '(none)'}"`,
+      'pass --kubeconfig and --context for a reachable cluster',
+    );
   return kc;
 }
 
@@ -157,7 +176,12 @@ export async function createKubeGateway(target: KubeTarget): Promise<KubeGateway
     list<T>(path: string, params?: Record<string, string>): Promise<KubeList<T>> {
       return gateway.request<KubeList<T>>('GET', `${path}${query(params)}`);
     },
-    async watch<T>(path: string, params: Record<string, string>, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
+    async watch<T>(
+      path: string,
+      params: Record<string, string>,
+      onEvent: (event: WatchEvent<T>) => void,
+      signal: AbortSignal,
+    ): Promise<void> {
       let res: IncomingMessage;
       try {
         res = await open('GET', `${path}${query({ ...params, watch: 'true', allowWatchBookmarks: 'true' })}`, undefined, undefined, signal);

@@ -17,7 +17,10 @@ export interface RunOptions {
 export type Runner = (file: string, argv: string[], options?: RunOptions) => Promise<RunResult>;
 
 export class ToolNotFoundError extends CliError {
-  constructor(readonly tool: string, howToGet: string) {
+  constructor(
+    readonly tool: string,
+    howToGet: string,
+  ) {
     super(`${tool} not found on PATH`, ExitCode.preflight, howToGet);
   }
 }
@@ -26,8 +29,16 @@ export class ToolNotFoundError extends CliError {
 export const tail = (text: string, lines = 4): string => text.trim().split('\n').slice(-lines).join(' | ');
 
 export class ToolFailedError extends CliError {
-  constructor(readonly tool: string, argv: string[], readonly result: RunResult) {
-    super(`${tool} ${argv.slice(0, 3).join(' ')} failed (exit ${result.exitCode}): ${tail(result.stderr || result.stdout) || 'no output'}`, ExitCode.unexpected, 're-run with --verbose to see the full command and output');
+  constructor(
+    readonly tool: string,
+    argv: string[],
+    readonly result: RunResult,
+  ) {
+    super(
+      `${tool} ${argv.slice(0, 3).join(' ')} failed (exit ${result.exitCode}): ${tail(result.stderr || result.stdout) || 'no output'}`,
+      ExitCode.unexpected,
+      're-run with --verbose to see the full command and output',
+    );
   }
 }
 
@@ -46,12 +57,20 @@ export const runProcess: Runner = async (file, argv, options = {}) => {
     // Ctrl-C reaches the child through the process group; we only need its outcome.
     cleanup: true,
   });
-  if ((result as { code?: string }).code === 'ENOENT' || (result.failed && /ENOENT/.test(String(result.message)) && result.exitCode === undefined)) {
+  if (
+    (result as { code?: string }).code === 'ENOENT' ||
+    (result.failed && /ENOENT/.test(String(result.message)) && result.exitCode === undefined)
+  ) {
     const tool = file.split('/').pop() ?? file;
     const role = Object.keys(HOW_TO_GET).find((known) => tool.startsWith(known));
     throw new ToolNotFoundError(tool, role ? HOW_TO_GET[role]! : `install ${tool}`);
   }
-  if (result.timedOut) throw new CliError(`${file} ${argv.slice(0, 2).join(' ')} timed out after ${options.timeoutMs} ms`, ExitCode.verifyFailed, 'raise --timeout');
+  if (result.timedOut)
+    throw new CliError(
+      `${file} ${argv.slice(0, 2).join(' ')} timed out after ${options.timeoutMs} ms`,
+      ExitCode.verifyFailed,
+      'raise --timeout',
+    );
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 };
 

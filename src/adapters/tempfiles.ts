@@ -7,7 +7,10 @@ import { join } from 'node:path';
  * function that swaps `<rendered:NAME>` placeholders in argv for their paths, and removes
  * everything when `use` settles, also on failure.
  */
-export async function withRenderedFiles<T>(files: Record<string, string>, use: (resolveArgv: (argv: string[]) => string[]) => Promise<T>): Promise<T> {
+export async function withRenderedFiles<T>(
+  files: Record<string, string>,
+  use: (resolveArgv: (argv: string[]) => string[]) => Promise<T>,
+): Promise<T> {
   if (!Object.keys(files).length) return use((argv) => argv);
   const dir = await mkdtemp(join(tmpdir(), 'mesh-'));
   try {

@@ -15,7 +15,10 @@ export async function istioctlVersion(run: Runner, path: string): Promise<string
 export async function istioctlRejects(run: Runner, path: string, istioOperator: string): Promise<string | undefined> {
   const result = await run(path, ['manifest', 'generate', '-f', '-'], { input: istioOperator });
   if (result.exitCode === 0) return undefined;
-  const lines = result.stderr.trim().split('\n').filter((line) => line && !/^\s*(Usage|Flags|Global Flags|Examples):/.test(line));
+  const lines = result.stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line && !/^\s*(Usage|Flags|Global Flags|Examples):/.test(line));
   return lines.find((line) => /^Error:/.test(line))?.replace(/^Error:\s*/, '') ?? lines[0] ?? `exit ${result.exitCode}`;
 }
 

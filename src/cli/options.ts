@@ -14,7 +14,8 @@ export interface GlobalOptions {
 export const DEFAULT_ISTIO_NAMESPACE = 'istio-system';
 
 /** The Istio namespace a command that reads the cluster looks in: -n, else istio-system. */
-export const istioNamespaceOf = (globals: GlobalOptions): string => checkNamespace(globals.istioNamespace ?? DEFAULT_ISTIO_NAMESPACE, '--istio-namespace');
+export const istioNamespaceOf = (globals: GlobalOptions): string =>
+  checkNamespace(globals.istioNamespace ?? DEFAULT_ISTIO_NAMESPACE, '--istio-namespace');
 
 /** commander collector for repeatable flags (-f a -f b, --set x --set y). */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -36,6 +37,7 @@ export function checkOutput(output: string | undefined, allowed: string[], comma
 
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function checkNamespace(name: string, flag: string): string {
-  if (!DNS1123.test(name) || name.length > 63) throw usageError(`${flag} ${name}: not a valid namespace name`, 'use lower-case letters, digits and -');
+  if (!DNS1123.test(name) || name.length > 63)
+    throw usageError(`${flag} ${name}: not a valid namespace name`, 'use lower-case letters, digits and -');
   return name;
 }

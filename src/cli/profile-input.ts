@@ -11,7 +11,10 @@ export interface ProfileInputOptions {
 
 export function addProfileInputOptions(command: Command): Command {
   return command
-    .option('--profile <name|file>', "built-in profile name (see `mesh profile list`) or a profile file (default: an overlay's spec.profile, else default)")
+    .option(
+      '--profile <name|file>',
+      "built-in profile name (see `mesh profile list`) or a profile file (default: an overlay's spec.profile, else default)",
+    )
     .option('-f, --filename <overlay.yaml>', 'overlay file (a partial profile or an IstioOperator); repeatable, later wins', collect, [])
     .option('--set <path=value>', 'set a spec value, istioctl syntax (a.b[0].c, a.b[name:x].c); repeatable, later wins', collect, []);
 }

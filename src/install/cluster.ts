@@ -65,15 +65,27 @@ export interface AccessCheck {
 export async function deniedAccess(kube: KubeGateway, checks: AccessCheck[]): Promise<AccessCheck[]> {
   const results = await Promise.all(
     checks.map(async (check) => {
-      const review = await kube.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SelfSubjectAccessReview',
-        spec: { resourceAttributes: { verb: check.verb, group: check.group, resource: check.resource, ...(check.namespace ? { namespace: check.namespace } : {}) } },
-      });
+      const review = await kube.request<{ status?: { allowed?: boolean } }>(
+        'POST',
+        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: {
+            resourceAttributes: {
+              verb: check.verb,
+              group: check.group,
+              resource: check.resource,
+              ...(check.namespace ? { namespace: check.namespace } : {}),
+            },
+          },
+        },
+      );
       return review.status?.allowed ? undefined : check;
     }),
   );
   return results.filter((c): c is AccessCheck => c !== undefined);
 }
 
-export const formatAccess = (c: AccessCheck) => `${c.verb} ${c.resource}${c.group ? `.${c.group}` : ''}${c.namespace ? ` in ${c.namespace}` : ''}`;
+export const formatAccess = (c: AccessCheck) =>
+  `${c.verb} ${c.resource}${c.group ? `.${c.group}` : ''}${c.namespace ? ` in ${c.namespace}` : ''}`;

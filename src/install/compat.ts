@@ -26,6 +26,10 @@ export function checkIstioVersion(version: string | undefined): CompatVerdict {
   const m = /^(\d+)\.(\d+)/.exec(version ?? '');
   if (!m) return { ok: true, note: `istioctl version ${version ?? 'unknown'} not recognised; not checked` };
   if (Number(m[1]) === 1 && Number(m[2]) < 24)
-    return { ok: false, message: `istioctl ${version} is too old (mesh needs Istio 1.24 or newer)`, hint: 'install a current istioctl or pass --istioctl <path>' };
+    return {
+      ok: false,
+      message: `istioctl ${version} is too old (mesh needs Istio 1.24 or newer)`,
+      hint: 'install a current istioctl or pass --istioctl <path>',
+    };
   return { ok: true };
 }

@@ -3,7 +3,9 @@ import type { Plan, PlanStep } from './types.js';
 
 /** The plan as JSON: rendered files are summarised by size and hash (print them with `mesh render`). */
 export function planToJson(plan: Plan): string {
-  const files = Object.fromEntries(Object.entries(plan.files).map(([name, text]) => [name, { bytes: Buffer.byteLength(text), sha256: sha256(text) }]));
+  const files = Object.fromEntries(
+    Object.entries(plan.files).map(([name, text]) => [name, { bytes: Buffer.byteLength(text), sha256: sha256(text) }]),
+  );
   return `${JSON.stringify({ ...plan, files }, null, 2)}\n`;
 }
 
@@ -18,10 +20,7 @@ function stepDetail(step: PlanStep): string[] {
     case 'wait':
       return [...step.for.map((w) => `- ${w}`), `timeout: ${step.timeoutSeconds}s`];
     case 'label':
-      return [
-        ...Object.entries(step.set ?? {}).map(([k, v]) => `set ${k}=${v}`),
-        ...(step.remove ?? []).map((k) => `remove ${k}`),
-      ];
+      return [...Object.entries(step.set ?? {}).map(([k, v]) => `set ${k}=${v}`), ...(step.remove ?? []).map((k) => `remove ${k}`)];
     case 'delete':
       return step.what.map((w) => `- ${w}`);
     case 'namespace':

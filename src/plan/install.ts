@@ -49,21 +49,25 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
     {
       id: 'preflight',
       description: 'check tools, cluster, permissions and any existing install before changing anything',
-      checks: [...(backend === 'istioctl' ? ['tools', 'istioctl-accepts-spec'] : ['tools']), 'cluster-reachable', 'k8s-version', 'permissions', 'existing-install'],
+      checks: [
+        ...(backend === 'istioctl' ? ['tools', 'istioctl-accepts-spec'] : ['tools']),
+        'cluster-reachable',
+        'k8s-version',
+        'permissions',
+        'existing-install',
+      ],
     },
   ];
   // istioctl does not create the namespaces components are put in (a gateway in istio-ingress),
   // so mesh creates each one missing, and records it for uninstall.
   for (const namespace of new Set([ns, ...contents.components.map((c) => c.namespace)]))
     steps.push({ id: 'namespace', description: `create namespace ${namespace} if it does not exist`, namespace });
-  steps.push(
-    {
-      id: 'record',
-      description: `record the install in ConfigMap ${ns}/${RECORD_NAME} before changing anything else, so a failed install can be undone`,
-      configMap: `${ns}/${RECORD_NAME}`,
-      action: 'write',
-    },
-  );
+  steps.push({
+    id: 'record',
+    description: `record the install in ConfigMap ${ns}/${RECORD_NAME} before changing anything else, so a failed install can be undone`,
+    configMap: `${ns}/${RECORD_NAME}`,
+    action: 'write',
+  });
   if (backend === 'istioctl') {
     const file = 'istio-operator.yaml';
     files[file] = renderYaml(renderIstioOperator(profile));
@@ -85,9 +89,16 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
         chart: release.chart,
         namespace: release.namespace,
         argv: [
-          'upgrade', '--install', release.release, ...helmChartRef(release, input),
-          '--namespace', release.namespace, '--create-namespace',
-          '--values', placeholder(file), ...kubeFlags('helm', target),
+          'upgrade',
+          '--install',
+          release.release,
+          ...helmChartRef(release, input),
+          '--namespace',
+          release.namespace,
+          '--create-namespace',
+          '--values',
+          placeholder(file),
+          ...kubeFlags('helm', target),
         ],
       });
     }
@@ -101,8 +112,18 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
       timeoutSeconds: input.timeoutSeconds,
     });
   for (const namespace of input.injectNamespaces)
-    steps.push({ id: 'label', description: `enable sidecar injection in namespace ${namespace}`, namespace, set: injectionLabel(contents.revision) });
-  steps.push({ id: 'record', description: `mark the install complete in ConfigMap ${ns}/${RECORD_NAME}`, configMap: `${ns}/${RECORD_NAME}`, action: 'complete' });
+    steps.push({
+      id: 'label',
+      description: `enable sidecar injection in namespace ${namespace}`,
+      namespace,
+      set: injectionLabel(contents.revision),
+    });
+  steps.push({
+    id: 'record',
+    description: `mark the install complete in ConfigMap ${ns}/${RECORD_NAME}`,
+    configMap: `${ns}/${RECORD_NAME}`,
+    action: 'complete',
+  });
   return {
     schemaVersion: 1,
     kind: 'InstallPlan',

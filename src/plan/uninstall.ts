@@ -32,7 +32,12 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
       files['istio-operator.yaml'] = record.renderedSpec;
       argv = ['uninstall', '-f', placeholder('istio-operator.yaml'), '-y'];
     } else argv = ['uninstall', '--revision', record.revision || 'default', '-y'];
-    steps.push({ id: 'apply', description: `istioctl uninstall${purge ? ' --purge' : ''}`, tool: 'istioctl', argv: [...argv, ...kubeFlags('istioctl', target)] });
+    steps.push({
+      id: 'apply',
+      description: `istioctl uninstall${purge ? ' --purge' : ''}`,
+      tool: 'istioctl',
+      argv: [...argv, ...kubeFlags('istioctl', target)],
+    });
   } else {
     for (const release of [...record.releases].reverse())
       steps.push({
@@ -41,18 +46,45 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
         tool: 'helm',
         release: release.release,
         namespace: release.namespace,
-        argv: ['uninstall', release.release, '--namespace', release.namespace, '--wait', '--timeout', `${input.timeoutSeconds}s`, ...kubeFlags('helm', target)],
+        argv: [
+          'uninstall',
+          release.release,
+          '--namespace',
+          release.namespace,
+          '--wait',
+          '--timeout',
+          `${input.timeoutSeconds}s`,
+          ...kubeFlags('helm', target),
+        ],
       });
   }
   if (purge)
-    steps.push({ id: 'delete', description: 'delete the Istio CRDs (helm leaves them behind; --purge removes them)', what: ['CustomResourceDefinition/*.istio.io'] });
-  steps.push({ id: 'record', description: `delete the install record ${ns}/${RECORD_NAME}`, configMap: `${ns}/${RECORD_NAME}`, action: 'delete' });
+    steps.push({
+      id: 'delete',
+      description: 'delete the Istio CRDs (helm leaves them behind; --purge removes them)',
+      what: ['CustomResourceDefinition/*.istio.io'],
+    });
+  steps.push({
+    id: 'record',
+    description: `delete the install record ${ns}/${RECORD_NAME}`,
+    configMap: `${ns}/${RECORD_NAME}`,
+    action: 'delete',
+  });
   const created = record.createdNamespaces.filter((n) => !record.labelledNamespaces.some((l) => l.namespace === n));
   if (created.length)
-    steps.push({ id: 'delete', description: `delete namespaces the install created and wait until they are gone`, what: created.map((n) => `Namespace/${n}`), waitSeconds: input.timeoutSeconds });
+    steps.push({
+      id: 'delete',
+      description: `delete namespaces the install created and wait until they are gone`,
+      what: created.map((n) => `Namespace/${n}`),
+      waitSeconds: input.timeoutSeconds,
+    });
   // istiod copies its root certificate into every namespace while it runs; remove those copies last,
   // once no istiod is left to recreate them.
-  steps.push({ id: 'delete', description: 'delete the root-certificate ConfigMaps istiod put in every namespace', what: ['ConfigMap/*/istio-ca-root-cert', 'ConfigMap/*/istio-ca-crl'] });
+  steps.push({
+    id: 'delete',
+    description: 'delete the root-certificate ConfigMaps istiod put in every namespace',
+    what: ['ConfigMap/*/istio-ca-root-cert', 'ConfigMap/*/istio-ca-crl'],
+  });
   return {
     schemaVersion: 1,
     kind: 'UninstallPlan',

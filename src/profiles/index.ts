@@ -31,7 +31,10 @@ function withIstioNamespace(profile: Profile, namespace: string): Profile {
   const named = getPath(profile.spec, ['values', 'global', 'istioNamespace']);
   if (named === namespace) return profile;
   if (typeof named === 'string' && named)
-    throw usageError(`-n ${namespace} conflicts with values.global.istioNamespace: ${named} in the profile`, 'name the Istio namespace once');
+    throw usageError(
+      `-n ${namespace} conflicts with values.global.istioNamespace: ${named} in the profile`,
+      'name the Istio namespace once',
+    );
   const spec = applySetToSpec(profile.spec, parseSet(`values.global.istioNamespace=${namespace}`)) as Spec;
   return { ...profile, spec };
 }

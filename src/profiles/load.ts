@@ -60,7 +60,12 @@ export function parseYamlFile(text: string, label: string, what: string): Tree {
   return isIstioOperator(asIstioctl) ? asIstioctl : parseYamlText(text, label, what, { version: '1.2' });
 }
 
-function parseYamlText(text: string, label: string, what: string, options: { version: '1.1' | '1.2'; customTags?: typeof yaml11Tags }): Tree {
+function parseYamlText(
+  text: string,
+  label: string,
+  what: string,
+  options: { version: '1.1' | '1.2'; customTags?: typeof yaml11Tags },
+): Tree {
   const doc = parseDocument(text, { ...options, uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
@@ -74,7 +79,8 @@ function parseYamlText(text: string, label: string, what: string, options: { ver
   return doc.toJS({ maxAliasCount: 100 }) as Tree;
 }
 
-const isIstioOperator = (raw: Tree): boolean => raw.kind === 'IstioOperator' || (typeof raw.apiVersion === 'string' && raw.apiVersion.startsWith('install.istio.io/'));
+const isIstioOperator = (raw: Tree): boolean =>
+  raw.kind === 'IstioOperator' || (typeof raw.apiVersion === 'string' && raw.apiVersion.startsWith('install.istio.io/'));
 
 function readText(path: string, label: string, what: string): string {
   try {
@@ -88,7 +94,11 @@ function readText(path: string, label: string, what: string): string {
 
 function check<T>(schema: z.ZodType<T>, raw: unknown, label: string, what: string, prefix: string[] = []): T {
   const result = schema.safeParse(raw);
-  if (!result.success) throw usageError(`${what} ${label}: ${describeSchemaIssue(result.error, prefix)}`, 'see `mesh profile show default` and istioctl\'s IstioOperator reference for the fields');
+  if (!result.success)
+    throw usageError(
+      `${what} ${label}: ${describeSchemaIssue(result.error, prefix)}`,
+      "see `mesh profile show default` and istioctl's IstioOperator reference for the fields",
+    );
   return result.data;
 }
 
@@ -98,13 +108,22 @@ export function toLayer(raw: Tree, source: string, label: string, what: string):
     check(IstioOperatorSchema, raw, label, what);
     // istioctl ignores an empty `spec:` rather than letting it wipe the profile ("special hack").
     const spec = raw.spec === null || raw.spec === undefined ? undefined : (raw.spec as Tree);
-    return { source, label, format: 'IstioOperator', ...(raw.metadata ? { metadata: raw.metadata as Tree } : {}), ...(spec ? { spec } : {}) };
+    return {
+      source,
+      label,
+      format: 'IstioOperator',
+      ...(raw.metadata ? { metadata: raw.metadata as Tree } : {}),
+      ...(spec ? { spec } : {}),
+    };
   }
   const file = check(ProfileFileSchema, raw, label, what);
   const spec = raw.spec === null || raw.spec === undefined ? undefined : ({ ...(raw.spec as Tree) } as Tree);
   if (file.istioProfile !== undefined) {
     if (spec?.profile !== undefined && spec.profile !== file.istioProfile)
-      throw usageError(`${what} ${label}: istioProfile ${file.istioProfile} and spec.profile ${String(spec.profile)} disagree`, 'set the Istio profile once');
+      throw usageError(
+        `${what} ${label}: istioProfile ${file.istioProfile} and spec.profile ${String(spec.profile)} disagree`,
+        'set the Istio profile once',
+      );
   }
   const withProfile = file.istioProfile !== undefined ? { ...spec, profile: file.istioProfile } : spec;
   return {

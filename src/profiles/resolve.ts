@@ -44,7 +44,10 @@ export function resolveProfile(input: ResolveInput): Profile {
     return layer;
   });
   let doc: Tree = {};
-  const layerDoc = (layer: Layer): Tree => ({ ...(layer.metadata ? { metadata: layer.metadata } : {}), ...(layer.spec ? { spec: layer.spec } : {}) });
+  const layerDoc = (layer: Layer): Tree => ({
+    ...(layer.metadata ? { metadata: layer.metadata } : {}),
+    ...(layer.spec ? { spec: layer.spec } : {}),
+  });
   for (const layer of chain) doc = mergeFrom(doc, layerDoc(layer));
   const chosenByProfile = getPath(doc, ['spec', 'profile']) ?? 'default';
   for (const layer of overlays) doc = mergeFrom(doc, layerDoc(layer));
@@ -54,15 +57,24 @@ export function resolveProfile(input: ResolveInput): Profile {
       if (named !== undefined && named !== chosenByProfile)
         throw usageError(
           `--profile ${input.profile} selects Istio profile ${String(chosenByProfile)}, but overlay ${layer.label} sets spec.profile: ${String(named)}`,
-          'drop --profile to install the overlay\'s profile, or remove spec.profile from the overlay',
+          "drop --profile to install the overlay's profile, or remove spec.profile from the overlay",
         );
     }
   }
   let spec = (isTree(doc.spec) ? doc.spec : {}) as Tree;
   for (const assignment of input.sets ?? []) {
     spec = applySetToSpec(spec, assignment);
-    if (input.profile !== undefined && assignment.path.length === 1 && assignment.path[0]!.kind === 'key' && assignment.path[0].key === 'profile' && spec.profile !== chosenByProfile)
-      throw usageError(`--profile ${input.profile} selects Istio profile ${String(chosenByProfile)}, but --set ${assignment.raw} names another`, 'pass the profile once');
+    if (
+      input.profile !== undefined &&
+      assignment.path.length === 1 &&
+      assignment.path[0]!.kind === 'key' &&
+      assignment.path[0].key === 'profile' &&
+      spec.profile !== chosenByProfile
+    )
+      throw usageError(
+        `--profile ${input.profile} selects Istio profile ${String(chosenByProfile)}, but --set ${assignment.raw} names another`,
+        'pass the profile once',
+      );
   }
   const validated = checkSpec(spec, 'the layered profile');
   const root = chain.at(-1);
@@ -81,7 +93,8 @@ export function resolveProfile(input: ResolveInput): Profile {
 
 function checkSpec(spec: Tree, what: string): Spec {
   const result = SpecSchema.safeParse(spec);
-  if (!result.success) throw usageError(`${what}: ${describeSchemaIssue(result.error, ['spec'])}`, 'see `mesh profile show default` for the fields');
+  if (!result.success)
+    throw usageError(`${what}: ${describeSchemaIssue(result.error, ['spec'])}`, 'see `mesh profile show default` for the fields');
   return result.data;
 }
 
@@ -89,7 +102,10 @@ function checkSpec(spec: Tree, what: string): Spec {
 export function applySetToSpec(spec: Tree, assignment: SetAssignment): Tree {
   const head = assignment.path[0];
   if (head?.kind === 'key' && head.key === 'spec')
-    throw usageError(`--set ${assignment.raw}: paths are relative to the spec`, `drop the leading "spec.": --set ${assignment.raw.replace(/^\s*spec\./, '')}`);
+    throw usageError(
+      `--set ${assignment.raw}: paths are relative to the spec`,
+      `drop the leading "spec.": --set ${assignment.raw.replace(/^\s*spec\./, '')}`,
+    );
   const next = applySet(spec, assignment);
   const result = SpecSchema.safeParse(next);
   if (!result.success) {

@@ -7,7 +7,10 @@ import { z } from 'zod';
  * rejects those too. Kubernetes-typed settings (affinity, probes, service, ...) and `values` stay
  * open objects: istioctl validates them itself, and `mesh install` asks it to before any change.
  */
-const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, -)').max(63);
+const dns1123 = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, -)')
+  .max(63);
 const openObject = z.record(z.string(), z.unknown());
 const stringMap = z.record(z.string(), z.string().nullable());
 /** Anything fmt %v prints as an image tag: istioctl accepts `tag: 1.31` (a YAML number) as well as a string. */
@@ -19,7 +22,14 @@ const OverlaySchema = z
     apiVersion: nullable(z.string()),
     kind: nullable(z.string()),
     name: nullable(z.string()),
-    patches: nullable(z.array(z.object({ path: nullable(z.string()), value: z.unknown() }).strict().nullable())),
+    patches: nullable(
+      z.array(
+        z
+          .object({ path: nullable(z.string()), value: z.unknown() })
+          .strict()
+          .nullable(),
+      ),
+    ),
   })
   .strict();
 
@@ -34,7 +44,13 @@ export const K8sSettingsSchema = z
     podAnnotations: nullable(stringMap),
     priorityClassName: nullable(z.string()),
     readinessProbe: nullable(openObject),
-    replicaCount: nullable(z.number().int().min(0).max(2 ** 32 - 1)),
+    replicaCount: nullable(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1),
+    ),
     resources: nullable(openObject),
     service: nullable(openObject),
     strategy: nullable(openObject),
@@ -126,7 +142,18 @@ export const IstioOperatorSchema = z
   .strict();
 
 /** Istio's own profile names (manifests/profiles of Istio 1.31). */
-export const ISTIO_PROFILES = ['ambient', 'default', 'demo', 'empty', 'minimal', 'openshift', 'openshift-ambient', 'preview', 'remote', 'stable'] as const;
+export const ISTIO_PROFILES = [
+  'ambient',
+  'default',
+  'demo',
+  'empty',
+  'minimal',
+  'openshift',
+  'openshift-ambient',
+  'preview',
+  'remote',
+  'stable',
+] as const;
 
 /** A mesh profile file as written: every field optional, so overlays may be partial. */
 export const ProfileFileSchema = z
@@ -170,7 +197,10 @@ export interface Profile {
 export function describeSchemaIssue(error: z.ZodError, prefix: Array<string | number> = []): string {
   const issue = error.issues[0]!;
   const parts = [...prefix, ...issue.path];
-  let path = parts.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  let path = parts
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;

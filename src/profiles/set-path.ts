@@ -11,7 +11,8 @@ import { isTree, type Tree } from './merge.js';
  * text with `\,` turned into `,`; a few paths (tags, proxyMetadata) always stay strings. No shell
  * ever sees a value.
  */
-export type PathSegment = { kind: 'key'; key: string } | { kind: 'index'; index: number } | { kind: 'select'; field: string; value: string };
+export type PathSegment =
+  { kind: 'key'; key: string } | { kind: 'index'; index: number } | { kind: 'select'; field: string; value: string };
 
 export interface SetAssignment {
   raw: string;
@@ -46,7 +47,8 @@ const isAlwaysString = (path: string): boolean => ALWAYS_STRING.some((prefix) =>
 function splitEscaped(text: string): string[] {
   const out: string[] = [];
   let start = 0;
-  for (let i = 0; i < text.length; i++) if (text[i] === '.' && (i === 0 || text[i - 1] !== '\\')) (out.push(text.slice(start, i)), (start = i + 1));
+  for (let i = 0; i < text.length; i++)
+    if (text[i] === '.' && (i === 0 || text[i - 1] !== '\\')) (out.push(text.slice(start, i)), (start = i + 1));
   out.push(text.slice(start));
   return out;
 }
@@ -104,7 +106,10 @@ export function typeValue(text: string, raw = text): unknown {
     if (Number.isFinite(n)) return n;
   }
   if (/^[+-]?(inf|infinity|nan)$/i.test(text))
-    throw usageError(`--set ${raw}: ${text} is not a finite number, and istioctl reads it as one`, 'quote it in an overlay file instead (key: "inf")');
+    throw usageError(
+      `--set ${raw}: ${text} is not a finite number, and istioctl reads it as one`,
+      'quote it in an overlay file instead (key: "inf")',
+    );
   if (GO_TRUE.has(text)) return true;
   if (GO_FALSE.has(text)) return false;
   return text.replaceAll('\\,', ',');
@@ -180,4 +185,10 @@ export function applySet(tree: Tree, assignment: SetAssignment): Tree {
 }
 
 const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `the ${typeof value} ${JSON.stringify(value)}`;
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'a list'
+      : typeof value === 'object'
+        ? 'an object'
+        : `the ${typeof value} ${JSON.stringify(value)}`;

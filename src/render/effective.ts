@@ -17,13 +17,22 @@ export function effectiveIstioOperator(profile: Profile, source: ProfileSource =
   const spec = merged.spec as Tree;
   const values: Tree = isTree(spec.values) ? spec.values : (spec.values = {});
   // translateIstioOperatorToHelm: top-level fields become chart values.
-  const translations: Array<[string, string]> = [['hub', 'global.hub'], ['tag', 'global.tag'], ['revision', 'revision'], ['compatibilityVersion', 'compatibilityVersion']];
-  for (const [from, to] of translations) if (spec[from] !== undefined) setValue(values, to, typeof spec[from] === 'number' ? String(spec[from]) : spec[from]);
-  if (spec.meshConfig !== undefined) values.meshConfig = isTree(spec.meshConfig) && isTree(values.meshConfig) ? mergeFrom(values.meshConfig, spec.meshConfig) : spec.meshConfig;
+  const translations: Array<[string, string]> = [
+    ['hub', 'global.hub'],
+    ['tag', 'global.tag'],
+    ['revision', 'revision'],
+    ['compatibilityVersion', 'compatibilityVersion'],
+  ];
+  for (const [from, to] of translations)
+    if (spec[from] !== undefined) setValue(values, to, typeof spec[from] === 'number' ? String(spec[from]) : spec[from]);
+  if (spec.meshConfig !== undefined)
+    values.meshConfig =
+      isTree(spec.meshConfig) && isTree(values.meshConfig) ? mergeFrom(values.meshConfig, spec.meshConfig) : spec.meshConfig;
   setValue(values, 'pilot.enabled', getPath(spec, ['components', 'pilot', 'enabled']) === true);
   setValue(values, 'pilot.cni.enabled', getPath(spec, ['components', 'cni', 'enabled']) === true);
   const istioNamespace = getPath(values, ['global', 'istioNamespace']);
-  if (typeof istioNamespace === 'string' && istioNamespace) merged.metadata = { ...(isTree(merged.metadata) ? merged.metadata : {}), namespace: istioNamespace };
+  if (typeof istioNamespace === 'string' && istioNamespace)
+    merged.metadata = { ...(isTree(merged.metadata) ? merged.metadata : {}), namespace: istioNamespace };
   // The user's own values win over the translations, then unvalidatedValues over everything.
   if (isTree(profile.spec.values)) spec.values = mergeFrom(values, profile.spec.values);
   if (isTree(profile.spec.unvalidatedValues)) spec.values = mergeFrom(spec.values as Tree, profile.spec.unvalidatedValues);

@@ -12,7 +12,10 @@ import type { ChartName } from './helm.js';
 type K8s = Record<string, unknown>;
 type Translate = (value: unknown, out: Tree, where: string) => void;
 
-const as = (key: string): Translate => (value, out) => void (out[key] = value);
+const as =
+  (key: string): Translate =>
+  (value, out) =>
+    void (out[key] = value);
 
 /**
  * Variables istiod's chart writes itself, after the user's `env`, so an `env` entry cannot change
@@ -20,9 +23,18 @@ const as = (key: string): Translate => (value, out) => void (out[key] = value);
  */
 const ISTIOD_CHART_ENV: Record<string, string | undefined> = {
   PILOT_TRACE_SAMPLING: 'traceSampling',
-  REVISION: undefined, PILOT_CERT_PROVIDER: undefined, POD_NAME: undefined, POD_NAMESPACE: undefined, SERVICE_ACCOUNT: undefined,
-  KUBECONFIG: undefined, PILOT_ENABLE_ANALYSIS: undefined, CLUSTER_ID: undefined, GOMAXPROCS: undefined, PLATFORM: undefined,
-  PILOT_CA_CERT_CONFIGMAP: undefined, PILOT_CRL_CONFIGMAP: undefined,
+  REVISION: undefined,
+  PILOT_CERT_PROVIDER: undefined,
+  POD_NAME: undefined,
+  POD_NAMESPACE: undefined,
+  SERVICE_ACCOUNT: undefined,
+  KUBECONFIG: undefined,
+  PILOT_ENABLE_ANALYSIS: undefined,
+  CLUSTER_ID: undefined,
+  GOMAXPROCS: undefined,
+  PLATFORM: undefined,
+  PILOT_CA_CERT_CONFIGMAP: undefined,
+  PILOT_CRL_CONFIGMAP: undefined,
 };
 
 /** EnvVar list -> the charts' `env` map (name: value), with `valueFrom` entries in `envVarFrom`. */
@@ -36,8 +48,10 @@ const env =
       const name = String(item.name);
       if (name in chartOwned) {
         const key = chartOwned[name];
-        if (!key || item.valueFrom !== undefined) throw cannot(`${where}.env[name:${name}]`, 'the chart sets that variable itself, after yours');
-        out[key] = typeof item.value === 'string' && item.value !== '' && Number.isFinite(Number(item.value)) ? Number(item.value) : item.value;
+        if (!key || item.valueFrom !== undefined)
+          throw cannot(`${where}.env[name:${name}]`, 'the chart sets that variable itself, after yours');
+        out[key] =
+          typeof item.value === 'string' && item.value !== '' && Number.isFinite(Number(item.value)) ? Number(item.value) : item.value;
         continue;
       }
       if (item.valueFrom !== undefined) {
@@ -60,7 +74,10 @@ const hpa =
   };
 
 const cannot = (path: string, why: string) =>
-  usageError(`the helm backend cannot express ${path}: ${why}`, "use --backend istioctl, or set the chart's own value under values (see mesh render --backend helm)");
+  usageError(
+    `the helm backend cannot express ${path}: ${why}`,
+    "use --backend istioctl, or set the chart's own value under values (see mesh render --backend helm)",
+  );
 
 /** Per chart, the k8s settings it has a value for; the path `<root>.<key>` is relative to the chart's root. */
 const CHART_K8S: Record<Exclude<ChartName, 'gateway'>, Partial<Record<string, Translate>>> = {
@@ -118,7 +135,16 @@ export function chartK8sValues(chart: Exclude<ChartName, 'gateway'>, k8s: unknow
 }
 
 /** Service settings the gateway chart's `service` value takes (its values schema is strict). */
-const GATEWAY_SERVICE_FIELDS = new Set(['type', 'ports', 'loadBalancerIP', 'loadBalancerSourceRanges', 'externalTrafficPolicy', 'ipFamilies', 'ipFamilyPolicy', 'healthCheckNodePort']);
+const GATEWAY_SERVICE_FIELDS = new Set([
+  'type',
+  'ports',
+  'loadBalancerIP',
+  'loadBalancerSourceRanges',
+  'externalTrafficPolicy',
+  'ipFamilies',
+  'ipFamilyPolicy',
+  'healthCheckNodePort',
+]);
 
 const GATEWAY_K8S: Partial<Record<string, Translate>> = {
   affinity: as('affinity'),
@@ -140,10 +166,12 @@ const GATEWAY_K8S: Partial<Record<string, Translate>> = {
     hpa('minReplicas', 'maxReplicas')(value, scaling, where);
     out.autoscaling = { ...((out.autoscaling as Tree | undefined) ?? {}), ...scaling };
   },
-  replicaCount: (value, out) => void Object.assign(out, { replicaCount: value, autoscaling: { ...((out.autoscaling as Tree | undefined) ?? {}), enabled: false } }),
+  replicaCount: (value, out) =>
+    void Object.assign(out, { replicaCount: value, autoscaling: { ...((out.autoscaling as Tree | undefined) ?? {}), enabled: false } }),
   service: (value, out, where) => {
     const service = (value ?? {}) as Tree;
-    for (const key of Object.keys(service)) if (!GATEWAY_SERVICE_FIELDS.has(key)) throw cannot(`${where}.service.${key}`, "the gateway chart's service value has no such field");
+    for (const key of Object.keys(service))
+      if (!GATEWAY_SERVICE_FIELDS.has(key)) throw cannot(`${where}.service.${key}`, "the gateway chart's service value has no such field");
     out.service = { ...((out.service as Tree | undefined) ?? {}), ...service };
   },
   serviceAnnotations: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), annotations: value }),
@@ -158,8 +186,10 @@ const LEGACY_GATEWAY_VALUES: Partial<Record<string, Translate>> = {
   ports: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), ports: value }),
   serviceAnnotations: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), annotations: value }),
   loadBalancerIP: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), loadBalancerIP: value }),
-  loadBalancerSourceRanges: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), loadBalancerSourceRanges: value }),
-  externalTrafficPolicy: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), externalTrafficPolicy: value }),
+  loadBalancerSourceRanges: (value, out) =>
+    void (out.service = { ...((out.service as Tree | undefined) ?? {}), loadBalancerSourceRanges: value }),
+  externalTrafficPolicy: (value, out) =>
+    void (out.service = { ...((out.service as Tree | undefined) ?? {}), externalTrafficPolicy: value }),
   autoscaleEnabled: (value, out) => void (out.autoscaling = { ...((out.autoscaling as Tree | undefined) ?? {}), enabled: value }),
   autoscaleMin: (value, out) => void (out.autoscaling = { ...((out.autoscaling as Tree | undefined) ?? {}), minReplicas: value }),
   autoscaleMax: (value, out) => void (out.autoscaling = { ...((out.autoscaling as Tree | undefined) ?? {}), maxReplicas: value }),
@@ -176,11 +206,18 @@ const LEGACY_GATEWAY_VALUES: Partial<Record<string, Translate>> = {
   enabled: () => undefined,
 };
 
-export function gatewayValues(kind: 'ingressGateways' | 'egressGateways', name: string, c: EffectiveComponent, shared: Tree, where: string): Tree {
+export function gatewayValues(
+  kind: 'ingressGateways' | 'egressGateways',
+  name: string,
+  c: EffectiveComponent,
+  shared: Tree,
+  where: string,
+): Tree {
   const legacyKey = kind === 'ingressGateways' ? 'istio-ingressgateway' : 'istio-egressgateway';
   let out: Tree = {};
   // Chart-wide values the gateway chart reads too; its strict schema refuses the rest.
-  for (const key of ['global', 'profile', 'revision', 'compatibilityVersion', 'platform', 'defaultRevision'] as const) if (shared[key] !== undefined) out[key] = shared[key];
+  for (const key of ['global', 'profile', 'revision', 'compatibilityVersion', 'platform', 'defaultRevision'] as const)
+    if (shared[key] !== undefined) out[key] = shared[key];
   out.service = { type: kind === 'ingressGateways' ? 'LoadBalancer' : 'ClusterIP' };
   const legacy = isTree(shared.gateways) ? shared.gateways[legacyKey] : undefined;
   if (isTree(legacy)) {
@@ -193,7 +230,8 @@ export function gatewayValues(kind: 'ingressGateways' | 'egressGateways', name: 
     }
     out = mergeFrom(out, mapped);
   }
-  if (isTree(c.spec.label) && Object.keys(c.spec.label).length) out.labels = { ...((out.labels as Tree | undefined) ?? {}), ...c.spec.label };
+  if (isTree(c.spec.label) && Object.keys(c.spec.label).length)
+    out.labels = { ...((out.labels as Tree | undefined) ?? {}), ...c.spec.label };
   out = mergeFrom(out, translateK8s(GATEWAY_K8S, c.spec.k8s, where));
   out.name = name;
   return out;

@@ -35,7 +35,8 @@ export function sharedChartValues(profile: Profile, contents: InstallContents): 
   const spec = profile.spec;
   const translated: Tree = {};
   if (spec.hub !== undefined) translated.global = { hub: spec.hub };
-  if (spec.tag !== undefined) translated.global = { ...(translated.global as Tree | undefined), tag: spec.tag === null ? null : String(spec.tag) };
+  if (spec.tag !== undefined)
+    translated.global = { ...(translated.global as Tree | undefined), tag: spec.tag === null ? null : String(spec.tag) };
   if (spec.revision !== undefined) translated.revision = spec.revision;
   if (spec.compatibilityVersion !== undefined) translated.compatibilityVersion = spec.compatibilityVersion;
   if (spec.meshConfig !== undefined) translated.meshConfig = spec.meshConfig;
@@ -63,14 +64,18 @@ function imageValues(component: EffectiveComponent, where: string): Tree {
   if (component.spec.hub !== undefined && component.spec.hub !== null) out.hub = component.spec.hub;
   if (component.spec.tag !== undefined && component.spec.tag !== null) out.tag = String(component.spec.tag);
   if (Object.keys(out).length && component.component.endsWith('Gateways'))
-    throw usageError(`the helm backend cannot express ${where}.hub/tag: the gateway chart's proxy image comes from istiod's injection`, 'set values.global.hub/tag, or use --backend istioctl');
+    throw usageError(
+      `the helm backend cannot express ${where}.hub/tag: the gateway chart's proxy image comes from istiod's injection`,
+      'set values.global.hub/tag, or use --backend istioctl',
+    );
   return out;
 }
 
 export function renderHelmReleases(profile: Profile, contents: InstallContents): HelmRelease[] {
   const shared = sharedChartValues(profile, contents);
   const releases: HelmRelease[] = [];
-  const add = (chart: ChartName, release: string, namespace: string, values: Tree) => releases.push({ chart, release, namespace, values: sortKeys(values) });
+  const add = (chart: ChartName, release: string, namespace: string, values: Tree) =>
+    releases.push({ chart, release, namespace, values: sortKeys(values) });
   const byKind = (kind: EffectiveComponent['component']) => contents.components.filter((c) => c.component === kind);
 
   for (const c of byKind('base')) {

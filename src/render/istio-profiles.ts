@@ -47,13 +47,23 @@ export const ISTIO_1_31_PROFILES: Record<string, Tree> = {
   empty: {
     apiVersion: 'install.istio.io/v1alpha1',
     kind: 'IstioOperator',
-    spec: { components: { base: { enabled: false }, pilot: { enabled: false }, ingressGateways: [{ name: 'istio-ingressgateway', enabled: false }] } },
+    spec: {
+      components: {
+        base: { enabled: false },
+        pilot: { enabled: false },
+        ingressGateways: [{ name: 'istio-ingressgateway', enabled: false }],
+      },
+    },
   },
   ambient: {
     apiVersion: 'install.istio.io/v1alpha1',
     kind: 'IstioOperator',
     spec: {
-      components: { cni: { enabled: true }, ztunnel: { enabled: true }, ingressGateways: [{ name: 'istio-ingressgateway', enabled: false }] },
+      components: {
+        cni: { enabled: true },
+        ztunnel: { enabled: true },
+        ingressGateways: [{ name: 'istio-ingressgateway', enabled: false }],
+      },
       values: { profile: 'ambient' },
     },
   },
@@ -61,7 +71,11 @@ export const ISTIO_1_31_PROFILES: Record<string, Tree> = {
     apiVersion: 'install.istio.io/v1alpha1',
     kind: 'IstioOperator',
     spec: {
-      components: { base: { enabled: true }, pilot: { enabled: true }, ingressGateways: [{ name: 'istio-ingressgateway', enabled: false }] },
+      components: {
+        base: { enabled: true },
+        pilot: { enabled: true },
+        ingressGateways: [{ name: 'istio-ingressgateway', enabled: false }],
+      },
       values: { profile: 'remote' },
     },
   },
@@ -95,7 +109,11 @@ export interface ProfileSource {
 function readIstioProfile(name: string, source: ProfileSource): Tree {
   if (!source.manifestsDir) {
     const known = ISTIO_1_31_PROFILES[name];
-    if (!known) throw usageError(`spec.profile: Istio profile "${name}" not found`, `Istio 1.31's profiles are ${Object.keys(ISTIO_1_31_PROFILES).sort().join(', ')}`);
+    if (!known)
+      throw usageError(
+        `spec.profile: Istio profile "${name}" not found`,
+        `Istio 1.31's profiles are ${Object.keys(ISTIO_1_31_PROFILES).sort().join(', ')}`,
+      );
     return structuredClone(known);
   }
   const path = join(source.manifestsDir, 'profiles', `${name}.yaml`);

@@ -67,7 +67,8 @@ export interface InstallContents {
 }
 
 export function installContents(profile: Profile, source: ProfileSource = {}): InstallContents {
-  const installPackagePath = typeof profile.spec.installPackagePath === 'string' && profile.spec.installPackagePath ? profile.spec.installPackagePath : undefined;
+  const installPackagePath =
+    typeof profile.spec.installPackagePath === 'string' && profile.spec.installPackagePath ? profile.spec.installPackagePath : undefined;
   if (installPackagePath) source = { manifestsDir: installPackagePath };
   const effective = effectiveIstioOperator(profile, source);
   const components = effectiveComponents(effective);

@@ -23,7 +23,9 @@ export function verifyText(report: VerifyReport, paint: Paint = plain): string {
   }
   const s = report.summary;
   const verdict = report.success ? paint.green('Status check results are √') : paint.red('Status check results are ×');
-  lines.push(`${verdict}  (${s.ok} ok, ${s.warn} warn, ${s.fail} fail, ${s.skip} skipped; ${report.apiRequests} API requests, ${report.durationMs} ms)`);
+  lines.push(
+    `${verdict}  (${s.ok} ok, ${s.warn} warn, ${s.fail} fail, ${s.skip} skipped; ${report.apiRequests} API requests, ${report.durationMs} ms)`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -46,9 +48,11 @@ export function verifyJunit(report: VerifyReport): string {
     out.push(`  <testsuite name="${xml(category.id)}" tests="${category.checks.length}" failures="${f}" skipped="${sk}">`);
     for (const c of category.checks) {
       out.push(`    <testcase classname="mesh.verify.${xml(category.id)}" name="${xml(c.id)}">`);
-      if (c.status === 'fail') out.push(`      <failure message="${xml(c.message)}">${xml(`${c.message}\nhint: ${c.hint ?? ''}`)}</failure>`);
+      if (c.status === 'fail')
+        out.push(`      <failure message="${xml(c.message)}">${xml(`${c.message}\nhint: ${c.hint ?? ''}`)}</failure>`);
       if (c.status === 'skip') out.push(`      <skipped message="${xml(c.message)}"/>`);
-      if (c.status === 'warn' || c.status === 'ok') out.push(`      <system-out>${xml(`${c.status}: ${c.message}${c.hint ? `\nhint: ${c.hint}` : ''}`)}</system-out>`);
+      if (c.status === 'warn' || c.status === 'ok')
+        out.push(`      <system-out>${xml(`${c.status}: ${c.message}${c.hint ? `\nhint: ${c.hint}` : ''}`)}</system-out>`);
       out.push('    </testcase>');
     }
     out.push('  </testsuite>');

@@ -11,12 +11,14 @@ export async function runAnalyze(run: Runner, istioctl: string, target: KubeTarg
   try {
     result = await run(istioctl, ['analyze', ...scope, '-o', 'json', ...kubeFlags('istioctl', target)], { timeoutMs: 120_000 });
   } catch (error) {
-    if (error instanceof ToolNotFoundError) return { status: 'skipped', reason: `${istioctl} not found on PATH (pass --istioctl <path> to include config analysis)` };
+    if (error instanceof ToolNotFoundError)
+      return { status: 'skipped', reason: `${istioctl} not found on PATH (pass --istioctl <path> to include config analysis)` };
     return { status: 'failed', error: error instanceof Error ? error.message : String(error) };
   }
   // analyze exits non-zero when it finds errors; the JSON on stdout is what counts.
   const text = result.stdout.trim();
-  if (!text.startsWith('[')) return { status: 'failed', error: (result.stderr || text).trim().split('\n').slice(-1)[0] ?? `exit ${result.exitCode}` };
+  if (!text.startsWith('['))
+    return { status: 'failed', error: (result.stderr || text).trim().split('\n').slice(-1)[0] ?? `exit ${result.exitCode}` };
   try {
     const messages = (JSON.parse(text) as Array<Record<string, unknown>>).map((m) => ({
       code: String(m.code ?? ''),

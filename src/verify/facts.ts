@@ -26,7 +26,11 @@ async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise
   const byNamespace = new Map<string, V1Pod[]>();
   if (injected.length > PER_NAMESPACE_POD_LISTS) {
     const all = await read<V1Pod>(kube, '/api/v1/pods');
-    for (const name of injected) byNamespace.set(name, all.items.filter((p) => p.metadata?.namespace === name));
+    for (const name of injected)
+      byNamespace.set(
+        name,
+        all.items.filter((p) => p.metadata?.namespace === name),
+      );
   } else {
     const lists = await Promise.all(injected.map((name) => read<V1Pod>(kube, `/api/v1/namespaces/${name}/pods`)));
     injected.forEach((name, i) => byNamespace.set(name, lists[i]!.items));
@@ -43,9 +47,25 @@ export async function gatherFacts(kube: KubeGateway, istioNamespace: string): Pr
   // The (small) namespace list first: it says which pod lists to ask for, and those - the
   // biggest reads by far - then run alongside everything else instead of after it.
   const namespaces = await read<V1Namespace>(kube, '/api/v1/namespaces');
-  const injected = namespaces.items.filter(injectionEnabled).map((n) => n.metadata!.name!).filter((n) => n !== ns);
+  const injected = namespaces.items
+    .filter(injectionEnabled)
+    .map((n) => n.metadata!.name!)
+    .filter((n) => n !== ns);
   const dataPlane = readDataPlanePods(kube, injected);
-  const [version, namespace, record, deployments, daemonSets, pods, services, endpointSlices, crds, mutatingWebhooks, validatingWebhooks, dataPlanePods] = await Promise.all([
+  const [
+    version,
+    namespace,
+    record,
+    deployments,
+    daemonSets,
+    pods,
+    services,
+    endpointSlices,
+    crds,
+    mutatingWebhooks,
+    validatingWebhooks,
+    dataPlanePods,
+  ] = await Promise.all([
     serverVersion(kube),
     kube.get<V1Namespace>(`/api/v1/namespaces/${ns}`).catch(() => undefined),
     readRecord(kube, ns).catch(() => ({ record: undefined, configMap: undefined })),

@@ -35,12 +35,37 @@ export function buildReport(facts: Facts, selection: Selection, meta: { duration
     categories.push({ id, checks });
   }
   const success = summary.fail === 0 && (!selection.strict || summary.warn === 0);
-  return { schemaVersion: 1, success, durationMs: meta.durationMs, apiRequests: meta.apiRequests, context: facts.context, istioNamespace: facts.istioNamespace, summary, categories };
+  return {
+    schemaVersion: 1,
+    success,
+    durationMs: meta.durationMs,
+    apiRequests: meta.apiRequests,
+    context: facts.context,
+    istioNamespace: facts.istioNamespace,
+    summary,
+    categories,
+  };
 }
 
 /** Check ids known to verify, for validating --skip. */
 export const KNOWN_CHECK_IDS = [
-  'kubernetes-api', 'kubernetes-version', 'kubernetes-permissions', 'install-namespace', 'install-record', 'install-drift',
-  'control-plane-available', 'control-plane-pods', 'crds-present', 'crds-established', 'webhook-injector', 'webhook-validation',
-  'webhook-ca-bundle', 'webhook-service', 'gateway-services', 'data-plane-namespaces', 'data-plane-injection', 'data-plane-version', 'config-analyze',
+  'kubernetes-api',
+  'kubernetes-version',
+  'kubernetes-permissions',
+  'install-namespace',
+  'install-record',
+  'install-drift',
+  'control-plane-available',
+  'control-plane-pods',
+  'crds-present',
+  'crds-established',
+  'webhook-injector',
+  'webhook-validation',
+  'webhook-ca-bundle',
+  'webhook-service',
+  'gateway-services',
+  'data-plane-namespaces',
+  'data-plane-injection',
+  'data-plane-version',
+  'config-analyze',
 ];

@@ -1,6 +1,14 @@
 import type {
-  V1ConfigMap, V1CustomResourceDefinition, V1DaemonSet, V1Deployment, V1EndpointSlice, V1MutatingWebhookConfiguration,
-  V1Namespace, V1Pod, V1Service, V1ValidatingWebhookConfiguration,
+  V1ConfigMap,
+  V1CustomResourceDefinition,
+  V1DaemonSet,
+  V1Deployment,
+  V1EndpointSlice,
+  V1MutatingWebhookConfiguration,
+  V1Namespace,
+  V1Pod,
+  V1Service,
+  V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
 import type { InstallRecord } from '../plan/record.js';
 
@@ -48,9 +56,7 @@ export interface Facts {
 }
 
 export type AnalyzeOutcome =
-  | { status: 'skipped'; reason: string }
-  | { status: 'ran'; messages: AnalyzeMessage[] }
-  | { status: 'failed'; error: string };
+  { status: 'skipped'; reason: string } | { status: 'ran'; messages: AnalyzeMessage[] } | { status: 'failed'; error: string };
 
 export interface AnalyzeMessage {
   code: string;

@@ -27,8 +27,7 @@ export function daemonSetStatus(ds: V1DaemonSet): WorkloadStatus {
   return { ready, summary: `${s?.numberAvailable ?? 0}/${desired} available on nodes` };
 }
 
-export const isPodReady = (pod: V1Pod): boolean =>
-  pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+export const isPodReady = (pod: V1Pod): boolean => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /**
  * Why a pod is not Ready, in the API's own words: unschedulable (with the scheduler's message),
@@ -44,7 +43,8 @@ export function podProblem(pod: V1Pod): string | undefined {
     const waiting = c.state?.waiting;
     if (waiting?.reason && waiting.reason !== 'PodInitializing' && waiting.reason !== 'ContainerCreating')
       return `container ${c.name} ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''} (restarts ${c.restartCount})`;
-    if (c.state?.terminated && c.state.terminated.exitCode !== 0) return `container ${c.name} terminated: ${c.state.terminated.reason ?? `exit ${c.state.terminated.exitCode}`}`;
+    if (c.state?.terminated && c.state.terminated.exitCode !== 0)
+      return `container ${c.name} terminated: ${c.state.terminated.reason ?? `exit ${c.state.terminated.exitCode}`}`;
   }
   const unready = pod.status?.containerStatuses?.find((c) => c.state?.running && !c.ready);
   if (unready) return `container ${unready.name} running but its readiness probe is failing`;

@@ -60,7 +60,11 @@ describe('profile', () => {
   it('show --effective adds what istioctl makes of it, marked as computed', async () => {
     const doc = parse((await mesh(['profile', 'show', 'demo', '--effective'])).stdout);
     expect(doc.effective.computedFrom).toMatch(/Istio 1\.31 profile "demo" merged under the spec/);
-    expect(doc.effective.workloads).toEqual(['Deployment/istio-system/istiod', 'Deployment/istio-system/istio-ingressgateway', 'Deployment/istio-system/istio-egressgateway']);
+    expect(doc.effective.workloads).toEqual([
+      'Deployment/istio-system/istiod',
+      'Deployment/istio-system/istio-ingressgateway',
+      'Deployment/istio-system/istio-egressgateway',
+    ]);
     expect(doc.effective.istioOperator.spec.components.egressGateways).toEqual([{ enabled: true, name: 'istio-egressgateway' }]);
   });
 
@@ -89,8 +93,10 @@ describe('render', () => {
     const r = await mesh(['render', '--profile', 'demo', '--backend', 'helm', '-n', 'mesh-system']);
     const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
     expect(docs.map((d) => [d.chart, d.release, d.namespace])).toEqual([
-      ['base', 'istio-base', 'mesh-system'], ['istiod', 'istiod', 'mesh-system'],
-      ['gateway', 'istio-ingressgateway', 'mesh-system'], ['gateway', 'istio-egressgateway', 'mesh-system'],
+      ['base', 'istio-base', 'mesh-system'],
+      ['istiod', 'istiod', 'mesh-system'],
+      ['gateway', 'istio-ingressgateway', 'mesh-system'],
+      ['gateway', 'istio-egressgateway', 'mesh-system'],
     ]);
   });
 
@@ -108,18 +114,65 @@ describe('bad input: one line, a hint, exit 2, nothing on stdout', () => {
   const t = tempDir();
   const cases: Array<[string, () => string[], RegExp]> = [
     ['unknown profile', () => ['render', '--profile', 'demoo'], /^Error: unknown profile "demoo"\nhint: valid profiles: ambient, default/],
-    ['overlay not YAML', () => ['render', '-f', t.write('bad.yaml', 'a: [1\n')], /^Error: overlay .*bad\.yaml is not valid YAML at line \d+, column \d+/],
-    ['schema violation', () => ['render', '-f', t.write('s.yaml', 'spec:\n  components:\n    pilot:\n      k8s:\n        replicaCount: -1\n')], /^Error: overlay .*s\.yaml: spec\.components\.pilot\.k8s\.replicaCount: /],
-    ['unparseable --set', () => ['render', '--set', 'values.x[y]=1'], /^Error: --set values\.x\[y\]=1: "\[y\]" is neither an index nor a field:value selector/],
-    ['two profiles', () => ['render', '--profile', 'demo', '-f', t.write('amb.yaml', 'kind: IstioOperator\nspec:\n  profile: ambient\n')], /^Error: --profile demo selects Istio profile demo, but overlay .*amb\.yaml sets spec\.profile: ambient\nhint: /],
-    ['unknown Istio profile', () => ['render', '--set', 'profile=production'], /^Error: spec\.profile: Istio profile "production" not found/],
-    ['--set unknown field', () => ['render', '--set', 'components.pilott.enabled=true'], /^Error: --set components\.pilott\.enabled=true: components\.pilott: unknown field/],
-    ['extends cycle', () => { t.write('c1.yaml', 'extends: ./c2.yaml\n'); return ['render', '--profile', t.write('c2.yaml', 'extends: ./c1.yaml\n')]; }, /extends cycle/],
-    ['remote without address', () => ['render', '--profile', 'remote'], /needs values\.global\.remotePilotAddress.*\nhint: pass --set values\.global\.remotePilotAddress=/],
-    ['helm cannot express', () => ['render', '--backend', 'helm', '--set', 'components.pilot.k8s.overlays[0].kind=Deployment'], /^Error: the helm backend cannot express components\.pilot\.k8s\.overlays/],
+    [
+      'overlay not YAML',
+      () => ['render', '-f', t.write('bad.yaml', 'a: [1\n')],
+      /^Error: overlay .*bad\.yaml is not valid YAML at line \d+, column \d+/,
+    ],
+    [
+      'schema violation',
+      () => ['render', '-f', t.write('s.yaml', 'spec:\n  components:\n    pilot:\n      k8s:\n        replicaCount: -1\n')],
+      /^Error: overlay .*s\.yaml: spec\.components\.pilot\.k8s\.replicaCount: /,
+    ],
+    [
+      'unparseable --set',
+      () => ['render', '--set', 'values.x[y]=1'],
+      /^Error: --set values\.x\[y\]=1: "\[y\]" is neither an index nor a field:value selector/,
+    ],
+    [
+      'two profiles',
+      () => ['render', '--profile', 'demo', '-f', t.write('amb.yaml', 'kind: IstioOperator\nspec:\n  profile: ambient\n')],
+      /^Error: --profile demo selects Istio profile demo, but overlay .*amb\.yaml sets spec\.profile: ambient\nhint: /,
+    ],
+    [
+      'unknown Istio profile',
+      () => ['render', '--set', 'profile=production'],
+      /^Error: spec\.profile: Istio profile "production" not found/,
+    ],
+    [
+      '--set unknown field',
+      () => ['render', '--set', 'components.pilott.enabled=true'],
+      /^Error: --set components\.pilott\.enabled=true: components\.pilott: unknown field/,
+    ],
+    [
+      'extends cycle',
+      () => {
+        t.write('c1.yaml', 'extends: ./c2.yaml\n');
+        return ['render', '--profile', t.write('c2.yaml', 'extends: ./c1.yaml\n')];
+      },
+      /extends cycle/,
+    ],
+    [
+      'remote without address',
+      () => ['render', '--profile', 'remote'],
+      /needs values\.global\.remotePilotAddress.*\nhint: pass --set values\.global\.remotePilotAddress=/,
+    ],
+    [
+      'helm cannot express',
+      () => ['render', '--backend', 'helm', '--set', 'components.pilot.k8s.overlays[0].kind=Deployment'],
+      /^Error: the helm backend cannot express components\.pilot\.k8s\.overlays/,
+    ],
     ['bad timeout', () => ['install', '--dry-run', '--timeout', 'soon'], /^Error: --timeout soon: not a duration/],
-    ['bad namespace', () => ['install', '--dry-run', '--inject-namespace', 'Not_Valid'], /^Error: --inject-namespace Not_Valid: not a valid namespace name/],
-    ['charts dir wrong', () => ['install', '--dry-run', '--backend', 'helm', '--charts', t.dir], /^Error: --charts .*: not a directory holding Istio's charts/],
+    [
+      'bad namespace',
+      () => ['install', '--dry-run', '--inject-namespace', 'Not_Valid'],
+      /^Error: --inject-namespace Not_Valid: not a valid namespace name/,
+    ],
+    [
+      'charts dir wrong',
+      () => ['install', '--dry-run', '--backend', 'helm', '--charts', t.dir],
+      /^Error: --charts .*: not a directory holding Istio's charts/,
+    ],
     ['bad -o', () => ['render', '-o', 'xml'], /^Error: -o xml: render cannot print that format/],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
@@ -139,9 +192,22 @@ describe('bad input: one line, a hint, exit 2, nothing on stdout', () => {
 
 describe('install --dry-run prints the plan and changes nothing', () => {
   it('text plan names every command', async () => {
-    const r = await mesh(['install', '--profile', 'demo', '--dry-run', '--inject-namespace', 'default', '--context', 'prod', '--kubeconfig', '/nonexistent']);
+    const r = await mesh([
+      'install',
+      '--profile',
+      'demo',
+      '--dry-run',
+      '--inject-namespace',
+      'default',
+      '--context',
+      'prod',
+      '--kubeconfig',
+      '/nonexistent',
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('$ istioctl install -f <rendered:istio-operator.yaml> -y --readiness-timeout 300s --kubeconfig /nonexistent --context prod');
+    expect(r.stdout).toContain(
+      '$ istioctl install -f <rendered:istio-operator.yaml> -y --readiness-timeout 300s --kubeconfig /nonexistent --context prod',
+    );
     expect(r.stdout).toContain('set istio-injection=enabled');
     expect(r.stdout).toContain('dry run: nothing was changed');
     expect(r.stdout).not.toMatch(ANSI);
@@ -151,7 +217,10 @@ describe('install --dry-run prints the plan and changes nothing', () => {
     const r = await mesh(['install', '--profile', 'minimal', '--backend', 'helm', '--dry-run', '-o', 'json', '--timeout', '2m']);
     const plan = JSON.parse(r.stdout);
     expect(plan).toMatchObject({ schemaVersion: 1, kind: 'InstallPlan', backend: 'helm', profile: 'minimal' });
-    expect(plan.steps.find((s: { id: string }) => s.id === 'wait')).toMatchObject({ for: ['Deployment/istio-system/istiod'], timeoutSeconds: 120 });
+    expect(plan.steps.find((s: { id: string }) => s.id === 'wait')).toMatchObject({
+      for: ['Deployment/istio-system/istiod'],
+      timeoutSeconds: 120,
+    });
   });
 });
 

@@ -14,8 +14,12 @@ import { tempDir } from '../helpers/tmp.js';
  * test/fidelity/{accepted,rejected}; `${ISTIO_MANIFESTS}` stands for the testbed's Istio release.
  */
 const corpus = join(repoRoot, 'test', 'fidelity');
-const accepted = readdirSync(join(corpus, 'accepted')).filter((f) => f.endsWith('.yaml')).sort();
-const rejected = readdirSync(join(corpus, 'rejected')).filter((f) => f.endsWith('.yaml')).sort();
+const accepted = readdirSync(join(corpus, 'accepted'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+const rejected = readdirSync(join(corpus, 'rejected'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const t = tempDir();
 
 function materialise(dir: 'accepted' | 'rejected', file: string): string {
@@ -32,7 +36,11 @@ function firstDifference(expected: Map<string, K8sObject>, actual: Map<string, K
     if (!a) return `${key}: only in mesh's render`;
     if (!b) return `${key}: missing from mesh's render`;
     const changes = diff(a, b);
-    if (changes.length) return `${key}: ${changes.slice(0, 3).map((c) => `${c.type} ${c.path.join('.')}`).join('; ')}`;
+    if (changes.length)
+      return `${key}: ${changes
+        .slice(0, 3)
+        .map((c) => `${c.type} ${c.path.join('.')}`)
+        .join('; ')}`;
   }
   return undefined;
 }
@@ -88,7 +96,15 @@ describe.concurrent('IstioOperator files istioctl rejects: mesh refuses them too
 const SET_CASES: Array<[string, string[]]> = [
   ['demo', ['values.pilot.traceSampling=10']],
   // seed 002's CNI install, as flags
-  ['default', ['components.cni.enabled=true', 'components.cni.namespace=kube-system', 'values.cni.excludeNamespaces[0]=istio-system', 'values.cni.excludeNamespaces[1]=kube-system']],
+  [
+    'default',
+    [
+      'components.cni.enabled=true',
+      'components.cni.namespace=kube-system',
+      'values.cni.excludeNamespaces[0]=istio-system',
+      'values.cni.excludeNamespaces[1]=kube-system',
+    ],
+  ],
   ['minimal', ['components.pilot.k8s.podAnnotations.prometheus\\.io/path=/stats/prometheus']],
   ['default', ['meshConfig.accessLogFile=/dev/stdout', 'meshConfig.accessLogEncoding=JSON']],
   ['default', ['meshConfig.defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE=true']],
@@ -104,29 +120,46 @@ const SET_CASES: Array<[string, string[]]> = [
   ['minimal', ['values.global.istioNamespace=mesh-system']],
   ['empty', ['components.pilot.enabled=true']],
   ['minimal', ['values.pilot.replicaCount=2', 'values.pilot.autoscaleEnabled=false']],
-  ['default', ['meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY', 'values.global.logAsJson=true', 'values.global.logging.level=default:debug']],
+  [
+    'default',
+    ['meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY', 'values.global.logAsJson=true', 'values.global.logging.level=default:debug'],
+  ],
   ['remote', ['values.global.remotePilotAddress=192.0.2.1']],
   ['minimal', ['compatibilityVersion=1.29']],
   ['minimal', ['values.sidecarInjectorWebhook.injectedAnnotations.example\\.com/a=x\\,y']],
   ['minimal', ['values.global.proxy.includeIPRanges=10.0.0.0/8\\,172.16.0.0/12']],
-  ['minimal', ['components.ingressGateways[0].name=gw', 'components.ingressGateways[0].namespace=istio-ingress', 'components.ingressGateways[0].label.istio=gw']],
+  [
+    'minimal',
+    [
+      'components.ingressGateways[0].name=gw',
+      'components.ingressGateways[0].namespace=istio-ingress',
+      'components.ingressGateways[0].label.istio=gw',
+    ],
+  ],
   ['demo', ['values.pilot.traceSampling=1.5', 'values.global.proxy.privileged=true', 'values.global.proxy.logLevel=debug']],
 ];
 
 describe.concurrent('--set: same objects as istioctl with the same flags', () => {
   it('has at least 20 cases', () => expect(SET_CASES.length).toBeGreaterThanOrEqual(20));
 
-  it.each(SET_CASES.map(([profile, sets]) => [`${profile} ${sets.join(' ')}`, profile, sets] as const))('%s', async (name, profile, sets) => {
-    const objects = await expectSameObjects(
-      ['--profile', profile, ...sets.flatMap((s) => ['--set', s])],
-      ['--set', `profile=${profile}`, ...sets.flatMap((s) => ['--set', s])],
-      name,
-    );
-    await expectSameWorkloads(['--profile', profile, ...sets.flatMap((s) => ['--set', s])], objects);
-  });
+  it.each(SET_CASES.map(([profile, sets]) => [`${profile} ${sets.join(' ')}`, profile, sets] as const))(
+    '%s',
+    async (name, profile, sets) => {
+      const objects = await expectSameObjects(
+        ['--profile', profile, ...sets.flatMap((s) => ['--set', s])],
+        ['--set', `profile=${profile}`, ...sets.flatMap((s) => ['--set', s])],
+        name,
+      );
+      await expectSameWorkloads(['--profile', profile, ...sets.flatMap((s) => ['--set', s])], objects);
+    },
+  );
 
   it('-n means values.global.istioNamespace', async () => {
-    await expectSameObjects(['--profile', 'minimal', '-n', 'mesh-system'], ['--set', 'profile=minimal', '--set', 'values.global.istioNamespace=mesh-system'], 'ns-flag');
+    await expectSameObjects(
+      ['--profile', 'minimal', '-n', 'mesh-system'],
+      ['--set', 'profile=minimal', '--set', 'values.global.istioNamespace=mesh-system'],
+      'ns-flag',
+    );
   });
 
   const refused: Array<[string, string]> = [

@@ -21,15 +21,29 @@ const CASES: Array<[string, string[]]> = [
   ...['default', 'demo', 'minimal', 'sds', 'empty', 'ambient'].map((p): [string, string[]] => [p, ['--profile', p]]),
   ['remote', ['--profile', 'remote', '--set', 'values.global.remotePilotAddress=192.0.2.1']],
   // k8s settings istioctl patches in, which the helm backend turns into chart values
-  ...['28-egress-k8s.yaml', '29-pilot-k8s.yaml', '30-pilot-hpa.yaml', '33-cni-kube-system.yaml', '06-ambient-ztunnel-resources.yaml', '24-gateways-add.yaml', '20-revision.yaml'].map(
-    (f): [string, string[]] => [f, corpusFile(f)],
-  ),
+  ...[
+    '28-egress-k8s.yaml',
+    '29-pilot-k8s.yaml',
+    '30-pilot-hpa.yaml',
+    '33-cni-kube-system.yaml',
+    '06-ambient-ztunnel-resources.yaml',
+    '24-gateways-add.yaml',
+    '20-revision.yaml',
+  ].map((f): [string, string[]] => [f, corpusFile(f)]),
 ];
 
 /** Differences by design: workload (regexp on Kind/ns/name), what differs, why. */
 export const DOCUMENTED: Array<{ workload: RegExp; field: RegExp; why: string }> = [
-  { workload: /^Deployment\/.*gateway$/, field: /^image /, why: 'the gateway chart deploys image "auto" and lets istiod inject the proxy; istioctl writes proxyv2 in' },
-  { workload: /^Deployment\/.*gateway$/, field: /^env /, why: 'the injected gateway gets its proxy environment from the injection template, not the Deployment' },
+  {
+    workload: /^Deployment\/.*gateway$/,
+    field: /^image /,
+    why: 'the gateway chart deploys image "auto" and lets istiod inject the proxy; istioctl writes proxyv2 in',
+  },
+  {
+    workload: /^Deployment\/.*gateway$/,
+    field: /^env /,
+    why: 'the injected gateway gets its proxy environment from the injection template, not the Deployment',
+  },
 ];
 
 interface Workload {
@@ -39,7 +53,12 @@ interface Workload {
 }
 
 function describeWorkload(obj: K8sObject): Workload {
-  const spec = obj.spec as { replicas?: number; template?: { spec?: { containers?: Array<{ name: string; image?: string; env?: Array<{ name: string; value?: string; valueFrom?: unknown }> }> } } };
+  const spec = obj.spec as {
+    replicas?: number;
+    template?: {
+      spec?: { containers?: Array<{ name: string; image?: string; env?: Array<{ name: string; value?: string; valueFrom?: unknown }> }> };
+    };
+  };
   const containers = spec.template?.spec?.containers ?? [];
   const env: Record<string, string> = {};
   for (const c of containers) for (const e of c.env ?? []) env[`${c.name}.${e.name}`] = e.value ?? JSON.stringify(sortKeys(e.valueFrom));
@@ -49,8 +68,11 @@ function describeWorkload(obj: K8sObject): Workload {
 function differences(key: string, a: Workload, b: Workload): string[] {
   const out: string[] = [];
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
-  if (!same(Object.keys(a.images).sort(), Object.keys(b.images).sort())) out.push(`containers ${Object.keys(a.images)} vs ${Object.keys(b.images)}`);
-  for (const name of Object.keys(a.images)) if (b.images[name] !== undefined && a.images[name] !== b.images[name]) out.push(`image ${name}: ${a.images[name]} vs ${b.images[name]}`);
+  if (!same(Object.keys(a.images).sort(), Object.keys(b.images).sort()))
+    out.push(`containers ${Object.keys(a.images)} vs ${Object.keys(b.images)}`);
+  for (const name of Object.keys(a.images))
+    if (b.images[name] !== undefined && a.images[name] !== b.images[name])
+      out.push(`image ${name}: ${a.images[name]} vs ${b.images[name]}`);
   if (!same(a.replicas, b.replicas)) out.push(`replicas ${String(a.replicas)} vs ${String(b.replicas)}`);
   const envKeys = [...new Set([...Object.keys(a.env), ...Object.keys(b.env)])].sort();
   for (const k of envKeys) if (a.env[k] !== b.env[k]) out.push(`env ${k}: ${a.env[k] ?? '(unset)'} vs ${b.env[k] ?? '(unset)'}`);
@@ -71,7 +93,9 @@ describe.concurrent('helm backend installs what the istioctl backend installs', 
     const viaIstioctl = await generate(['-f', t.write(`${profile}.iop.yaml`, iop.stdout)]);
     expect(viaIstioctl.code, viaIstioctl.stderr).toBe(0);
 
-    const releases = (JSON.parse(helmRender.stdout) as { releases: Array<{ chartPath: string; release: string; namespace: string; values: object }> }).releases;
+    const releases = (
+      JSON.parse(helmRender.stdout) as { releases: Array<{ chartPath: string; release: string; namespace: string; values: object }> }
+    ).releases;
     const viaHelm = new Map<string, K8sObject>();
     for (const r of releases) {
       const values = t.write(`${profile}.${r.release}.values.yaml`, stringify(r.values));

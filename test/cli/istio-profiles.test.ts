@@ -14,11 +14,13 @@ beforeAll(() => void testbedPaths(), 1_800_000);
 
 describe("mesh's copy of Istio 1.31's profiles", () => {
   it('names the same profiles as the Istio release', () => {
-    const names = readdirSync(join(istioManifestsDir(), 'profiles')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+    const names = readdirSync(join(istioManifestsDir(), 'profiles'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''));
     expect(Object.keys(ISTIO_1_31_PROFILES).sort()).toEqual(names.sort());
   });
 
-  it.each(Object.keys(ISTIO_1_31_PROFILES))('%s is the release\'s file, as data', (name) => {
+  it.each(Object.keys(ISTIO_1_31_PROFILES))("%s is the release's file, as data", (name) => {
     const source = parse(readFileSync(join(istioManifestsDir(), 'profiles', `${name}.yaml`), 'utf8'));
     expect(ISTIO_1_31_PROFILES[name]).toEqual(source);
   });

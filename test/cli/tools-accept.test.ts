@@ -29,11 +29,18 @@ describe('Istio accepts what mesh renders', () => {
 
   const releases = files
     .filter((f) => f.endsWith('.helm.yaml'))
-    .flatMap((f) => parseAllDocuments(readFileSync(join(golden, f), 'utf8')).map((d) => ({ file: f, ...(d.toJS() as { chart: ChartName; release: string; namespace: string; values: object }) })));
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(join(golden, f), 'utf8')).map((d) => ({
+        file: f,
+        ...(d.toJS() as { chart: ChartName; release: string; namespace: string; values: object }),
+      })),
+    );
   it.each(releases.map((r) => [`${r.file} ${r.release}`, r] as const))('helm template %s', async (_name, r) => {
     const values = t.write(`${r.file}.${r.release}.yaml`, stringify(r.values));
     const chart = join(testbedPaths().MESH_ISTIO_CHARTS, LOCAL_CHART_PATHS[r.chart]);
-    const { stdout } = await run(toolPath('helm'), ['template', r.release, chart, '--namespace', r.namespace, '-f', values], { maxBuffer: 64 << 20 });
+    const { stdout } = await run(toolPath('helm'), ['template', r.release, chart, '--namespace', r.namespace, '-f', values], {
+      maxBuffer: 64 << 20,
+    });
     expect(stdout).toMatch(new RegExp(`namespace: "?${r.namespace}"?\\n`));
   });
 });

@@ -40,8 +40,22 @@ describe('an install recorded by mesh 0.1', () => {
       expect(r.code, r.stderr).toBe(0);
       await writeRecord('istioctl-record.json');
     } else {
-      for (const [release, chart] of [['istio-base', 'base'], ['istiod', 'istio-control/istio-discovery']] as const) {
-        const r = await runTool('helm', ['upgrade', '--install', release, join(charts(), chart), '--namespace', 'istio-system', '--values', join(fixtures, `${release}.values.yaml`), '--kubeconfig', kubeconfig()]);
+      for (const [release, chart] of [
+        ['istio-base', 'base'],
+        ['istiod', 'istio-control/istio-discovery'],
+      ] as const) {
+        const r = await runTool('helm', [
+          'upgrade',
+          '--install',
+          release,
+          join(charts(), chart),
+          '--namespace',
+          'istio-system',
+          '--values',
+          join(fixtures, `${release}.values.yaml`),
+          '--kubeconfig',
+          kubeconfig(),
+        ]);
         expect(r.code, r.stderr).toBe(0);
       }
       await writeRecord('helm-record.json');

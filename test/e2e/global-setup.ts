@@ -20,7 +20,10 @@ export default function setup(project: TestProject) {
   testbedPaths();
   const before = readState();
   const wasRunning = before !== undefined && Object.values(before.pids).every(isAlive);
-  const kubeconfig = execFileSync(process.execPath, [join(repoRoot, 'testbed', 'up.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const kubeconfig = execFileSync(process.execPath, [join(repoRoot, 'testbed', 'up.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   project.provide('kubeconfig', kubeconfig);
   return () => {
     if (!wasRunning) execFileSync(process.execPath, [join(repoRoot, 'testbed', 'down.mjs')], { stdio: 'inherit' });

@@ -23,7 +23,9 @@ export async function kubectl(...args: string[]): Promise<string> {
 
 export async function kubectlApply(doc: object): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const child = execFile(toolPath('kubectl'), ['--kubeconfig', kubeconfig(), 'apply', '-f', '-'], (error) => (error ? reject(error) : resolve()));
+    const child = execFile(toolPath('kubectl'), ['--kubeconfig', kubeconfig(), 'apply', '-f', '-'], (error) =>
+      error ? reject(error) : resolve(),
+    );
     child.stdin!.end(JSON.stringify(doc));
   });
 }
@@ -44,7 +46,14 @@ const VOLATILE = new Set(['events', 'events.events.k8s.io', 'leases.coordination
  */
 export async function snapshot(): Promise<Set<string>> {
   const resources = (await kubectl('api-resources', '--verbs=list', '-o', 'name')).split('\n').filter((r) => r && !VOLATILE.has(r));
-  const out = await kubectl('get', resources.join(','), '-A', '--ignore-not-found', '-o', 'jsonpath={range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name}{"\\n"}{end}');
+  const out = await kubectl(
+    'get',
+    resources.join(','),
+    '-A',
+    '--ignore-not-found',
+    '-o',
+    'jsonpath={range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
+  );
   return new Set(out.split('\n').filter(Boolean));
 }
 
@@ -55,11 +64,16 @@ export async function namespaceLabels(name: string): Promise<Record<string, stri
 }
 
 export function report(r: MeshResult) {
-  return JSON.parse(r.stdout) as { success: boolean; categories: Array<{ id: string; checks: Array<{ id: string; status: string; message: string; hint?: string }> }> };
+  return JSON.parse(r.stdout) as {
+    success: boolean;
+    categories: Array<{ id: string; checks: Array<{ id: string; status: string; message: string; hint?: string }> }>;
+  };
 }
 
 export function check(r: MeshResult, id: string) {
-  const c = report(r).categories.flatMap((cat) => cat.checks).find((x) => x.id === id);
+  const c = report(r)
+    .categories.flatMap((cat) => cat.checks)
+    .find((x) => x.id === id);
   if (!c) throw new Error(`check ${id} not in report: ${r.stdout.slice(0, 500)} ${r.stderr}`);
   return c;
 }

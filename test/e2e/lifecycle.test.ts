@@ -24,44 +24,67 @@ describe.each(['istioctl', 'helm'])('backend %s', (backend) => {
     await kubectl('delete', 'namespace', 'user-apps', '--wait=true', '--timeout=90s');
   });
 
-  it.each(['demo', 'default', 'minimal'])('profile %s: install, verify, converge, uninstall --purge, nothing left behind', async (profile) => {
-    const before = await snapshot();
-    const labelsBefore = await namespaceLabels('user-apps');
+  it.each(['demo', 'default', 'minimal'])(
+    'profile %s: install, verify, converge, uninstall --purge, nothing left behind',
+    async (profile) => {
+      const before = await snapshot();
+      const labelsBefore = await namespaceLabels('user-apps');
 
-    const install = await meshOn(['install', '--profile', profile, ...backendArgs(backend), '--inject-namespace', 'user-apps', '-y', '--timeout', '2m']);
-    expect(install.stderr).toContain(`installed profile ${profile} with ${backend}`);
-    expect(install.code).toBe(0);
-    expect(await namespaceLabels('user-apps')).toEqual({ ...labelsBefore, 'istio-injection': 'enabled' });
+      const install = await meshOn([
+        'install',
+        '--profile',
+        profile,
+        ...backendArgs(backend),
+        '--inject-namespace',
+        'user-apps',
+        '-y',
+        '--timeout',
+        '2m',
+      ]);
+      expect(install.stderr).toContain(`installed profile ${profile} with ${backend}`);
+      expect(install.code).toBe(0);
+      expect(await namespaceLabels('user-apps')).toEqual({ ...labelsBefore, 'istio-injection': 'enabled' });
 
-    const verify = await meshOn(['verify', '-o', 'json']);
-    expect(verify.code, verify.stdout).toBe(0);
-    expect(report(verify).success).toBe(true);
-    expect(check(verify, 'install-record').message).toContain(`profile ${profile}, ${backend} backend`);
+      const verify = await meshOn(['verify', '-o', 'json']);
+      expect(verify.code, verify.stdout).toBe(0);
+      expect(report(verify).success).toBe(true);
+      expect(check(verify, 'install-record').message).toContain(`profile ${profile}, ${backend} backend`);
 
-    const again = await meshOn(['install', '--profile', profile, ...backendArgs(backend), '--inject-namespace', 'user-apps', '-y', '-o', 'json']);
-    expect(again.code, again.stderr).toBe(0);
-    const result = JSON.parse(again.stdout);
-    expect(result).toMatchObject({ schemaVersion: 1, kind: 'InstallResult', success: true });
-    expect(result.steps.find((s: { id: string }) => s.id === 'label').detail).toBe('already labelled');
+      const again = await meshOn([
+        'install',
+        '--profile',
+        profile,
+        ...backendArgs(backend),
+        '--inject-namespace',
+        'user-apps',
+        '-y',
+        '-o',
+        'json',
+      ]);
+      expect(again.code, again.stderr).toBe(0);
+      const result = JSON.parse(again.stdout);
+      expect(result).toMatchObject({ schemaVersion: 1, kind: 'InstallResult', success: true });
+      expect(result.steps.find((s: { id: string }) => s.id === 'label').detail).toBe('already labelled');
 
-    const status = await meshOn(['status', '-o', 'json']);
-    expect(JSON.parse(status.stdout)).toMatchObject({ installed: true, record: { profile, backend } });
+      const status = await meshOn(['status', '-o', 'json']);
+      expect(JSON.parse(status.stdout)).toMatchObject({ installed: true, record: { profile, backend } });
 
-    const uninstall = await meshOn(['uninstall', '--purge', '-y']);
-    expect(uninstall.code, uninstall.stderr).toBe(0);
-    const after = await meshOn(['verify', '-o', 'json']);
-    expect(after.code).toBe(5);
-    expect(check(after, 'install-record').status).toBe('fail');
+      const uninstall = await meshOn(['uninstall', '--purge', '-y']);
+      expect(uninstall.code, uninstall.stderr).toBe(0);
+      const after = await meshOn(['verify', '-o', 'json']);
+      expect(after.code).toBe(5);
+      expect(check(after, 'install-record').status).toBe('fail');
 
-    const now = await snapshot();
-    expect(difference(now, before), 'left behind').toEqual([]);
-    expect(difference(before, now), 'removed').toEqual([]);
-    expect(await namespaceLabels('user-apps')).toEqual(labelsBefore);
+      const now = await snapshot();
+      expect(difference(now, before), 'left behind').toEqual([]);
+      expect(difference(before, now), 'removed').toEqual([]);
+      expect(await namespaceLabels('user-apps')).toEqual(labelsBefore);
 
-    const twice = await meshOn(['uninstall', '--purge', '-y']);
-    expect(twice.code).toBe(0);
-    expect(twice.stderr).toContain('nothing to uninstall');
-  });
+      const twice = await meshOn(['uninstall', '--purge', '-y']);
+      expect(twice.code).toBe(0);
+      expect(twice.stderr).toContain('nothing to uninstall');
+    },
+  );
 });
 
 describe('install failures', () => {
@@ -80,7 +103,9 @@ describe('install failures', () => {
       const r = await meshOn(['install', '--profile', 'minimal', ...backendArgs(backend), '-f', overlay, '-y', '--timeout', '15s']);
       expect(r.code, r.stderr).toBe(5);
       expect(r.stderr).toMatch(/Error: not ready after 15s: Deployment\/istio-system\/istiod/);
-      expect(r.stderr).toMatch(/pod istiod-[a-z0-9-]+ Pending\/Unschedulable: 0\/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity\/selector/);
+      expect(r.stderr).toMatch(
+        /pod istiod-[a-z0-9-]+ Pending\/Unschedulable: 0\/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity\/selector/,
+      );
       const cleanup = await meshOn(['uninstall', '--purge', '-y']);
       expect(cleanup.code, cleanup.stderr).toBe(0);
       expect(cleanup.stderr).toContain(`uninstalled profile minimal (${backend})`);
@@ -89,10 +114,16 @@ describe('install failures', () => {
 
   it('an unreachable cluster is exit 4 before any change, naming context and server', async () => {
     const kubeconfig = join(dir, 'dead.kubeconfig');
-    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: https://127.0.0.1:9\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: not-a-real-token\ncontexts:\n- name: dead-ctx\n  context: {cluster: dead, user: u}\ncurrent-context: dead-ctx\n', { mode: 0o600 });
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: https://127.0.0.1:9\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: not-a-real-token\ncontexts:\n- name: dead-ctx\n  context: {cluster: dead, user: u}\ncurrent-context: dead-ctx\n',
+      { mode: 0o600 },
+    );
     const before = await snapshot();
     for (const args of [['install', '--profile', 'demo', '-y'], ['verify'], ['uninstall', '-y'], ['status']]) {
-      const r = await mesh(['--kubeconfig', kubeconfig, ...args], { env: { PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` } });
+      const r = await mesh(['--kubeconfig', kubeconfig, ...args], {
+        env: { PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` },
+      });
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(4);
       expect(r.stderr).toMatch(/^Error: cluster unreachable: context dead-ctx \(server https:\/\/127\.0\.0\.1:9\): ECONNREFUSED\nhint: /m);
       expect(r.stderr).not.toContain('not-a-real-token');
@@ -109,7 +140,9 @@ describe('install failures', () => {
   });
 
   it('Ctrl-C while waiting is exit 130 with what it means for the cluster', async () => {
-    const child = spawn(process.execPath, [meshBin, '--kubeconfig', kubeconfig(), 'verify', '--wait', '5m', '--skip-analyze'], { env: { ...process.env, PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` } });
+    const child = spawn(process.execPath, [meshBin, '--kubeconfig', kubeconfig(), 'verify', '--wait', '5m', '--skip-analyze'], {
+      env: { ...process.env, PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` },
+    });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d: Buffer) => {
@@ -122,13 +155,18 @@ describe('install failures', () => {
     expect(stderr).toMatch(/Error: interrupted\nhint: a change in progress may be partly applied: re-run the same command/);
   });
 
-  it('values istioctl rejects are exit 2 before any change, with istioctl\'s reason', async () => {
+  it("values istioctl rejects are exit 2 before any change, with istioctl's reason", async () => {
     const overlay = join(dir, 'bad-values.yaml');
-    writeFileSync(overlay, 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  values:\n    pilot:\n      autoscaleEnabled: maybe\n');
+    writeFileSync(
+      overlay,
+      'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  values:\n    pilot:\n      autoscaleEnabled: maybe\n',
+    );
     const before = await snapshot();
     const r = await meshOn(['install', '-f', overlay, '-y']);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^Error: istioctl rejects the IstioOperator mesh rendered: could not unmarshal: .*cannot unmarshal string into Go value of type bool\nhint: /m);
+    expect(r.stderr).toMatch(
+      /^Error: istioctl rejects the IstioOperator mesh rendered: could not unmarshal: .*cannot unmarshal string into Go value of type bool\nhint: /m,
+    );
     expect(difference(await snapshot(), before)).toEqual([]);
   });
 

@@ -11,25 +11,51 @@ describe('testbed', () => {
   beforeAll(resetTestbed, 120_000);
 
   it('has 3 Ready kwok nodes', async () => {
-    const out = await kubectl('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}');
+    const out = await kubectl(
+      'get',
+      'nodes',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+    );
     expect(out.trim().split('\n').sort()).toEqual(['kwok-node-0=True', 'kwok-node-1=True', 'kwok-node-2=True']);
   });
 
   it("runs a Deployment's pods to Ready", async () => {
     await kubectl('create', 'namespace', 'tb-sanity');
     await kubectlApply({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'tb-sanity' },
-      spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'tb-sanity' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+      },
     });
     await kubectl('rollout', 'status', 'deployment/web', '-n', 'tb-sanity', '--timeout=60s');
-    const ready = await kubectl('get', 'pods', '-n', 'tb-sanity', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}');
+    const ready = await kubectl(
+      'get',
+      'pods',
+      '-n',
+      'tb-sanity',
+      '-o',
+      'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}',
+    );
     expect(ready.split(' ')).toEqual(['True', 'True', 'True']);
     await kubectl('delete', 'namespace', 'tb-sanity', '--wait=true', '--timeout=60s');
   });
 
   it('takes `istioctl install --set profile=minimal -y`, and istiod reports available', async () => {
     await run(toolPath('istioctl'), ['install', '--kubeconfig', kubeconfig(), '--set', 'profile=minimal', '-y'], { timeout: 240_000 });
-    const available = await kubectl('get', 'deployment', 'istiod', '-n', 'istio-system', '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}');
+    const available = await kubectl(
+      'get',
+      'deployment',
+      'istiod',
+      '-n',
+      'istio-system',
+      '-o',
+      'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+    );
     expect(available).toBe('True');
     await run(toolPath('istioctl'), ['uninstall', '--purge', '-y', '--kubeconfig', kubeconfig()], { timeout: 240_000 });
     await kubectl('delete', 'namespace', 'istio-system', '--wait=true', '--timeout=90s');
@@ -39,7 +65,19 @@ describe('testbed', () => {
 
   it('takes `helm install` of the base chart from the local Istio charts', async () => {
     // The base chart puts a ServiceAccount in the Istio namespace, so it installs there.
-    await run(toolPath('helm'), ['install', 'tb-base', `${charts()}/base`, '--kubeconfig', kubeconfig(), '-n', 'istio-system', '--create-namespace', '--wait', '--timeout', '2m']);
+    await run(toolPath('helm'), [
+      'install',
+      'tb-base',
+      `${charts()}/base`,
+      '--kubeconfig',
+      kubeconfig(),
+      '-n',
+      'istio-system',
+      '--create-namespace',
+      '--wait',
+      '--timeout',
+      '2m',
+    ]);
     expect(await kubectl('get', 'crd', 'virtualservices.networking.istio.io', '-o', 'name')).toContain('virtualservices');
     await run(toolPath('helm'), ['uninstall', 'tb-base', '--kubeconfig', kubeconfig(), '-n', 'istio-system']);
     await kubectl('delete', 'namespace', 'istio-system', '--wait=true', '--timeout=90s');

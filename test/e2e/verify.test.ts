@@ -10,7 +10,10 @@ import { testbedPaths } from '../helpers/testbed.js';
  * (with a real istiod answering the webhooks), asserting id, status, hint and exit code.
  */
 const pod = (name: string, containers: Array<{ name: string; image: string }>) => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'shop', labels: { app: name } }, spec: { containers },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'shop', labels: { app: name } },
+  spec: { containers },
 });
 
 describe('mesh verify on the testbed', () => {
@@ -19,7 +22,12 @@ describe('mesh verify on the testbed', () => {
     await kubectl('create', 'namespace', 'shop');
     // Created before injection is switched on: one plain pod, one with an old proxy.
     await kubectlApply(pod('legacy', [{ name: 'app', image: 'nginx' }]));
-    await kubectlApply(pod('old-proxy', [{ name: 'app', image: 'nginx' }, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.29.0' }]));
+    await kubectlApply(
+      pod('old-proxy', [
+        { name: 'app', image: 'nginx' },
+        { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.29.0' },
+      ]),
+    );
     const install = await meshOn(['install', '--profile', 'default', '--inject-namespace', 'shop', '-y', '--timeout', '2m']);
     expect(install.code, install.stderr).toBe(0);
     // Created after: the real istiod injects it.
@@ -28,14 +36,33 @@ describe('mesh verify on the testbed', () => {
   }, 300_000);
 
   it('passes with warnings: exit 0, and the injected pod really got a sidecar', async () => {
-    const containers = await kubectl('get', 'pods', '-n', 'shop', '-l', 'app=fresh', '-o', 'jsonpath={.items[0].spec.containers[*].name} {.items[0].spec.initContainers[*].name}');
+    const containers = await kubectl(
+      'get',
+      'pods',
+      '-n',
+      'shop',
+      '-l',
+      'app=fresh',
+      '-o',
+      'jsonpath={.items[0].spec.containers[*].name} {.items[0].spec.initContainers[*].name}',
+    );
     expect(containers).toContain('istio-proxy');
     const r = await meshOn(['verify', '-o', 'json']);
     expect(r.code, r.stdout).toBe(0);
     const rep = report(r);
     expect(rep).toMatchObject({ schemaVersion: 1, success: true });
     expect((rep as unknown as { apiRequests: number }).apiRequests).toBeLessThanOrEqual(15);
-    for (const id of ['kubernetes-api', 'control-plane-available', 'control-plane-pods', 'crds-present', 'crds-established', 'webhook-injector', 'webhook-validation', 'webhook-ca-bundle', 'webhook-service'])
+    for (const id of [
+      'kubernetes-api',
+      'control-plane-available',
+      'control-plane-pods',
+      'crds-present',
+      'crds-established',
+      'webhook-injector',
+      'webhook-validation',
+      'webhook-ca-bundle',
+      'webhook-service',
+    ])
       expect(check(r, id).status, id).toBe('ok');
   });
 
@@ -65,15 +92,23 @@ describe('mesh verify on the testbed', () => {
     expect(c.status).toBe('warn');
     expect(c.message).toContain('IST0103');
     expect(check(await meshOn(['verify', '-o', 'json', '--only', 'config', '--skip-analyze']), 'config-analyze').status).toBe('skip');
-    expect(check(await meshOn(['verify', '-o', 'json', '--only', 'config', '--istioctl', 'no-such-istioctl']), 'config-analyze').message).toContain('not found on PATH');
+    expect(
+      check(await meshOn(['verify', '-o', 'json', '--only', 'config', '--istioctl', 'no-such-istioctl']), 'config-analyze').message,
+    ).toContain('not found on PATH');
   });
 
   it('--strict turns warnings into exit 5; junit has one testcase per check', async () => {
     expect((await meshOn(['verify', '--strict', '--skip-analyze'])).code).toBe(5);
     const junit = await meshOn(['verify', '-o', 'junit', '--skip-analyze']);
     expect(junit.code).toBe(0);
-    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name) }).parse(junit.stdout);
-    const cases = xml.testsuites.testsuite.flatMap((s: { testcase: Array<{ name: string; skipped?: unknown; failure?: unknown }> }) => s.testcase);
+    const xml = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      isArray: (name) => ['testsuite', 'testcase'].includes(name),
+    }).parse(junit.stdout);
+    const cases = xml.testsuites.testsuite.flatMap(
+      (s: { testcase: Array<{ name: string; skipped?: unknown; failure?: unknown }> }) => s.testcase,
+    );
     expect(cases.length).toBe(19);
     expect(cases.find((t: { name: string }) => t.name === 'config-analyze').skipped).toBeDefined();
     expect(cases.filter((t: { failure?: unknown }) => t.failure)).toEqual([]);
@@ -104,12 +139,30 @@ describe('mesh verify on the testbed', () => {
       expect([c.status, c.message]).toEqual(['fail', 'Service istio-system/istiod has no ready endpoints']);
       expect(c.hint).toContain('cannot call the webhook');
     } finally {
-      await kubectl('patch', 'service', 'istiod', '-n', 'istio-system', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/selector', value: JSON.parse(selector) }]));
+      await kubectl(
+        'patch',
+        'service',
+        'istiod',
+        '-n',
+        'istio-system',
+        '--type=json',
+        '-p',
+        JSON.stringify([{ op: 'replace', path: '/spec/selector', value: JSON.parse(selector) }]),
+      );
     }
   });
 
   it('fails with the scheduler reason when an istiod pod is stuck Pending', async () => {
-    await kubectl('patch', 'deployment', 'istiod', '-n', 'istio-system', '--type=merge', '-p', '{"spec":{"template":{"spec":{"nodeSelector":{"disktype":"unobtainium"}}}}}');
+    await kubectl(
+      'patch',
+      'deployment',
+      'istiod',
+      '-n',
+      'istio-system',
+      '--type=merge',
+      '-p',
+      '{"spec":{"template":{"spec":{"nodeSelector":{"disktype":"unobtainium"}}}}}',
+    );
     try {
       await new Promise((r) => setTimeout(r, 2000));
       const r = await meshOn(['verify', '-o', 'json', '--only', 'control-plane']);
@@ -120,7 +173,16 @@ describe('mesh verify on the testbed', () => {
       expect(pods.hint).toContain('nodeSelector');
       expect(check(r, 'control-plane-available').message).toContain('rollout in progress');
     } finally {
-      await kubectl('patch', 'deployment', 'istiod', '-n', 'istio-system', '--type=json', '-p', '[{"op":"remove","path":"/spec/template/spec/nodeSelector"}]');
+      await kubectl(
+        'patch',
+        'deployment',
+        'istiod',
+        '-n',
+        'istio-system',
+        '--type=json',
+        '-p',
+        '[{"op":"remove","path":"/spec/template/spec/nodeSelector"}]',
+      );
       await kubectl('rollout', 'status', 'deployment/istiod', '-n', 'istio-system', '--timeout=60s');
     }
   });
@@ -149,7 +211,9 @@ describe('mesh verify on the testbed', () => {
       new Promise<{ code: number | null; out: string }>((resolve) => {
         // util-linux `script` gives mesh a pseudo-terminal, as a person at a shell would.
         const command = [process.execPath, meshBin, '--kubeconfig', kubeconfig(), ...args].map((a) => `'${a}'`).join(' ');
-        const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}`, CI: '', NO_COLOR: '', ...env } });
+        const child = spawn('script', ['-qec', command, '/dev/null'], {
+          env: { ...process.env, PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}`, CI: '', NO_COLOR: '', ...env },
+        });
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.stdin.end(input);

@@ -19,7 +19,11 @@ export function mesh(args: string[], options: { env?: NodeJS.ProcessEnv; input?:
     const child = execFile(
       process.execPath,
       [meshBin, ...args],
-      { env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', CI: 'true', ...options.env }, timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 },
+      {
+        env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', CI: 'true', ...options.env },
+        timeout: options.timeoutMs ?? 600_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
     if (options.input !== undefined) child.stdin?.end(options.input);

@@ -11,7 +11,13 @@ describe('mergeFrom', () => {
     expect(mergeFrom({ values: { global: { x: 1 } } }, { values: null })).toEqual({ values: null });
   });
   it('replaces lists whole, gateway lists included', () => {
-    const base = { gw: [{ name: 'in', enabled: true }, { name: 'out', enabled: false }], ports: [1, 2] };
+    const base = {
+      gw: [
+        { name: 'in', enabled: true },
+        { name: 'out', enabled: false },
+      ],
+      ports: [1, 2],
+    };
     expect(mergeFrom(base, { gw: [{ name: 'new' }], ports: [3] })).toEqual({ gw: [{ name: 'new' }], ports: [3] });
   });
   it('lets a scalar replace an object and an object replace a scalar', () => {

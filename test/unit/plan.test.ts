@@ -14,16 +14,41 @@ const intent = (options: Parameters<typeof profileFromOptions>[0]) => {
 
 describe('install plan', () => {
   it('istioctl: preflight, install -f with kube flags, wait, label, record', () => {
-    const plan = buildInstallPlan({ ...base, ...intent({ profile: 'demo' }), backend: 'istioctl', target: { kubeconfig: '/k', context: 'ctx' } });
+    const plan = buildInstallPlan({
+      ...base,
+      ...intent({ profile: 'demo' }),
+      backend: 'istioctl',
+      target: { kubeconfig: '/k', context: 'ctx' },
+    });
     expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'namespace', 'record', 'apply', 'wait', 'label', 'record']);
-    expect(plan.steps[3]).toMatchObject({ tool: 'istioctl', argv: ['install', '-f', '<rendered:istio-operator.yaml>', '-y', '--readiness-timeout', '300s', '--kubeconfig', '/k', '--context', 'ctx'] });
+    expect(plan.steps[3]).toMatchObject({
+      tool: 'istioctl',
+      argv: [
+        'install',
+        '-f',
+        '<rendered:istio-operator.yaml>',
+        '-y',
+        '--readiness-timeout',
+        '300s',
+        '--kubeconfig',
+        '/k',
+        '--context',
+        'ctx',
+      ],
+    });
     expect(plan.steps[5]).toMatchObject({ namespace: 'default', set: { 'istio-injection': 'enabled' } });
     expect(plan.steps.filter((s) => s.id === 'record').map((s) => (s as { action: string }).action)).toEqual(['write', 'complete']);
     expect(plan.files['istio-operator.yaml']).toContain('kind: IstioOperator');
   });
 
   it('helm: one upgrade --install per chart from a local directory, helm spelling of --kube-context', () => {
-    const plan = buildInstallPlan({ ...base, ...intent({ profile: 'default', set: ['revision=canary'] }), backend: 'helm', target: { context: 'ctx' }, chartsDir: '/charts/' });
+    const plan = buildInstallPlan({
+      ...base,
+      ...intent({ profile: 'default', set: ['revision=canary'] }),
+      backend: 'helm',
+      target: { context: 'ctx' },
+      chartsDir: '/charts/',
+    });
     const applies = plan.steps.filter((s) => s.id === 'apply');
     expect(applies.map((s) => (s as { argv: string[] }).argv.slice(0, 4))).toEqual([
       ['upgrade', '--install', 'istio-base', '/charts/base'],
@@ -36,8 +61,24 @@ describe('install plan', () => {
   });
 
   it('helm without --charts pulls from the Istio chart repository at a pinned version', () => {
-    const plan = buildInstallPlan({ ...base, injectNamespaces: [], ...intent({ profile: 'minimal' }), backend: 'helm', target: {}, chartVersion: '1.31.0' });
-    expect((plan.steps[3] as { argv: string[] }).argv.slice(0, 8)).toEqual(['upgrade', '--install', 'istio-base', 'base', '--repo', 'https://istio-release.storage.googleapis.com/charts', '--version', '1.31.0']);
+    const plan = buildInstallPlan({
+      ...base,
+      injectNamespaces: [],
+      ...intent({ profile: 'minimal' }),
+      backend: 'helm',
+      target: {},
+      chartVersion: '1.31.0',
+    });
+    expect((plan.steps[3] as { argv: string[] }).argv.slice(0, 8)).toEqual([
+      'upgrade',
+      '--install',
+      'istio-base',
+      'base',
+      '--repo',
+      'https://istio-release.storage.googleapis.com/charts',
+      '--version',
+      '1.31.0',
+    ]);
   });
 
   it('JSON carries a schema version and summarises files by hash', () => {
@@ -50,11 +91,29 @@ describe('install plan', () => {
 
 describe('uninstall plan', () => {
   const record: InstallRecord = {
-    schemaVersion: 1, meshVersion: '0.1.0', backend: 'helm', profile: 'demo', istioProfile: 'demo', revision: '', istioNamespace: 'istio-system',
-    overlays: [], sets: [], specSha256: 'x', toolVersions: {}, workloads: [], status: 'installed',
-    releases: [{ release: 'istio-base', namespace: 'istio-system', chart: 'base' }, { release: 'istiod', namespace: 'istio-system', chart: 'istiod' }],
-    labelledNamespaces: [{ namespace: 'default', labels: { 'istio-injection': 'enabled' } }, { namespace: 'apps', labels: { 'istio-injection': 'enabled' }, previous: { 'istio-injection': 'disabled' } }],
-    createdNamespaces: ['istio-system'], installedAt: 'now',
+    schemaVersion: 1,
+    meshVersion: '0.1.0',
+    backend: 'helm',
+    profile: 'demo',
+    istioProfile: 'demo',
+    revision: '',
+    istioNamespace: 'istio-system',
+    overlays: [],
+    sets: [],
+    specSha256: 'x',
+    toolVersions: {},
+    workloads: [],
+    status: 'installed',
+    releases: [
+      { release: 'istio-base', namespace: 'istio-system', chart: 'base' },
+      { release: 'istiod', namespace: 'istio-system', chart: 'istiod' },
+    ],
+    labelledNamespaces: [
+      { namespace: 'default', labels: { 'istio-injection': 'enabled' } },
+      { namespace: 'apps', labels: { 'istio-injection': 'enabled' }, previous: { 'istio-injection': 'disabled' } },
+    ],
+    createdNamespaces: ['istio-system'],
+    installedAt: 'now',
   };
 
   it('undoes labels (restoring previous values), helm releases in reverse, CRDs with --purge, then the namespace', () => {
@@ -68,12 +127,18 @@ describe('uninstall plan', () => {
 
   it('keeps CRDs and a namespace mesh did not create', () => {
     const plan = buildUninstallPlan({ record: { ...record, createdNamespaces: [] }, purge: false, target: {}, timeoutSeconds: 60 });
-    expect(plan.steps.filter((s) => s.id === 'delete').map((s) => (s as { what: string[] }).what)).toEqual([['ConfigMap/*/istio-ca-root-cert', 'ConfigMap/*/istio-ca-crl']]);
+    expect(plan.steps.filter((s) => s.id === 'delete').map((s) => (s as { what: string[] }).what)).toEqual([
+      ['ConfigMap/*/istio-ca-root-cert', 'ConfigMap/*/istio-ca-crl'],
+    ]);
   });
 
   it('istioctl: uninstall -f the recorded spec, or --purge', () => {
     const r = { ...record, backend: 'istioctl' as const, releases: [], renderedSpec: 'kind: IstioOperator\n' };
-    expect(buildUninstallPlan({ record: r, purge: false, target: {}, timeoutSeconds: 60 }).steps.find((s) => s.id === 'apply')).toMatchObject({ argv: ['uninstall', '-f', '<rendered:istio-operator.yaml>', '-y'] });
-    expect(buildUninstallPlan({ record: r, purge: true, target: {}, timeoutSeconds: 60 }).steps.find((s) => s.id === 'apply')).toMatchObject({ argv: ['uninstall', '--purge', '-y'] });
+    expect(
+      buildUninstallPlan({ record: r, purge: false, target: {}, timeoutSeconds: 60 }).steps.find((s) => s.id === 'apply'),
+    ).toMatchObject({ argv: ['uninstall', '-f', '<rendered:istio-operator.yaml>', '-y'] });
+    expect(
+      buildUninstallPlan({ record: r, purge: true, target: {}, timeoutSeconds: 60 }).steps.find((s) => s.id === 'apply'),
+    ).toMatchObject({ argv: ['uninstall', '--purge', '-y'] });
   });
 });

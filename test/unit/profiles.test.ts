@@ -4,7 +4,8 @@ import { profileFromOptions } from '../../src/profiles/index.js';
 import { CliError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const load = (options: Parameters<typeof profileFromOptions>[0], context?: Parameters<typeof profileFromOptions>[1]) => profileFromOptions(options, context);
+const load = (options: Parameters<typeof profileFromOptions>[0], context?: Parameters<typeof profileFromOptions>[1]) =>
+  profileFromOptions(options, context);
 const usage = (fn: () => unknown): CliError => {
   try {
     fn();
@@ -27,7 +28,7 @@ describe('built-in profiles are thin: Istio profile + what mesh adds', () => {
     expect(p.spec).toEqual({ profile: name });
   });
 
-  it('sds is Istio\'s default plus explicit auto mTLS', () => {
+  it("sds is Istio's default plus explicit auto mTLS", () => {
     const sds = load({ profile: 'sds' });
     expect(sds.description).toMatch(/1\.4/);
     expect(sds.spec).toEqual({ profile: 'default', meshConfig: { enableAutoMtls: true } });
@@ -38,7 +39,9 @@ describe('built-in profiles are thin: Istio profile + what mesh adds', () => {
     const error = usage(() => load({ profile: 'remote' }));
     expect(error.message).toContain('values.global.remotePilotAddress');
     expect(error.hint).toContain('--set values.global.remotePilotAddress=');
-    expect(load({ profile: 'remote', set: ['values.global.remotePilotAddress=10.0.0.9'] }).spec.values).toEqual({ global: { remotePilotAddress: '10.0.0.9' } });
+    expect(load({ profile: 'remote', set: ['values.global.remotePilotAddress=10.0.0.9'] }).spec.values).toEqual({
+      global: { remotePilotAddress: '10.0.0.9' },
+    });
   });
 });
 
@@ -52,8 +55,11 @@ describe('layering, as istioctl layers', () => {
     expect(p.spec.values).toEqual({ pilot: { traceSampling: 11, env: { A: '1' } } });
   });
 
-  it('without --profile, an IstioOperator overlay\'s spec.profile chooses Istio\'s profile', () => {
-    const iop = t.write('iop.yaml', 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: empty\n  components:\n    pilot:\n      enabled: true\n');
+  it("without --profile, an IstioOperator overlay's spec.profile chooses Istio's profile", () => {
+    const iop = t.write(
+      'iop.yaml',
+      'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  profile: empty\n  components:\n    pilot:\n      enabled: true\n',
+    );
     const p = load({ filename: [iop] });
     expect(p.istioProfile).toBe('empty');
     expect(p.name).toBe('empty');
@@ -72,13 +78,23 @@ describe('layering, as istioctl layers', () => {
     const e = usage(() => load({ profile: 'demo', filename: [iop] }));
     expect(e.message).toBe(`--profile demo selects Istio profile demo, but overlay ${iop} sets spec.profile: ambient`);
     expect(usage(() => load({ profile: 'demo', set: ['profile=ambient'] })).message).toMatch(/--profile demo .* --set profile=ambient/);
-    expect(load({ profile: 'demo', filename: [t.write('same.yaml', 'kind: IstioOperator\nspec:\n  profile: demo\n')] }).istioProfile).toBe('demo');
+    expect(load({ profile: 'demo', filename: [t.write('same.yaml', 'kind: IstioOperator\nspec:\n  profile: demo\n')] }).istioProfile).toBe(
+      'demo',
+    );
   });
 
   it('keeps YAML nulls, empty values and spec fields istioctl accepts', () => {
-    const iop = t.write('nulls.yaml', 'kind: IstioOperator\nspec:\n  namespace: x\n  unvalidatedValues: {a: 1}\n  components:\n    pilot:\n      tag: 1.2\n  values:\n    global:\n      mountMtlsCerts:\n');
+    const iop = t.write(
+      'nulls.yaml',
+      'kind: IstioOperator\nspec:\n  namespace: x\n  unvalidatedValues: {a: 1}\n  components:\n    pilot:\n      tag: 1.2\n  values:\n    global:\n      mountMtlsCerts:\n',
+    );
     const p = load({ filename: [iop] });
-    expect(p.spec).toEqual({ namespace: 'x', unvalidatedValues: { a: 1 }, components: { pilot: { tag: 1.2 } }, values: { global: { mountMtlsCerts: null } } });
+    expect(p.spec).toEqual({
+      namespace: 'x',
+      unvalidatedValues: { a: 1 },
+      components: { pilot: { tag: 1.2 } },
+      values: { global: { mountMtlsCerts: null } },
+    });
     expect(load({ filename: [t.write('v.yaml', 'kind: IstioOperator\nspec:\n  values:\n')] }).spec).toEqual({ values: null });
   });
 
@@ -117,7 +133,9 @@ describe('bad input is a usage error naming the input', () => {
 
   it('YAML syntax errors carry file, line and column', () => {
     const bad = t.write('bad.yaml', 'spec:\n  values:\n    pilot: [unclosed\n');
-    expect(usage(() => load({ profile: 'default', filename: [bad] })).message).toMatch(/overlay .*bad\.yaml is not valid YAML at line \d+, column \d+/);
+    expect(usage(() => load({ profile: 'default', filename: [bad] })).message).toMatch(
+      /overlay .*bad\.yaml is not valid YAML at line \d+, column \d+/,
+    );
   });
 
   it('schema errors carry the path of the bad key', () => {
@@ -128,16 +146,20 @@ describe('bad input is a usage error naming the input', () => {
   });
 
   it('--set naming no known field, or a leading spec.', () => {
-    expect(usage(() => load({ profile: 'default', set: ['components.pilott.enabled=true'] })).message).toContain('components.pilott: unknown field');
+    expect(usage(() => load({ profile: 'default', set: ['components.pilott.enabled=true'] })).message).toContain(
+      'components.pilott: unknown field',
+    );
     expect(usage(() => load({ profile: 'default', set: ['spec.values.x=1'] })).hint).toBe('drop the leading "spec.": --set values.x=1');
   });
 
-  it('values pass through to istioctl\'s own validation', () => {
+  it("values pass through to istioctl's own validation", () => {
     expect(load({ profile: 'default', set: ['values.nosuch.x=1'] }).spec.values).toEqual({ nosuch: { x: 1 } });
   });
 
   it('a missing overlay file, or a directory', () => {
-    expect(usage(() => load({ profile: 'default', filename: ['nope.yaml'] })).message).toMatch(/cannot read overlay nope\.yaml: no such file/);
+    expect(usage(() => load({ profile: 'default', filename: ['nope.yaml'] })).message).toMatch(
+      /cannot read overlay nope\.yaml: no such file/,
+    );
     expect(usage(() => load({ profile: 'default', filename: [t.dir] })).message).toMatch(/it is a directory/);
   });
 });

@@ -97,7 +97,9 @@ describe('applySet', () => {
       ingressGateways: [{ name: 'istio-ingressgateway' }, { name: 'extra' }],
     });
     expect(applySet({}, parseSet('values.pilot.env.FOO=bar'))).toEqual({ values: { pilot: { env: { FOO: 'bar' } } } });
-    expect(applySet({}, parseSet('values.cni.excludeNamespaces[0]=kube-system'))).toEqual({ values: { cni: { excludeNamespaces: ['kube-system'] } } });
+    expect(applySet({}, parseSet('values.cni.excludeNamespaces[0]=kube-system'))).toEqual({
+      values: { cni: { excludeNamespaces: ['kube-system'] } },
+    });
   });
 
   it('replaces a list element by index', () => {

@@ -9,23 +9,46 @@ import { configChecks } from '../../src/verify/checks/data-plane.js';
 const empty = { items: [] };
 const deployment = (name: string, want: number, available: number, extra: Partial<V1Deployment['status']> = {}): V1Deployment => ({
   metadata: { name, namespace: 'istio-system', generation: 1, labels: { app: name === 'istiod' ? 'istiod' : name } },
-  spec: { replicas: want, selector: { matchLabels: { app: name } }, template: { spec: { containers: [{ name: 'discovery', image: 'docker.io/istio/pilot:1.31.0' }] } } },
+  spec: {
+    replicas: want,
+    selector: { matchLabels: { app: name } },
+    template: { spec: { containers: [{ name: 'discovery', image: 'docker.io/istio/pilot:1.31.0' }] } },
+  },
   status: { observedGeneration: 1, replicas: want, updatedReplicas: want, availableReplicas: available, ...extra },
 });
 const pending: V1Pod = {
   metadata: { name: 'istiod-abc', namespace: 'istio-system', labels: { app: 'istiod' } },
-  status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }] },
+  status: {
+    phase: 'Pending',
+    conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }],
+  },
 };
 
 function facts(overrides: Partial<Facts> = {}): Facts {
   return {
-    context: 'ctx', server: 'https://k', istioNamespace: 'istio-system', serverVersion: { gitVersion: 'v1.36.3', minor: 36 },
-    namespace: { metadata: { name: 'istio-system' } }, deployments: { items: [deployment('istiod', 1, 1)] }, daemonSets: empty, pods: empty,
-    services: empty, endpointSlices: empty, crds: empty, mutatingWebhooks: empty, validatingWebhooks: empty, namespaces: empty,
-    dataPlanePods: new Map(), analyze: { status: 'skipped', reason: 'test' }, ...overrides,
+    context: 'ctx',
+    server: 'https://k',
+    istioNamespace: 'istio-system',
+    serverVersion: { gitVersion: 'v1.36.3', minor: 36 },
+    namespace: { metadata: { name: 'istio-system' } },
+    deployments: { items: [deployment('istiod', 1, 1)] },
+    daemonSets: empty,
+    pods: empty,
+    services: empty,
+    endpointSlices: empty,
+    crds: empty,
+    mutatingWebhooks: empty,
+    validatingWebhooks: empty,
+    namespaces: empty,
+    dataPlanePods: new Map(),
+    analyze: { status: 'skipped', reason: 'test' },
+    ...overrides,
   } as Facts;
 }
-const find = (f: Facts, id: string) => buildReport(f, { only: [], skip: [], strict: false }, { durationMs: 1, apiRequests: 1 }).categories.flatMap((c) => c.checks).find((c) => c.id === id)!;
+const find = (f: Facts, id: string) =>
+  buildReport(f, { only: [], skip: [], strict: false }, { durationMs: 1, apiRequests: 1 })
+    .categories.flatMap((c) => c.checks)
+    .find((c) => c.id === id)!;
 
 describe('workload status', () => {
   it('a Deployment is ready only when its rollout is complete and available', () => {
@@ -35,15 +58,47 @@ describe('workload status', () => {
     expect(deploymentStatus(deployment('istiod', 0, 0))).toEqual({ ready: false, summary: 'scaled to 0 replicas' });
   });
   it('a DaemonSet needs every scheduled pod available and updated', () => {
-    const ds = (available: number): V1DaemonSet => ({ metadata: { generation: 1 }, status: { observedGeneration: 1, desiredNumberScheduled: 3, numberAvailable: available, updatedNumberScheduled: 3, currentNumberScheduled: 3, numberMisscheduled: 0, numberReady: available } });
+    const ds = (available: number): V1DaemonSet => ({
+      metadata: { generation: 1 },
+      status: {
+        observedGeneration: 1,
+        desiredNumberScheduled: 3,
+        numberAvailable: available,
+        updatedNumberScheduled: 3,
+        currentNumberScheduled: 3,
+        numberMisscheduled: 0,
+        numberReady: available,
+      },
+    });
     expect(daemonSetStatus(ds(3)).ready).toBe(true);
     expect(daemonSetStatus(ds(2))).toEqual({ ready: false, summary: '2/3 available on nodes' });
   });
   it('explains a pod that is not Ready in the API words', () => {
     expect(podProblem(pending)).toBe('Pending/Unschedulable: 0/3 nodes are available');
-    const crash: V1Pod = { metadata: { name: 'p' }, status: { phase: 'Running', containerStatuses: [{ name: 'discovery', ready: false, restartCount: 7, image: 'x', imageID: '', state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s' } } }] } };
+    const crash: V1Pod = {
+      metadata: { name: 'p' },
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          {
+            name: 'discovery',
+            ready: false,
+            restartCount: 7,
+            image: 'x',
+            imageID: '',
+            state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s' } },
+          },
+        ],
+      },
+    };
     expect(podProblem(crash)).toBe('container discovery CrashLoopBackOff: back-off 5m0s (restarts 7)');
-    const probe: V1Pod = { metadata: { name: 'p' }, status: { phase: 'Running', containerStatuses: [{ name: 'discovery', ready: false, restartCount: 0, image: 'x', imageID: '', state: { running: {} } }] } };
+    const probe: V1Pod = {
+      metadata: { name: 'p' },
+      status: {
+        phase: 'Running',
+        containerStatuses: [{ name: 'discovery', ready: false, restartCount: 0, image: 'x', imageID: '', state: { running: {} } }],
+      },
+    };
     expect(podProblem(probe)).toBe('container discovery running but its readiness probe is failing');
   });
 });
@@ -56,13 +111,19 @@ describe('checks', () => {
   });
 
   it('a forbidden read fails kubernetes-permissions instead of crashing', () => {
-    const c = find(facts({ crds: { items: [], forbidden: 'list /apis/apiextensions.k8s.io/v1/customresourcedefinitions' } }), 'kubernetes-permissions');
+    const c = find(
+      facts({ crds: { items: [], forbidden: 'list /apis/apiextensions.k8s.io/v1/customresourcedefinitions' } }),
+      'kubernetes-permissions',
+    );
     expect(c.status).toBe('fail');
     expect(c.message).toContain('customresourcedefinitions');
   });
 
   it('Kubernetes outside the supported range fails kubernetes-version', () => {
-    expect(find(facts({ serverVersion: { gitVersion: 'v1.30.0', minor: 30 } }), 'kubernetes-version')).toMatchObject({ status: 'fail', message: 'Kubernetes 1.30 is not supported by Istio 1.31 (supports 1.32-1.36)' });
+    expect(find(facts({ serverVersion: { gitVersion: 'v1.30.0', minor: 30 } }), 'kubernetes-version')).toMatchObject({
+      status: 'fail',
+      message: 'Kubernetes 1.30 is not supported by Istio 1.31 (supports 1.32-1.36)',
+    });
   });
 
   it('no record but an istiod is a warning; nothing at all is a failure', () => {
@@ -71,7 +132,12 @@ describe('checks', () => {
   });
 
   it('analyze errors fail, warnings warn, absence skips', () => {
-    expect(configChecks({ status: 'ran', messages: [{ code: 'IST0101', level: 'Error', message: 'Referenced host not found', origin: 'VirtualService a/b' }] })[0]).toMatchObject({ status: 'fail', message: '1 error(s): IST0101 VirtualService a/b: Referenced host not found' });
+    expect(
+      configChecks({
+        status: 'ran',
+        messages: [{ code: 'IST0101', level: 'Error', message: 'Referenced host not found', origin: 'VirtualService a/b' }],
+      })[0],
+    ).toMatchObject({ status: 'fail', message: '1 error(s): IST0101 VirtualService a/b: Referenced host not found' });
     expect(configChecks({ status: 'skipped', reason: 'istioctl not found' })[0]!.status).toBe('skip');
   });
 
@@ -86,15 +152,24 @@ describe('checks', () => {
 });
 
 describe('reporters', () => {
-  const report = buildReport(facts({ pods: { items: [pending] } }), { only: [], skip: [], strict: false }, { durationMs: 12, apiRequests: 9 });
+  const report = buildReport(
+    facts({ pods: { items: [pending] } }),
+    { only: [], skip: [], strict: false },
+    { durationMs: 12, apiRequests: 9 },
+  );
   it('text groups by category with the hint under each failure', () => {
     const text = verifyText(report);
     expect(text).toMatch(/^kubernetes\n----------\n√ Kubernetes API reachable/);
     expect(text).toMatch(/× Istio CRDs present: missing 14 of 14: .*\[crds-present\]\n    hint: re-run `mesh install`/);
-    expect(text.trim().split('\n').at(-1)).toMatch(/^Status check results are × {2}\(\d+ ok, \d+ warn, \d+ fail, \d+ skipped; 9 API requests, 12 ms\)$/);
+    expect(text.trim().split('\n').at(-1)).toMatch(
+      /^Status check results are × {2}\(\d+ ok, \d+ warn, \d+ fail, \d+ skipped; 9 API requests, 12 ms\)$/,
+    );
   });
   it('junit escapes XML and has one testcase per check', () => {
-    const xml = verifyJunit({ ...report, categories: [{ id: 'config', checks: [{ id: 'config-analyze', status: 'fail', description: 'd', message: '<a & "b">', hint: 'h' }] }] });
+    const xml = verifyJunit({
+      ...report,
+      categories: [{ id: 'config', checks: [{ id: 'config-analyze', status: 'fail', description: 'd', message: '<a & "b">', hint: 'h' }] }],
+    });
     expect(xml).toContain('<failure message="&lt;a &amp; &quot;b&quot;&gt;">');
     expect(xml.match(/<testcase /g)).toHaveLength(1);
   });

@@ -54,9 +54,14 @@ function newRecord(plan: Plan, profile: Profile, contents: InstallContents, opti
     specSha256: sha256(Object.values(plan.files).join('\n---\n')),
     toolVersions: { ...facts.toolVersions, kubernetes: facts.kubernetesVersion },
     // Releases of an earlier install stay listed, so a converge to a smaller profile can still undo them.
-    releases: [...(previous?.releases ?? []), ...plan.steps.flatMap((s) => (s.id === 'apply' && s.tool === 'helm' && s.release && s.namespace ? [{ release: s.release, namespace: s.namespace, chart: s.chart ?? '' }] : []))].filter(
-      (r, i, all) => all.findIndex((o) => o.release === r.release && o.namespace === r.namespace) === i,
-    ),
+    releases: [
+      ...(previous?.releases ?? []),
+      ...plan.steps.flatMap((s) =>
+        s.id === 'apply' && s.tool === 'helm' && s.release && s.namespace
+          ? [{ release: s.release, namespace: s.namespace, chart: s.chart ?? '' }]
+          : [],
+      ),
+    ].filter((r, i, all) => all.findIndex((o) => o.release === r.release && o.namespace === r.namespace) === i),
     workloads: contents.workloads.map(formatWorkload),
     labelledNamespaces: [...(previous?.labelledNamespaces ?? [])],
     createdNamespaces: [...new Set([...(previous?.createdNamespaces ?? []), ...facts.missingNamespaces])],
@@ -82,7 +87,12 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
       );
   };
   /** Runs one step under a spinner/line; the body returns a detail string for the log and JSON. */
-  const step = async <T>(s: PlanStep, text: string, body: (h: StepHandle) => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> => {
+  const step = async <T>(
+    s: PlanStep,
+    text: string,
+    body: (h: StepHandle) => Promise<T>,
+    detail?: (value: T) => string | undefined,
+  ): Promise<T> => {
     const handle = await progress.step(text);
     const t0 = Date.now();
     try {
@@ -103,17 +113,33 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
   let applyNotReady = false;
   try {
     const kube = input.kube ?? (await createKubeGateway(input.target));
-    const touched = [...new Set(plan.steps.flatMap((s) => ((s.id === 'namespace' || s.id === 'apply') && s.namespace ? [s.namespace] : [])))];
+    const touched = [
+      ...new Set(plan.steps.flatMap((s) => ((s.id === 'namespace' || s.id === 'apply') && s.namespace ? [s.namespace] : []))),
+    ];
     const [first, ...rest] = plan.steps;
     const facts = await step(first!, 'preflight', (handle) =>
-      preflight({ plan, kube, run, tools: { istioctl: options.istioctl, helm: options.helm }, namespacesTouched: touched, injectNamespaces: options.injectNamespace, chartVersion: options.chartVersion, handle }),
+      preflight({
+        plan,
+        kube,
+        run,
+        tools: { istioctl: options.istioctl, helm: options.helm },
+        namespacesTouched: touched,
+        injectNamespaces: options.injectNamespace,
+        chartVersion: options.chartVersion,
+        handle,
+      }),
     );
     let stored = facts.existingConfigMap;
     const saveRecord = async () => (stored = await writeRecord(kube, record!, stored));
     await withRenderedFiles(plan.files, async (resolveArgv) => {
       for (const s of rest) {
         if (s.id === 'namespace') {
-          await step(s, s.description, async () => ((changed = await ensureNamespace(kube, s.namespace)) ? 'created' : 'exists'), (d) => d);
+          await step(
+            s,
+            s.description,
+            async () => ((changed = await ensureNamespace(kube, s.namespace)) ? 'created' : 'exists'),
+            (d) => d,
+          );
         } else if (s.id === 'record' && s.action === 'write') {
           record = newRecord(plan, profile, contents, options, facts);
           await step(s, `record the install in ConfigMap ${s.configMap}`, saveRecord);
@@ -135,31 +161,56 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
             throw new ToolFailedError(s.tool, argv, result);
           });
         } else if (s.id === 'wait') {
-          await step(s, `wait for ${s.for.length} workload(s) to be ready`, async (handle) => {
-            const result = await waitForRollout(kube, contents.workloads, applyNotReady ? 1 : s.timeoutSeconds);
-            if (result.ready) return result;
-            for (const n of result.notReady) {
-              handle.info(`${n.workload}: ${n.status}`);
-              for (const p of n.pods) handle.info(`  pod ${p.name}: ${p.problem}`);
-            }
-            const firstBad = result.notReady[0]!;
-            const why = firstBad.pods[0] ? `pod ${firstBad.pods[0].name} ${firstBad.pods[0].problem}` : firstBad.status;
-            throw new CliError(`not ready after ${s.timeoutSeconds}s: ${firstBad.workload} (${why})`, ExitCode.verifyFailed, 'fix the cause above, then re-run install (it converges), or `mesh uninstall` to remove it');
-          }, (r) => `all ready in ${(r.elapsedMs / 1000).toFixed(1)}s`);
+          await step(
+            s,
+            `wait for ${s.for.length} workload(s) to be ready`,
+            async (handle) => {
+              const result = await waitForRollout(kube, contents.workloads, applyNotReady ? 1 : s.timeoutSeconds);
+              if (result.ready) return result;
+              for (const n of result.notReady) {
+                handle.info(`${n.workload}: ${n.status}`);
+                for (const p of n.pods) handle.info(`  pod ${p.name}: ${p.problem}`);
+              }
+              const firstBad = result.notReady[0]!;
+              const why = firstBad.pods[0] ? `pod ${firstBad.pods[0].name} ${firstBad.pods[0].problem}` : firstBad.status;
+              throw new CliError(
+                `not ready after ${s.timeoutSeconds}s: ${firstBad.workload} (${why})`,
+                ExitCode.verifyFailed,
+                'fix the cause above, then re-run install (it converges), or `mesh uninstall` to remove it',
+              );
+            },
+            (r) => `all ready in ${(r.elapsedMs / 1000).toFixed(1)}s`,
+          );
         } else if (s.id === 'label') {
-          await step(s, s.description, async () => {
-            const current = (await getNamespace(kube, s.namespace))?.metadata?.labels ?? {};
-            const toSet = Object.fromEntries(Object.entries(s.set ?? {}).filter(([k, v]) => current[k] !== v));
-            if (!Object.keys(toSet).length) return 'already labelled';
-            const previous = Object.fromEntries(Object.keys(toSet).filter((k) => current[k] !== undefined).map((k) => [k, current[k]!]));
-            // Record first: if labelling fails half-way, uninstall still knows to undo it.
-            const entry = record!.labelledNamespaces.find((l) => l.namespace === s.namespace);
-            if (entry) entry.labels = { ...entry.labels, ...toSet };
-            else record!.labelledNamespaces.push({ namespace: s.namespace, labels: toSet, ...(Object.keys(previous).length ? { previous } : {}) });
-            await saveRecord();
-            await patchNamespaceLabels(kube, s.namespace, toSet);
-            return `set ${Object.entries(toSet).map(([k, v]) => `${k}=${v}`).join(', ')}`;
-          }, (d) => d);
+          await step(
+            s,
+            s.description,
+            async () => {
+              const current = (await getNamespace(kube, s.namespace))?.metadata?.labels ?? {};
+              const toSet = Object.fromEntries(Object.entries(s.set ?? {}).filter(([k, v]) => current[k] !== v));
+              if (!Object.keys(toSet).length) return 'already labelled';
+              const previous = Object.fromEntries(
+                Object.keys(toSet)
+                  .filter((k) => current[k] !== undefined)
+                  .map((k) => [k, current[k]!]),
+              );
+              // Record first: if labelling fails half-way, uninstall still knows to undo it.
+              const entry = record!.labelledNamespaces.find((l) => l.namespace === s.namespace);
+              if (entry) entry.labels = { ...entry.labels, ...toSet };
+              else
+                record!.labelledNamespaces.push({
+                  namespace: s.namespace,
+                  labels: toSet,
+                  ...(Object.keys(previous).length ? { previous } : {}),
+                });
+              await saveRecord();
+              await patchNamespaceLabels(kube, s.namespace, toSet);
+              return `set ${Object.entries(toSet)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}`;
+            },
+            (d) => d,
+          );
         } else if (s.id === 'record' && s.action === 'complete') {
           record!.status = 'installed';
           await step(s, s.description, saveRecord);
@@ -167,12 +218,17 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
       }
     });
     finish();
-    if (!json) progress.note(`installed profile ${profile.name} with ${plan.backend} into ${plan.istioNamespace} in ${((Date.now() - started) / 1000).toFixed(1)}s; check it with \`mesh verify\``);
+    if (!json)
+      progress.note(
+        `installed profile ${profile.name} with ${plan.backend} into ${plan.istioNamespace} in ${((Date.now() - started) / 1000).toFixed(1)}s; check it with \`mesh verify\``,
+      );
     return ExitCode.ok;
   } catch (error) {
-    const cli = error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error), ExitCode.unexpected);
+    const cli =
+      error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error), ExitCode.unexpected);
     finish(cli);
-    if (changed && !json) progress.note('the cluster was partly changed: re-run the same install to converge, or `mesh uninstall` to remove what was done');
+    if (changed && !json)
+      progress.note('the cluster was partly changed: re-run the same install to converge, or `mesh uninstall` to remove what was done');
     throw cli;
   }
 }

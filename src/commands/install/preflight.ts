@@ -46,16 +46,24 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     if (spec) rejected = istioctlRejects(run, tools.istioctl, spec).catch((error: unknown) => error);
   } else {
     toolVersions.helm = (await helmVersion(run, tools.helm)) ?? 'unknown';
-    if (!/^3\.|^4\./.test(toolVersions.helm)) throw preflightError(`helm ${toolVersions.helm} is not Helm 3 or 4`, 'install Helm 3.x or pass --helm <path>');
+    if (!/^3\.|^4\./.test(toolVersions.helm))
+      throw preflightError(`helm ${toolVersions.helm} is not Helm 3 or 4`, 'install Helm 3.x or pass --helm <path>');
     istioVersion = input.chartVersion;
   }
   // First API call (exit 4 if unreachable), beside istioctl's verdict; bad input is reported first.
   const [server, complaint] = await Promise.all([serverVersion(kube).catch((error: unknown) => error as Error), rejected]);
   if (complaint instanceof Error) throw complaint;
   if (typeof complaint === 'string')
-    throw usageError(`istioctl rejects the IstioOperator mesh rendered: ${complaint}`, 'fix the overlay or --set it names; `mesh render` prints what mesh hands istioctl');
+    throw usageError(
+      `istioctl rejects the IstioOperator mesh rendered: ${complaint}`,
+      'fix the overlay or --set it names; `mesh render` prints what mesh hands istioctl',
+    );
   if (server instanceof Error) throw server;
-  handle.info(`cluster ${kube.context} (${kube.server}), Kubernetes ${server.gitVersion}; ${Object.entries(toolVersions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  handle.info(
+    `cluster ${kube.context} (${kube.server}), Kubernetes ${server.gitVersion}; ${Object.entries(toolVersions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   const compat = checkKubernetesVersion(istioVersion, server.minor);
   if (!compat.ok) throw preflightError(compat.message, compat.hint);
   if (compat.note && plan.backend === 'istioctl') handle.info(compat.note);
@@ -71,14 +79,23 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     ...(input.injectNamespaces.length ? [{ verb: 'patch', group: '', resource: 'namespaces' }] : []),
   ]);
   if (denied.length)
-    throw preflightError(`not permitted to ${denied.map(formatAccess).join(', ')} (context ${kube.context})`, 'use a kubeconfig context with cluster-admin rights');
+    throw preflightError(
+      `not permitted to ${denied.map(formatAccess).join(', ')} (context ${kube.context})`,
+      'use a kubeconfig context with cluster-admin rights',
+    );
 
   const { record, configMap } = await readRecord(kube, ns);
   if (record) {
     if (record.backend !== plan.backend)
-      throw preflightError(`Istio in ${ns} was installed by mesh with the ${record.backend} backend, not ${plan.backend}`, `re-run with --backend ${record.backend}, or \`mesh uninstall\` first`);
+      throw preflightError(
+        `Istio in ${ns} was installed by mesh with the ${record.backend} backend, not ${plan.backend}`,
+        `re-run with --backend ${record.backend}, or \`mesh uninstall\` first`,
+      );
     if (record.revision !== plan.revision)
-      throw preflightError(`Istio in ${ns} has revision "${record.revision || 'default'}", not "${plan.revision || 'default'}"`, 'revision changes (canary upgrades) are not supported yet: `mesh uninstall` first, or keep the revision');
+      throw preflightError(
+        `Istio in ${ns} has revision "${record.revision || 'default'}", not "${plan.revision || 'default'}"`,
+        'revision changes (canary upgrades) are not supported yet: `mesh uninstall` first, or keep the revision',
+      );
     handle.info(`existing mesh install found (profile ${record.profile}, ${record.installedAt}): converging`);
   } else {
     const istiod = await kube.list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: 'app=istiod' });
@@ -93,6 +110,9 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     if (!(await getNamespace(kube, name))) missingNamespaces.push(name);
   const missingInject = input.injectNamespaces.filter((n) => missingNamespaces.includes(n));
   if (missingInject.length)
-    throw preflightError(`--inject-namespace ${missingInject[0]}: namespace not found`, `create it first: kubectl create namespace ${missingInject[0]}`);
+    throw preflightError(
+      `--inject-namespace ${missingInject[0]}: namespace not found`,
+      `create it first: kubectl create namespace ${missingInject[0]}`,
+    );
   return { toolVersions, kubernetesVersion: server.gitVersion, existing: record, existingConfigMap: configMap, missingNamespaces };
 }

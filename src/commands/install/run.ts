@@ -30,11 +30,23 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
   if (options.charts) {
     chartsDir = resolve(options.charts);
     if (!existsSync(chartsDir) || !statSync(chartsDir).isDirectory() || !existsSync(resolve(chartsDir, 'base/Chart.yaml')))
-      throw usageError(`--charts ${options.charts}: not a directory holding Istio's charts (base/Chart.yaml missing)`, "point it at Istio's manifests/charts directory");
+      throw usageError(
+        `--charts ${options.charts}: not a directory holding Istio's charts (base/Chart.yaml missing)`,
+        "point it at Istio's manifests/charts directory",
+      );
   }
   const { profile, contents } = resolveIntent(globals, options);
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
-  const plan = buildInstallPlan({ profile, contents, backend: options.backend, target, injectNamespaces, timeoutSeconds, chartsDir, chartVersion: options.chartVersion });
+  const plan = buildInstallPlan({
+    profile,
+    contents,
+    backend: options.backend,
+    target,
+    injectNamespaces,
+    timeoutSeconds,
+    chartsDir,
+    chartVersion: options.chartVersion,
+  });
   if (options.dryRun) {
     process.stdout.write(output === 'json' ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;

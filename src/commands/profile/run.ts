@@ -17,7 +17,12 @@ export async function listProfiles(globals: GlobalOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'profile list');
   const profiles = listBuiltinProfiles().map((name) => {
     const layer = loadBuiltin(name);
-    return { name, istioProfile: String(layer.spec?.profile ?? 'default'), description: layer.description ?? '', extends: layer.extends ?? null };
+    return {
+      name,
+      istioProfile: String(layer.spec?.profile ?? 'default'),
+      description: layer.description ?? '',
+      extends: layer.extends ?? null,
+    };
   });
   if (output === 'json') process.stdout.write(`${JSON.stringify({ schemaVersion: 1, profiles }, null, 2)}\n`);
   else {
@@ -70,7 +75,8 @@ export async function showProfile(globals: GlobalOptions, name: string | undefin
   return ExitCode.ok;
 }
 
-const formatDiffPath = (path: Array<string | number>): string => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
+const formatDiffPath = (path: Array<string | number>): string =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
 const show = (value: unknown): string => JSON.stringify(value);
 
 export async function diffProfiles(globals: GlobalOptions, a: string, b: string, options: { effective?: boolean }): Promise<number> {
@@ -80,7 +86,12 @@ export async function diffProfiles(globals: GlobalOptions, a: string, b: string,
       const { istioOperator, workloads } = effectiveDocument(globals, { profile: ref }).effective;
       return { workloads, istioOperator };
     }
-    const { layeredFrom: _l, name: _n, description: _d, ...rest } = profileDocument(resolveIntent(globals, { profile: ref }, false).profile);
+    const {
+      layeredFrom: _l,
+      name: _n,
+      description: _d,
+      ...rest
+    } = profileDocument(resolveIntent(globals, { profile: ref }, false).profile);
     return rest;
   };
   const changes = diff(side(a), side(b)).map((change) => ({
@@ -89,7 +100,10 @@ export async function diffProfiles(globals: GlobalOptions, a: string, b: string,
     ...('oldValue' in change ? { from: change.oldValue } : {}),
     ...('value' in change ? { to: change.value } : {}),
   }));
-  if (output === 'json') process.stdout.write(`${JSON.stringify({ schemaVersion: 1, from: a, to: b, effective: Boolean(options.effective), changes }, null, 2)}\n`);
+  if (output === 'json')
+    process.stdout.write(
+      `${JSON.stringify({ schemaVersion: 1, from: a, to: b, effective: Boolean(options.effective), changes }, null, 2)}\n`,
+    );
   else if (!changes.length) process.stdout.write(`profiles ${a} and ${b} are identical${options.effective ? ' in effect' : ''}\n`);
   else {
     process.stdout.write(`--- ${a}\n+++ ${b}\n`);

@@ -13,6 +13,9 @@ export function registerRender(program: Command, wrap: (action: Action) => (...a
       .command('render')
       .description('print what install would apply: an IstioOperator (istioctl) or one values document per chart (helm)')
       .addOption(backendOption())
-      .addHelpText('after', '\nExamples:\n  mesh render --profile demo\n  mesh render --profile demo --backend helm -f overlay.yaml --set values.pilot.traceSampling=10'),
+      .addHelpText(
+        'after',
+        '\nExamples:\n  mesh render --profile demo\n  mesh render --profile demo --backend helm -f overlay.yaml --set values.pilot.traceSampling=10',
+      ),
   ).action(wrap(async (globals, options) => (await import('./run.js')).render(globals, options as never)));
 }

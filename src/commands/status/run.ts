@@ -20,9 +20,16 @@ export async function status(globals: GlobalOptions): Promise<number> {
     }),
     ...missing.map((m) => ({ workload: m, ready: false, status: 'not found' })),
   ];
-  const live = { controlPlaneVersion: controlPlaneVersion(facts) ?? null, kubernetes: facts.serverVersion?.gitVersion ?? null, workloads, injectedNamespaces: [...facts.dataPlanePods.keys()] };
+  const live = {
+    controlPlaneVersion: controlPlaneVersion(facts) ?? null,
+    kubernetes: facts.serverVersion?.gitVersion ?? null,
+    workloads,
+    injectedNamespaces: [...facts.dataPlanePods.keys()],
+  };
   if (output === 'json') {
-    process.stdout.write(`${JSON.stringify({ schemaVersion: 1, context: kube.context, istioNamespace: ns, installed: Boolean(facts.record), record: facts.record ?? null, live }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ schemaVersion: 1, context: kube.context, istioNamespace: ns, installed: Boolean(facts.record), record: facts.record ?? null, live }, null, 2)}\n`,
+    );
     return ExitCode.ok;
   }
   const lines: string[] = [`context ${kube.context}, namespace ${ns}, Kubernetes ${live.kubernetes}`];
@@ -33,8 +40,19 @@ export async function status(globals: GlobalOptions): Promise<number> {
       `installed by mesh ${r.meshVersion} at ${r.installedAt}`,
       `  profile ${r.profile} (Istio profile ${r.istioProfile}), backend ${r.backend}${r.revision ? `, revision ${r.revision}` : ''}`,
       `  overlays: ${r.overlays.join(', ') || 'none'}; --set: ${r.sets.join(' ') || 'none'}`,
-      `  tools: ${Object.entries(r.toolVersions).map(([k, v]) => `${k} ${v}`).join(', ')}; spec sha256 ${r.specSha256.slice(0, 12)}`,
-      `  labelled namespaces: ${r.labelledNamespaces.map((l) => `${l.namespace} (${Object.entries(l.labels).map(([k, v]) => `${k}=${v}`).join(',')})`).join(', ') || 'none'}`,
+      `  tools: ${Object.entries(r.toolVersions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; spec sha256 ${r.specSha256.slice(0, 12)}`,
+      `  labelled namespaces: ${
+        r.labelledNamespaces
+          .map(
+            (l) =>
+              `${l.namespace} (${Object.entries(l.labels)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(',')})`,
+          )
+          .join(', ') || 'none'
+      }`,
     );
   }
   lines.push(`live: control plane ${live.controlPlaneVersion ?? 'not found'}`);

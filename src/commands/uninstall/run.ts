@@ -21,19 +21,29 @@ export interface UninstallOptions {
   helm: string;
 }
 
-export async function uninstall(globals: GlobalOptions, options: UninstallOptions, deps: { run?: Runner; kube?: KubeGateway } = {}): Promise<number> {
+export async function uninstall(
+  globals: GlobalOptions,
+  options: UninstallOptions,
+  deps: { run?: Runner; kube?: KubeGateway } = {},
+): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'uninstall');
   const timeoutSeconds = parseDuration(options.timeout, '--timeout');
   const ns = istioNamespaceOf(globals);
   if (!options.dryRun && !options.yes && !process.stdin.isTTY)
-    throw usageError('uninstall needs confirmation, and stdin is not a terminal', 'pass -y to uninstall without asking (or --dry-run to see the plan)');
+    throw usageError(
+      'uninstall needs confirmation, and stdin is not a terminal',
+      'pass -y to uninstall without asking (or --dry-run to see the plan)',
+    );
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
   const kube = deps.kube ?? (await createKubeGateway(target));
   const { record } = await readRecord(kube, ns);
   const json = output === 'json';
   if (!record) {
     const message = `nothing to uninstall: no mesh install record in namespace ${ns} (context ${kube.context})`;
-    if (json) process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'UninstallResult', success: true, changed: false, message }, null, 2)}\n`);
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ schemaVersion: 1, kind: 'UninstallResult', success: true, changed: false, message }, null, 2)}\n`,
+      );
     else process.stderr.write(`${message}\n`);
     return ExitCode.ok;
   }
@@ -42,7 +52,12 @@ export async function uninstall(globals: GlobalOptions, options: UninstallOption
     process.stdout.write(json ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;
   }
-  if (!options.yes && !(await confirm(`Uninstall Istio (profile ${record.profile}, ${record.backend}) from ${ns} in context ${kube.context}${options.purge ? ', including the Istio CRDs and every Istio resource' : ''}?`)))
+  if (
+    !options.yes &&
+    !(await confirm(
+      `Uninstall Istio (profile ${record.profile}, ${record.backend}) from ${ns} in context ${kube.context}${options.purge ? ', including the Istio CRDs and every Istio resource' : ''}?`,
+    ))
+  )
     throw new CliError('uninstall cancelled', ExitCode.usage, 'pass -y to skip the question');
 
   const run = deps.run ?? runProcess;
@@ -53,9 +68,13 @@ export async function uninstall(globals: GlobalOptions, options: UninstallOption
       const handle = await progress.step(step.description);
       let detail: string | undefined;
       try {
-        if (step.id === 'preflight') detail = `record found: profile ${record.profile}, backend ${record.backend}, installed ${record.installedAt}`;
+        if (step.id === 'preflight')
+          detail = `record found: profile ${record.profile}, backend ${record.backend}, installed ${record.installedAt}`;
         else if (step.id === 'label') {
-          const patch: Record<string, string | null> = { ...Object.fromEntries((step.remove ?? []).map((k) => [k, null])), ...(step.set ?? {}) };
+          const patch: Record<string, string | null> = {
+            ...Object.fromEntries((step.remove ?? []).map((k) => [k, null])),
+            ...(step.set ?? {}),
+          };
           try {
             await patchNamespaceLabels(kube, step.namespace, patch);
           } catch (error) {
@@ -88,8 +107,14 @@ export async function uninstall(globals: GlobalOptions, options: UninstallOption
       }
     }
   });
-  if (json) process.stdout.write(`${JSON.stringify({ schemaVersion: 1, kind: 'UninstallResult', success: true, changed: true, steps: done }, null, 2)}\n`);
-  else progress.note(`uninstalled profile ${record.profile} (${record.backend}) from ${ns}${options.purge ? '' : '; Istio CRDs kept (use --purge to remove them)'}`);
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ schemaVersion: 1, kind: 'UninstallResult', success: true, changed: true, steps: done }, null, 2)}\n`,
+    );
+  else
+    progress.note(
+      `uninstalled profile ${record.profile} (${record.backend}) from ${ns}${options.purge ? '' : '; Istio CRDs kept (use --purge to remove them)'}`,
+    );
   return ExitCode.ok;
 }
 
@@ -130,5 +155,9 @@ async function deleteNamespacesAndWait(kube: KubeGateway, names: string[], timeo
   }
   const left = names.filter((n) => informer.items.has(`/${n}`));
   if (left.length)
-    throw new CliError(`namespace ${left.join(', ')} still Terminating after ${timeoutSeconds}s`, ExitCode.verifyFailed, `see what blocks it: kubectl get namespace ${left[0]} -o yaml (finalizers, conditions)`);
+    throw new CliError(
+      `namespace ${left.join(', ')} still Terminating after ${timeoutSeconds}s`,
+      ExitCode.verifyFailed,
+      `see what blocks it: kubectl get namespace ${left[0]} -o yaml (finalizers, conditions)`,
+    );
 }

@@ -12,6 +12,9 @@ export function registerVerify(program: Command, wrap: (action: Action) => (...a
     .option('--strict', 'treat warnings as failures')
     .option('--skip-analyze', 'do not run `istioctl analyze`')
     .option('--istioctl <path>', 'istioctl binary for the config category', 'istioctl')
-    .addHelpText('after', '\nExamples:\n  mesh verify\n  mesh verify --wait 2m -o junit > verify.xml\n  mesh verify --only control-plane -o json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mesh verify\n  mesh verify --wait 2m -o junit > verify.xml\n  mesh verify --only control-plane -o json',
+    )
     .action(wrap(async (globals, options) => (await import('./run.js')).verify(globals, options as never)));
 }

@@ -19,19 +19,29 @@ export interface VerifyOptions {
   istioctl: string;
 }
 
-export async function verify(globals: GlobalOptions, options: VerifyOptions, deps: { kube?: KubeGateway; run?: Runner } = {}): Promise<number> {
+export async function verify(
+  globals: GlobalOptions,
+  options: VerifyOptions,
+  deps: { kube?: KubeGateway; run?: Runner } = {},
+): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json', 'junit'], 'verify');
   const ns = istioNamespaceOf(globals);
   for (const c of options.only)
-    if (!(CATEGORIES as readonly string[]).includes(c)) throw usageError(`--only ${c}: unknown category`, `categories: ${CATEGORIES.join(', ')}`);
+    if (!(CATEGORIES as readonly string[]).includes(c))
+      throw usageError(`--only ${c}: unknown category`, `categories: ${CATEGORIES.join(', ')}`);
   for (const c of options.skip)
-    if (!(CATEGORIES as readonly string[]).includes(c) && !KNOWN_CHECK_IDS.includes(c)) throw usageError(`--skip ${c}: unknown category or check id`, `categories: ${CATEGORIES.join(', ')}; check ids are listed in README`);
+    if (!(CATEGORIES as readonly string[]).includes(c) && !KNOWN_CHECK_IDS.includes(c))
+      throw usageError(`--skip ${c}: unknown category or check id`, `categories: ${CATEGORIES.join(', ')}; check ids are listed in README`);
   const waitSeconds = options.wait ? parseDuration(options.wait, '--wait') : 0;
   const selection: Selection = { only: options.only, skip: options.skip, strict: Boolean(options.strict) };
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
   const kube = deps.kube ?? (await createKubeGateway(target));
   const run = deps.run ?? runProcess;
-  const wantsAnalyze = !options.skipAnalyze && !selection.skip.includes('config') && !selection.skip.includes('config-analyze') && (!selection.only.length || selection.only.includes('config'));
+  const wantsAnalyze =
+    !options.skipAnalyze &&
+    !selection.skip.includes('config') &&
+    !selection.skip.includes('config-analyze') &&
+    (!selection.only.length || selection.only.includes('config'));
   const started = Date.now();
   const deadline = started + waitSeconds * 1000;
 
@@ -48,7 +58,10 @@ export async function verify(globals: GlobalOptions, options: VerifyOptions, dep
   try {
     report = await once();
     while (feed && !report.success && Date.now() < deadline) {
-      if (output === 'text') process.stderr.write(`waiting for the mesh to become healthy (${report.summary.fail} failing, ${Math.ceil((deadline - Date.now()) / 1000)}s left)...\n`);
+      if (output === 'text')
+        process.stderr.write(
+          `waiting for the mesh to become healthy (${report.summary.fail} failing, ${Math.ceil((deadline - Date.now()) / 1000)}s left)...\n`,
+        );
       if (!(await feed.next(deadline - Date.now()))) break;
       report = await once();
     }

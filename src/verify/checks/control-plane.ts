@@ -5,17 +5,27 @@ import { controlPlaneWorkloads, ref, result } from './shared.js';
 
 /** Istio CRDs every install since 1.2x has (base chart); newer ones are counted, not required. */
 export const REQUIRED_CRDS = [
-  'authorizationpolicies.security.istio.io', 'destinationrules.networking.istio.io', 'envoyfilters.networking.istio.io',
-  'gateways.networking.istio.io', 'peerauthentications.security.istio.io', 'proxyconfigs.networking.istio.io',
-  'requestauthentications.security.istio.io', 'serviceentries.networking.istio.io', 'sidecars.networking.istio.io',
-  'telemetries.telemetry.istio.io', 'virtualservices.networking.istio.io', 'wasmplugins.extensions.istio.io',
-  'workloadentries.networking.istio.io', 'workloadgroups.networking.istio.io',
+  'authorizationpolicies.security.istio.io',
+  'destinationrules.networking.istio.io',
+  'envoyfilters.networking.istio.io',
+  'gateways.networking.istio.io',
+  'peerauthentications.security.istio.io',
+  'proxyconfigs.networking.istio.io',
+  'requestauthentications.security.istio.io',
+  'serviceentries.networking.istio.io',
+  'sidecars.networking.istio.io',
+  'telemetries.telemetry.istio.io',
+  'virtualservices.networking.istio.io',
+  'wasmplugins.extensions.istio.io',
+  'workloadentries.networking.istio.io',
+  'workloadgroups.networking.istio.io',
 ];
 
 function availabilityHint(problems: string[], missing: boolean): string {
   if (missing) return 're-run `mesh install` to recreate missing workloads';
   const scaled = problems.find((p) => p.includes('scaled to 0'));
-  if (scaled) return `scale it back up: kubectl scale deployment ${/Deployment (\S+):/.exec(scaled)?.[1] ?? 'istiod'} --replicas=1 -n <istio namespace>`;
+  if (scaled)
+    return `scale it back up: kubectl scale deployment ${/Deployment (\S+):/.exec(scaled)?.[1] ?? 'istiod'} --replicas=1 -n <istio namespace>`;
   return 'see control-plane-pods for why pods are not Ready; `kubectl describe` the workload for its events';
 }
 
@@ -24,7 +34,16 @@ export function controlPlaneChecks(facts: Facts): CheckResult[] {
   const out: CheckResult[] = [];
   const desc = 'control-plane workloads available';
   if (!present.length && !missing.length) {
-    out.push(result('control-plane', 'control-plane-available', desc, 'fail', `no Istio control-plane workloads in ${facts.istioNamespace}`, 'run `mesh install`, or pass -n for another namespace'));
+    out.push(
+      result(
+        'control-plane',
+        'control-plane-available',
+        desc,
+        'fail',
+        `no Istio control-plane workloads in ${facts.istioNamespace}`,
+        'run `mesh install`, or pass -n for another namespace',
+      ),
+    );
     return out;
   }
   const problems: string[] = missing.map((m) => `${m} not found`);
@@ -34,8 +53,34 @@ export function controlPlaneChecks(facts: Facts): CheckResult[] {
   }
   const objects = [...present.map(ref), ...missing];
   if (problems.length)
-    out.push(result('control-plane', 'control-plane-available', desc, 'fail', problems.join('; '), availabilityHint(problems, missing.length > 0), objects));
-  else out.push(result('control-plane', 'control-plane-available', desc, 'ok', present.map((w) => `${w.obj.metadata?.name} ${w.kind === 'Deployment' ? deploymentStatus(w.obj as V1Deployment).summary : daemonSetStatus(w.obj as V1DaemonSet).summary}`).join(', '), undefined, objects));
+    out.push(
+      result(
+        'control-plane',
+        'control-plane-available',
+        desc,
+        'fail',
+        problems.join('; '),
+        availabilityHint(problems, missing.length > 0),
+        objects,
+      ),
+    );
+  else
+    out.push(
+      result(
+        'control-plane',
+        'control-plane-available',
+        desc,
+        'ok',
+        present
+          .map(
+            (w) =>
+              `${w.obj.metadata?.name} ${w.kind === 'Deployment' ? deploymentStatus(w.obj as V1Deployment).summary : daemonSetStatus(w.obj as V1DaemonSet).summary}`,
+          )
+          .join(', '),
+        undefined,
+        objects,
+      ),
+    );
 
   const failing: string[] = [];
   const restarted: string[] = [];
@@ -62,7 +107,17 @@ export function controlPlaneChecks(facts: Facts): CheckResult[] {
           ? 'the container keeps crashing: read its logs with `kubectl logs --previous`'
           : '`kubectl describe pod` shows the events behind this';
     out.push(result('control-plane', 'control-plane-pods', pdesc, 'fail', failing.join('; '), hint, podObjects));
-  } else if (restarted.length) out.push(result('control-plane', 'control-plane-pods', pdesc, 'warn', restarted.join('; '), 'read the previous logs: `kubectl logs --previous -n <ns> <pod>`'));
+  } else if (restarted.length)
+    out.push(
+      result(
+        'control-plane',
+        'control-plane-pods',
+        pdesc,
+        'warn',
+        restarted.join('; '),
+        'read the previous logs: `kubectl logs --previous -n <ns> <pod>`',
+      ),
+    );
   else out.push(result('control-plane', 'control-plane-pods', pdesc, 'ok', 'all pods Ready, no restarts'));
   return out;
 }
@@ -72,13 +127,35 @@ export function crdChecks(facts: Facts): CheckResult[] {
   const missing = REQUIRED_CRDS.filter((n) => !byName.has(n));
   const out: CheckResult[] = [];
   if (missing.length)
-    out.push(result('crds', 'crds-present', 'Istio CRDs present', 'fail', `missing ${missing.length} of ${REQUIRED_CRDS.length}: ${missing.join(', ')}`, 're-run `mesh install` (the base chart installs the CRDs)', missing.map((m) => `CustomResourceDefinition/${m}`)));
-  else out.push(result('crds', 'crds-present', 'Istio CRDs present', 'ok', `${byName.size} Istio CRDs (all ${REQUIRED_CRDS.length} required)`));
+    out.push(
+      result(
+        'crds',
+        'crds-present',
+        'Istio CRDs present',
+        'fail',
+        `missing ${missing.length} of ${REQUIRED_CRDS.length}: ${missing.join(', ')}`,
+        're-run `mesh install` (the base chart installs the CRDs)',
+        missing.map((m) => `CustomResourceDefinition/${m}`),
+      ),
+    );
+  else
+    out.push(
+      result('crds', 'crds-present', 'Istio CRDs present', 'ok', `${byName.size} Istio CRDs (all ${REQUIRED_CRDS.length} required)`),
+    );
   const notEstablished = facts.crds.items
     .filter((c) => !c.status?.conditions?.some((cond) => cond.type === 'Established' && cond.status === 'True'))
     .map((c) => c.metadata?.name ?? '?');
   if (notEstablished.length)
-    out.push(result('crds', 'crds-established', 'Istio CRDs Established', 'fail', `not Established: ${notEstablished.join(', ')}`, '`kubectl describe crd <name>` shows the NamesAccepted/Established conditions (often a name conflict)'));
+    out.push(
+      result(
+        'crds',
+        'crds-established',
+        'Istio CRDs Established',
+        'fail',
+        `not Established: ${notEstablished.join(', ')}`,
+        '`kubectl describe crd <name>` shows the NamesAccepted/Established conditions (often a name conflict)',
+      ),
+    );
   else if (facts.crds.items.length) out.push(result('crds', 'crds-established', 'Istio CRDs Established', 'ok', 'all Established'));
   else out.push(result('crds', 'crds-established', 'Istio CRDs Established', 'skip', 'no Istio CRDs to check'));
   return out;

@@ -4,7 +4,15 @@ import type { CategoryId, CheckResult, CheckStatus, Facts } from '../types.js';
 /** Every hint ends with where README explains the check. */
 export const docs = (id: string) => `see README#${id}`;
 
-export const result = (category: CategoryId, id: string, description: string, status: CheckStatus, message: string, hint?: string, objects?: string[]): CheckResult => ({
+export const result = (
+  category: CategoryId,
+  id: string,
+  description: string,
+  status: CheckStatus,
+  message: string,
+  hint?: string,
+  objects?: string[],
+): CheckResult => ({
   id,
   category,
   status,
@@ -38,7 +46,9 @@ export function controlPlaneVersion(facts: Facts): string | undefined {
 export type Workload = { kind: 'Deployment'; obj: V1Deployment } | { kind: 'DaemonSet'; obj: V1DaemonSet };
 
 const ISTIO_DEPLOYMENT = (d: V1Deployment) =>
-  d.metadata?.labels?.app === 'istiod' || ['ingressgateway', 'egressgateway'].includes(d.metadata?.labels?.istio ?? '') || /gateway/.test(d.metadata?.labels?.app ?? '');
+  d.metadata?.labels?.app === 'istiod' ||
+  ['ingressgateway', 'egressgateway'].includes(d.metadata?.labels?.istio ?? '') ||
+  /gateway/.test(d.metadata?.labels?.app ?? '');
 
 /**
  * The control-plane workloads to judge: those the install record names (so a deleted one is
@@ -63,7 +73,9 @@ export function controlPlaneWorkloads(facts: Facts): { present: Workload[]; miss
   return {
     present: [
       ...facts.deployments.items.filter(ISTIO_DEPLOYMENT).map((obj) => ({ kind: 'Deployment' as const, obj })),
-      ...facts.daemonSets.items.filter((d) => ['istio-cni-node', 'ztunnel'].includes(d.metadata?.name ?? '')).map((obj) => ({ kind: 'DaemonSet' as const, obj })),
+      ...facts.daemonSets.items
+        .filter((d) => ['istio-cni-node', 'ztunnel'].includes(d.metadata?.name ?? ''))
+        .map((obj) => ({ kind: 'DaemonSet' as const, obj })),
     ],
     missing: [],
   };
