@@ -29,7 +29,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     (action: Action) =>
     async (...args: unknown[]): Promise<void> => {
       const command = args.at(-1) as Command;
-      setExit(await action(command.optsWithGlobals() as GlobalOptions, ...args.slice(0, -1)));
+      setExit(await action(command.optsWithGlobals<GlobalOptions>(), ...args.slice(0, -1)));
     };
   for (const register of [
     registerProfile,

@@ -92,7 +92,7 @@ export async function createKubeGateway(target: KubeTarget): Promise<KubeGateway
   const base = new URL(cluster.server);
   const context = kc.getCurrentContext();
   const tls: RequestOptions = {};
-  await kc.applyToHTTPSOptions(tls as never);
+  await kc.applyToHTTPSOptions(tls);
   let requests = 0;
   const unreachable = (error: NodeJS.ErrnoException) =>
     unreachableError(

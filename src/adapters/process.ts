@@ -63,7 +63,7 @@ export const runProcess: Runner = async (file, argv, options = {}) => {
   ) {
     const tool = file.split('/').pop() ?? file;
     const role = Object.keys(HOW_TO_GET).find((known) => tool.startsWith(known));
-    throw new ToolNotFoundError(tool, role ? HOW_TO_GET[role]! : `install ${tool}`);
+    throw new ToolNotFoundError(tool, role ? HOW_TO_GET[role] : `install ${tool}`);
   }
   if (result.timedOut)
     throw new CliError(

@@ -30,7 +30,7 @@ export function parseDuration(text: string, flag: string): number {
 }
 
 export function checkOutput(output: string | undefined, allowed: string[], command: string): string {
-  const value = output ?? allowed[0]!;
+  const value = output ?? allowed[0];
   if (!allowed.includes(value)) throw usageError(`-o ${value}: ${command} cannot print that format`, `use one of: ${allowed.join(', ')}`);
   return value;
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, stringify, type Tags } from 'yaml';
 import type { z } from 'zod';
 import { usageError } from '../errors.js';
-import type { Tree } from './merge.js';
+import { inline, type Tree } from './merge.js';
 import { IstioOperatorSchema, ProfileFileSchema, describeSchemaIssue, type ProfileFile } from './schema.js';
 
 /** Built-in profiles ship as data in <package>/profiles: found from this module, bundled or not. */
@@ -71,7 +71,7 @@ function parseYamlText(
   if (error) {
     const pos = error.linePos?.[0];
     const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-    const why = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const why = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     throw usageError(`${what} ${label} is not valid YAML${at}: ${why}`, 'fix the YAML syntax and retry');
   }
   if (doc.contents === null) return {};
@@ -117,11 +117,11 @@ export function toLayer(raw: Tree, source: string, label: string, what: string):
     };
   }
   const file = check(ProfileFileSchema, raw, label, what);
-  const spec = raw.spec === null || raw.spec === undefined ? undefined : ({ ...(raw.spec as Tree) } as Tree);
+  const spec = raw.spec === null || raw.spec === undefined ? undefined : { ...(raw.spec as Tree) };
   if (file.istioProfile !== undefined) {
     if (spec?.profile !== undefined && spec.profile !== file.istioProfile)
       throw usageError(
-        `${what} ${label}: istioProfile ${file.istioProfile} and spec.profile ${String(spec.profile)} disagree`,
+        `${what} ${label}: istioProfile ${file.istioProfile} and spec.profile ${inline(spec.profile)} disagree`,
         'set the Istio profile once',
       );
   }

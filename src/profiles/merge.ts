@@ -27,7 +27,7 @@ function mergeInto(target: Tree, overlay: Tree): void {
 
 /** A copy with object keys sorted, so rendered output is byte-stable whatever the layering order. */
 export function sortKeys<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item) => sortKeys(item)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((item) => sortKeys(item)) as T;
   if (!isTree(value)) return value;
   return Object.fromEntries(
     Object.keys(value)
@@ -35,6 +35,9 @@ export function sortKeys<T>(value: T): T {
       .map((key) => [key, sortKeys(value[key])]),
   ) as T;
 }
+
+/** A value as it reads in a one-line message: strings bare, anything else as JSON. */
+export const inline = (value: unknown): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)));
 
 /** Reads a dotted path (no list segments) from a tree; undefined where any step is not an object. */
 export function getPath(tree: unknown, path: string[]): unknown {

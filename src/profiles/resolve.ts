@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import { getPath, isTree, mergeFrom, type Tree } from './merge.js';
+import { getPath, inline, isTree, mergeFrom, type Tree } from './merge.js';
 import { loadFile, loadRef, type Layer } from './load.js';
 import { applySet, formatPath, type SetAssignment } from './set-path.js';
 import { SpecSchema, describeSchemaIssue, type Profile, type Spec } from './schema.js';
@@ -56,23 +56,23 @@ export function resolveProfile(input: ResolveInput): Profile {
       const named = layer.spec?.profile;
       if (named !== undefined && named !== chosenByProfile)
         throw usageError(
-          `--profile ${input.profile} selects Istio profile ${String(chosenByProfile)}, but overlay ${layer.label} sets spec.profile: ${String(named)}`,
+          `--profile ${input.profile} selects Istio profile ${inline(chosenByProfile)}, but overlay ${layer.label} sets spec.profile: ${inline(named)}`,
           "drop --profile to install the overlay's profile, or remove spec.profile from the overlay",
         );
     }
   }
-  let spec = (isTree(doc.spec) ? doc.spec : {}) as Tree;
+  let spec = isTree(doc.spec) ? doc.spec : {};
   for (const assignment of input.sets ?? []) {
     spec = applySetToSpec(spec, assignment);
     if (
       input.profile !== undefined &&
       assignment.path.length === 1 &&
-      assignment.path[0]!.kind === 'key' &&
+      assignment.path[0].kind === 'key' &&
       assignment.path[0].key === 'profile' &&
       spec.profile !== chosenByProfile
     )
       throw usageError(
-        `--profile ${input.profile} selects Istio profile ${String(chosenByProfile)}, but --set ${assignment.raw} names another`,
+        `--profile ${input.profile} selects Istio profile ${inline(chosenByProfile)}, but --set ${assignment.raw} names another`,
         'pass the profile once',
       );
   }

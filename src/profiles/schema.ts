@@ -195,7 +195,7 @@ export interface Profile {
 
 /** Formats the first schema issue as `path.to.key: message`, the way a user can find it. */
 export function describeSchemaIssue(error: z.ZodError, prefix: Array<string | number> = []): string {
-  const issue = error.issues[0]!;
+  const issue = error.issues[0];
   const parts = [...prefix, ...issue.path];
   let path = parts
     .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
@@ -203,7 +203,7 @@ export function describeSchemaIssue(error: z.ZodError, prefix: Array<string | nu
     .replace(/^\./, '');
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
+    const key = issue.keys[0];
     path = path ? `${path}.${key}` : key;
     message = 'unknown field';
   } else if (issue.code === 'invalid_union') message = 'has the wrong type';

@@ -47,8 +47,11 @@ const isAlwaysString = (path: string): boolean => ALWAYS_STRING.some((prefix) =>
 function splitEscaped(text: string): string[] {
   const out: string[] = [];
   let start = 0;
-  for (let i = 0; i < text.length; i++)
-    if (text[i] === '.' && (i === 0 || text[i - 1] !== '\\')) (out.push(text.slice(start, i)), (start = i + 1));
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '.' || (i > 0 && text[i - 1] === '\\')) continue;
+    out.push(text.slice(start, i));
+    start = i + 1;
+  }
   out.push(text.slice(start));
   return out;
 }
@@ -136,7 +139,7 @@ export function applySet(tree: Tree, assignment: SetAssignment): Tree {
   const fail = (why: string) => usageError(`--set ${raw}: ${why}`, EXAMPLE_HINT);
   let node: Tree = root;
   for (let i = 0; i < path.length; i++) {
-    const segment = path[i]!;
+    const segment = path[i];
     if (segment.kind !== 'key') throw fail(`${formatPath(path.slice(0, i + 1))} selects in something that is not a list`);
     const next = path[i + 1];
     const here = formatPath(path.slice(0, i + 1));

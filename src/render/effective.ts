@@ -12,7 +12,10 @@ export function effectiveIstioOperator(profile: Profile, source: ProfileSource =
   const base = istioProfileBase(profile.istioProfile, source);
   // istioctl replaces the profile's hub and tag with the ones it was built with; mesh cannot know
   // those without running it, so the effective view leaves them out unless the user set them.
-  if (isTree(base.spec)) (delete base.spec.hub, delete base.spec.tag);
+  if (isTree(base.spec)) {
+    delete base.spec.hub;
+    delete base.spec.tag;
+  }
   const merged = mergeFrom(base, user);
   const spec = merged.spec as Tree;
   const values: Tree = isTree(spec.values) ? spec.values : (spec.values = {});
@@ -90,7 +93,7 @@ export function effectiveComponents(effective: Tree): EffectiveComponent[] {
     const nsOf = (spec: Tree) => (typeof spec.namespace === 'string' && spec.namespace ? spec.namespace : defaultNs);
     const present = isTree(components) && components[component] !== undefined;
     if (component === 'ingressGateways' || component === 'egressGateways') {
-      const list = present ? (components as Tree)[component] : undefined;
+      const list = present ? components[component] : undefined;
       if (!present) {
         if (enabledByDefault || altEnabled) out.push({ component, namespace: defaultNs, spec: {} });
         continue;
@@ -102,7 +105,7 @@ export function effectiveComponents(effective: Tree): EffectiveComponent[] {
       }
       continue;
     }
-    const spec = present ? (components as Tree)[component] : undefined;
+    const spec = present ? components[component] : undefined;
     if (!isTree(spec)) {
       if (enabledByDefault || altEnabled) out.push({ component, namespace: defaultNs, spec: {} });
       continue;

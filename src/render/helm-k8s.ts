@@ -9,7 +9,6 @@ import type { ChartName } from './helm.js';
  * chart value can produce is refused with its path named — silently dropping it would install
  * something other than what the file says.
  */
-type K8s = Record<string, unknown>;
 type Translate = (value: unknown, out: Tree, where: string) => void;
 
 const as =
@@ -121,7 +120,7 @@ const CHART_K8S: Record<Exclude<ChartName, 'gateway'>, Partial<Record<string, Tr
 function translateK8s(table: Partial<Record<string, Translate>>, k8s: unknown, where: string): Tree {
   const out: Tree = {};
   if (!isTree(k8s)) return out;
-  for (const [key, value] of Object.entries(k8s as K8s)) {
+  for (const [key, value] of Object.entries(k8s)) {
     if (value === null || value === undefined) continue;
     const translate = table[key];
     if (!translate) throw cannot(`${where}.k8s.${key}`, 'the chart has no value for it');
@@ -164,7 +163,7 @@ const GATEWAY_K8S: Partial<Record<string, Translate>> = {
   hpaSpec: (value, out, where) => {
     const scaling: Tree = {};
     hpa('minReplicas', 'maxReplicas')(value, scaling, where);
-    out.autoscaling = { ...((out.autoscaling as Tree | undefined) ?? {}), ...scaling };
+    out.autoscaling = { ...(out.autoscaling ?? {}), ...scaling };
   },
   replicaCount: (value, out) =>
     void Object.assign(out, { replicaCount: value, autoscaling: { ...((out.autoscaling as Tree | undefined) ?? {}), enabled: false } }),
@@ -172,9 +171,9 @@ const GATEWAY_K8S: Partial<Record<string, Translate>> = {
     const service = (value ?? {}) as Tree;
     for (const key of Object.keys(service))
       if (!GATEWAY_SERVICE_FIELDS.has(key)) throw cannot(`${where}.service.${key}`, "the gateway chart's service value has no such field");
-    out.service = { ...((out.service as Tree | undefined) ?? {}), ...service };
+    out.service = { ...(out.service ?? {}), ...service };
   },
-  serviceAnnotations: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), annotations: value }),
+  serviceAnnotations: (value, out) => void (out.service = { ...(out.service ?? {}), annotations: value }),
 };
 
 /**
@@ -182,17 +181,15 @@ const GATEWAY_K8S: Partial<Record<string, Translate>> = {
  * the `gateway` chart spells them; a setting with no equivalent is refused by name.
  */
 const LEGACY_GATEWAY_VALUES: Partial<Record<string, Translate>> = {
-  type: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), type: value }),
-  ports: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), ports: value }),
-  serviceAnnotations: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), annotations: value }),
-  loadBalancerIP: (value, out) => void (out.service = { ...((out.service as Tree | undefined) ?? {}), loadBalancerIP: value }),
-  loadBalancerSourceRanges: (value, out) =>
-    void (out.service = { ...((out.service as Tree | undefined) ?? {}), loadBalancerSourceRanges: value }),
-  externalTrafficPolicy: (value, out) =>
-    void (out.service = { ...((out.service as Tree | undefined) ?? {}), externalTrafficPolicy: value }),
-  autoscaleEnabled: (value, out) => void (out.autoscaling = { ...((out.autoscaling as Tree | undefined) ?? {}), enabled: value }),
-  autoscaleMin: (value, out) => void (out.autoscaling = { ...((out.autoscaling as Tree | undefined) ?? {}), minReplicas: value }),
-  autoscaleMax: (value, out) => void (out.autoscaling = { ...((out.autoscaling as Tree | undefined) ?? {}), maxReplicas: value }),
+  type: (value, out) => void (out.service = { ...(out.service ?? {}), type: value }),
+  ports: (value, out) => void (out.service = { ...(out.service ?? {}), ports: value }),
+  serviceAnnotations: (value, out) => void (out.service = { ...(out.service ?? {}), annotations: value }),
+  loadBalancerIP: (value, out) => void (out.service = { ...(out.service ?? {}), loadBalancerIP: value }),
+  loadBalancerSourceRanges: (value, out) => void (out.service = { ...(out.service ?? {}), loadBalancerSourceRanges: value }),
+  externalTrafficPolicy: (value, out) => void (out.service = { ...(out.service ?? {}), externalTrafficPolicy: value }),
+  autoscaleEnabled: (value, out) => void (out.autoscaling = { ...(out.autoscaling ?? {}), enabled: value }),
+  autoscaleMin: (value, out) => void (out.autoscaling = { ...(out.autoscaling ?? {}), minReplicas: value }),
+  autoscaleMax: (value, out) => void (out.autoscaling = { ...(out.autoscaling ?? {}), maxReplicas: value }),
   resources: as('resources'),
   podAnnotations: as('podAnnotations'),
   nodeSelector: as('nodeSelector'),
@@ -230,8 +227,7 @@ export function gatewayValues(
     }
     out = mergeFrom(out, mapped);
   }
-  if (isTree(c.spec.label) && Object.keys(c.spec.label).length)
-    out.labels = { ...((out.labels as Tree | undefined) ?? {}), ...c.spec.label };
+  if (isTree(c.spec.label) && Object.keys(c.spec.label).length) out.labels = { ...(out.labels ?? {}), ...c.spec.label };
   out = mergeFrom(out, translateK8s(GATEWAY_K8S, c.spec.k8s, where));
   out.name = name;
   return out;

@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import { isTree, mergeFrom, sortKeys, type Tree } from '../profiles/merge.js';
+import { inline, isTree, mergeFrom, sortKeys, type Tree } from '../profiles/merge.js';
 import type { Profile } from '../profiles/schema.js';
 import type { EffectiveComponent } from './effective.js';
 import { chartK8sValues, gatewayValues } from './helm-k8s.js';
@@ -62,7 +62,7 @@ function flattenFor(root: string, values: Tree): Tree {
 function imageValues(component: EffectiveComponent, where: string): Tree {
   const out: Tree = {};
   if (component.spec.hub !== undefined && component.spec.hub !== null) out.hub = component.spec.hub;
-  if (component.spec.tag !== undefined && component.spec.tag !== null) out.tag = String(component.spec.tag);
+  if (component.spec.tag !== undefined && component.spec.tag !== null) out.tag = inline(component.spec.tag);
   if (Object.keys(out).length && component.component.endsWith('Gateways'))
     throw usageError(
       `the helm backend cannot express ${where}.hub/tag: the gateway chart's proxy image comes from istiod's injection`,

@@ -1,3 +1,4 @@
+import { inline } from '../profiles/merge.js';
 import type { Runner } from '../adapters/process.js';
 import { ToolNotFoundError } from '../adapters/process.js';
 import { kubeFlags } from '../plan/install.js';
@@ -6,7 +7,7 @@ import type { AnalyzeMessage, AnalyzeOutcome } from './types.js';
 
 /** Runs `istioctl analyze -o json` over the mesh's namespaces; its absence is a skip, not a failure. */
 export async function runAnalyze(run: Runner, istioctl: string, target: KubeTarget, namespaces: string[]): Promise<AnalyzeOutcome> {
-  const scope = namespaces.length === 1 ? ['--namespace', namespaces[0]!] : ['--all-namespaces'];
+  const scope = namespaces.length === 1 ? ['--namespace', namespaces[0]] : ['--all-namespaces'];
   let result;
   try {
     result = await run(istioctl, ['analyze', ...scope, '-o', 'json', ...kubeFlags('istioctl', target)], { timeoutMs: 120_000 });
@@ -21,11 +22,11 @@ export async function runAnalyze(run: Runner, istioctl: string, target: KubeTarg
     return { status: 'failed', error: (result.stderr || text).trim().split('\n').slice(-1)[0] ?? `exit ${result.exitCode}` };
   try {
     const messages = (JSON.parse(text) as Array<Record<string, unknown>>).map((m) => ({
-      code: String(m.code ?? ''),
+      code: m.code === undefined ? '' : inline(m.code),
       level: (m.level as AnalyzeMessage['level']) ?? 'Info',
-      message: String(m.message ?? ''),
-      ...(m.origin ? { origin: String(m.origin) } : {}),
-      ...(m.documentationUrl ? { documentationUrl: String(m.documentationUrl) } : {}),
+      message: m.message === undefined ? '' : inline(m.message),
+      ...(m.origin ? { origin: inline(m.origin) } : {}),
+      ...(m.documentationUrl ? { documentationUrl: inline(m.documentationUrl) } : {}),
     }));
     return { status: 'ran', messages };
   } catch (error) {

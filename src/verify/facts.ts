@@ -33,7 +33,7 @@ async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise
       );
   } else {
     const lists = await Promise.all(injected.map((name) => read<V1Pod>(kube, `/api/v1/namespaces/${name}/pods`)));
-    injected.forEach((name, i) => byNamespace.set(name, lists[i]!.items));
+    injected.forEach((name, i) => byNamespace.set(name, lists[i].items));
   }
   return byNamespace;
 }

@@ -32,7 +32,7 @@ export function assess(workloads: WorkloadRef[], byNamespace: Map<string, Namesp
       out.push({ workload: formatWorkload(w), status: 'not found', pods: [] });
       continue;
     }
-    const status = w.kind === 'Deployment' ? deploymentStatus(obj as V1Deployment) : daemonSetStatus(obj as V1DaemonSet);
+    const status = w.kind === 'Deployment' ? deploymentStatus(obj) : daemonSetStatus(obj as V1DaemonSet);
     const pods = podsOfSelector(obj.spec?.selector?.matchLabels, watch.pods.items.values(), w.namespace)
       .map((p) => ({ name: p.metadata!.name!, problem: podProblem(p) }))
       .filter((p): p is { name: string; problem: string } => p.problem !== undefined);

@@ -69,7 +69,7 @@ function differences(key: string, a: Workload, b: Workload): string[] {
   const out: string[] = [];
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   if (!same(Object.keys(a.images).sort(), Object.keys(b.images).sort()))
-    out.push(`containers ${Object.keys(a.images)} vs ${Object.keys(b.images)}`);
+    out.push(`containers ${Object.keys(a.images).join(',')} vs ${Object.keys(b.images).join(',')}`);
   for (const name of Object.keys(a.images))
     if (b.images[name] !== undefined && a.images[name] !== b.images[name])
       out.push(`image ${name}: ${a.images[name]} vs ${b.images[name]}`);

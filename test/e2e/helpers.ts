@@ -24,7 +24,7 @@ export async function kubectl(...args: string[]): Promise<string> {
 export async function kubectlApply(doc: object): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = execFile(toolPath('kubectl'), ['--kubeconfig', kubeconfig(), 'apply', '-f', '-'], (error) =>
-      error ? reject(error) : resolve(),
+      error ? reject(new Error(`kubectl apply: ${error.message}`)) : resolve(),
     );
     child.stdin!.end(JSON.stringify(doc));
   });

@@ -63,15 +63,15 @@ describe('rendering', () => {
   it("gives every chart the named profile, istioctl's translations and the user's values", () => {
     const p = profileFromOptions({ profile: 'ambient', set: ['hub=reg.example/istio', 'tag=1.31.0', 'values.pilot.traceSampling=3'] });
     const [base, istiod, cni, ztunnel] = helm(p);
-    expect(base!.values).toEqual({
+    expect(base.values).toEqual({
       profile: 'ambient',
       global: { hub: 'reg.example/istio', tag: '1.31.0' },
       pilot: { cni: { enabled: true }, traceSampling: 3 },
     });
-    expect(istiod!.values).toEqual(base!.values);
-    expect(cni!.values).toEqual(base!.values);
+    expect(istiod.values).toEqual(base.values);
+    expect(cni.values).toEqual(base.values);
     // ztunnel's chart reads flattened values, as istioctl hands them to it
-    expect(ztunnel!.values).toEqual({ profile: 'ambient', global: { hub: 'reg.example/istio', tag: '1.31.0' } });
+    expect(ztunnel.values).toEqual({ profile: 'ambient', global: { hub: 'reg.example/istio', tag: '1.31.0' } });
   });
 
   it('translates component k8s settings into chart values', () => {

@@ -89,7 +89,7 @@ describe('applySet', () => {
   it('sets through a list selector without touching the input', () => {
     const out = applySet(tree, parseSet('components.ingressGateways[name:istio-ingressgateway].enabled=false'));
     expect(out).toEqual({ components: { ingressGateways: [{ name: 'istio-ingressgateway', enabled: false }] } });
-    expect(tree.components.ingressGateways[0]!.enabled).toBe(true);
+    expect(tree.components.ingressGateways[0].enabled).toBe(true);
   });
 
   it('creates objects and lists on the way and appends past the end of a list', () => {

@@ -43,7 +43,7 @@ function facts(overrides: Partial<Facts> = {}): Facts {
     dataPlanePods: new Map(),
     analyze: { status: 'skipped', reason: 'test' },
     ...overrides,
-  } as Facts;
+  };
 }
 const find = (f: Facts, id: string) =>
   buildReport(f, { only: [], skip: [], strict: false }, { durationMs: 1, apiRequests: 1 })
@@ -138,7 +138,7 @@ describe('checks', () => {
         messages: [{ code: 'IST0101', level: 'Error', message: 'Referenced host not found', origin: 'VirtualService a/b' }],
       })[0],
     ).toMatchObject({ status: 'fail', message: '1 error(s): IST0101 VirtualService a/b: Referenced host not found' });
-    expect(configChecks({ status: 'skipped', reason: 'istioctl not found' })[0]!.status).toBe('skip');
+    expect(configChecks({ status: 'skipped', reason: 'istioctl not found' })[0].status).toBe('skip');
   });
 
   it('--only and --skip select categories and checks; --strict fails on warnings', () => {
@@ -160,7 +160,7 @@ describe('reporters', () => {
   it('text groups by category with the hint under each failure', () => {
     const text = verifyText(report);
     expect(text).toMatch(/^kubernetes\n----------\n√ Kubernetes API reachable/);
-    expect(text).toMatch(/× Istio CRDs present: missing 14 of 14: .*\[crds-present\]\n    hint: re-run `mesh install`/);
+    expect(text).toMatch(/× Istio CRDs present: missing 14 of 14: .*\[crds-present\]\n {4}hint: re-run `mesh install`/);
     expect(text.trim().split('\n').at(-1)).toMatch(
       /^Status check results are × {2}\(\d+ ok, \d+ warn, \d+ fail, \d+ skipped; 9 API requests, 12 ms\)$/,
     );

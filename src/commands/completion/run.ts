@@ -52,7 +52,7 @@ complete -F _mesh_complete mesh
   }
   if (shell === 'fish') {
     const lines = ['complete -c mesh -f'];
-    for (const sub of commands['']!.filter((w) => !w.startsWith('-'))) lines.push(`complete -c mesh -n '__fish_use_subcommand' -a ${sub}`);
+    for (const sub of commands[''].filter((w) => !w.startsWith('-'))) lines.push(`complete -c mesh -n '__fish_use_subcommand' -a ${sub}`);
     for (const [path, words] of Object.entries(commands)) {
       if (!path || path.includes(' ')) continue;
       for (const word of words) {

@@ -117,7 +117,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
       ...new Set(plan.steps.flatMap((s) => ((s.id === 'namespace' || s.id === 'apply') && s.namespace ? [s.namespace] : []))),
     ];
     const [first, ...rest] = plan.steps;
-    const facts = await step(first!, 'preflight', (handle) =>
+    const facts = await step(first, 'preflight', (handle) =>
       preflight({
         plan,
         kube,
@@ -137,7 +137,11 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
           await step(
             s,
             s.description,
-            async () => ((changed = await ensureNamespace(kube, s.namespace)) ? 'created' : 'exists'),
+            async () => {
+              const created = await ensureNamespace(kube, s.namespace);
+              changed ||= created;
+              return created ? 'created' : 'exists';
+            },
             (d) => d,
           );
         } else if (s.id === 'record' && s.action === 'write') {
@@ -171,7 +175,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
                 handle.info(`${n.workload}: ${n.status}`);
                 for (const p of n.pods) handle.info(`  pod ${p.name}: ${p.problem}`);
               }
-              const firstBad = result.notReady[0]!;
+              const firstBad = result.notReady[0];
               const why = firstBad.pods[0] ? `pod ${firstBad.pods[0].name} ${firstBad.pods[0].problem}` : firstBad.status;
               throw new CliError(
                 `not ready after ${s.timeoutSeconds}s: ${firstBad.workload} (${why})`,
@@ -192,7 +196,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
               const previous = Object.fromEntries(
                 Object.keys(toSet)
                   .filter((k) => current[k] !== undefined)
-                  .map((k) => [k, current[k]!]),
+                  .map((k) => [k, current[k]]),
               );
               // Record first: if labelling fails half-way, uninstall still knows to undo it.
               const entry = record!.labelledNamespaces.find((l) => l.namespace === s.namespace);

@@ -101,7 +101,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     const istiod = await kube.list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: 'app=istiod' });
     if (istiod.items.length)
       throw preflightError(
-        `Istio is already installed in ${ns} (Deployment ${istiod.items[0]!.metadata?.name}) but not by mesh`,
+        `Istio is already installed in ${ns} (Deployment ${istiod.items[0].metadata?.name}) but not by mesh`,
         'remove it with `istioctl uninstall --purge` / `helm uninstall`, or install into another namespace with -n',
       );
   }

@@ -19,7 +19,7 @@ export async function listProfiles(globals: GlobalOptions): Promise<number> {
     const layer = loadBuiltin(name);
     return {
       name,
-      istioProfile: String(layer.spec?.profile ?? 'default'),
+      istioProfile: typeof layer.spec?.profile === 'string' ? layer.spec.profile : 'default',
       description: layer.description ?? '',
       extends: layer.extends ?? null,
     };
@@ -97,8 +97,8 @@ export async function diffProfiles(globals: GlobalOptions, a: string, b: string,
   const changes = diff(side(a), side(b)).map((change) => ({
     type: change.type,
     path: formatDiffPath(change.path),
-    ...('oldValue' in change ? { from: change.oldValue } : {}),
-    ...('value' in change ? { to: change.value } : {}),
+    ...('oldValue' in change ? { from: change.oldValue as unknown } : {}),
+    ...('value' in change ? { to: change.value as unknown } : {}),
   }));
   if (output === 'json')
     process.stdout.write(

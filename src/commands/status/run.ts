@@ -4,7 +4,6 @@ import { ExitCode } from '../../errors.js';
 import { gatherFacts } from '../../verify/facts.js';
 import { controlPlaneWorkloads, controlPlaneVersion, ref } from '../../verify/checks/shared.js';
 import { daemonSetStatus, deploymentStatus } from '../../verify/workload-status.js';
-import type { V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
 
 /** The install record beside the live state of what it installed. */
 export async function status(globals: GlobalOptions): Promise<number> {
@@ -15,7 +14,7 @@ export async function status(globals: GlobalOptions): Promise<number> {
   const { present, missing } = controlPlaneWorkloads(facts);
   const workloads = [
     ...present.map((w) => {
-      const s = w.kind === 'Deployment' ? deploymentStatus(w.obj as V1Deployment) : daemonSetStatus(w.obj as V1DaemonSet);
+      const s = w.kind === 'Deployment' ? deploymentStatus(w.obj) : daemonSetStatus(w.obj);
       return { workload: ref(w), ready: s.ready, status: s.summary };
     }),
     ...missing.map((m) => ({ workload: m, ready: false, status: 'not found' })),

@@ -1,4 +1,3 @@
-import type { V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
 import type { CheckResult, Facts } from '../types.js';
 import { daemonSetStatus, deploymentStatus, podProblem, podsOfSelector } from '../workload-status.js';
 import { controlPlaneWorkloads, ref, result } from './shared.js';
@@ -48,7 +47,7 @@ export function controlPlaneChecks(facts: Facts): CheckResult[] {
   }
   const problems: string[] = missing.map((m) => `${m} not found`);
   for (const w of present) {
-    const status = w.kind === 'Deployment' ? deploymentStatus(w.obj as V1Deployment) : daemonSetStatus(w.obj as V1DaemonSet);
+    const status = w.kind === 'Deployment' ? deploymentStatus(w.obj) : daemonSetStatus(w.obj);
     if (!status.ready) problems.push(`${w.kind} ${w.obj.metadata?.name}: ${status.summary}`);
   }
   const objects = [...present.map(ref), ...missing];
@@ -73,8 +72,7 @@ export function controlPlaneChecks(facts: Facts): CheckResult[] {
         'ok',
         present
           .map(
-            (w) =>
-              `${w.obj.metadata?.name} ${w.kind === 'Deployment' ? deploymentStatus(w.obj as V1Deployment).summary : daemonSetStatus(w.obj as V1DaemonSet).summary}`,
+            (w) => `${w.obj.metadata?.name} ${w.kind === 'Deployment' ? deploymentStatus(w.obj).summary : daemonSetStatus(w.obj).summary}`,
           )
           .join(', '),
         undefined,

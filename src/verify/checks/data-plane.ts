@@ -72,7 +72,7 @@ export function dataPlaneChecks(facts: Facts): CheckResult[] {
   else if (uninjected.size) {
     const missing = [...uninjected.values()].reduce((n, s) => n + s.size, 0);
     const [first] = uninjected.keys();
-    const ns = first!.split('/', 1)[0]!;
+    const ns = first.split('/', 1)[0];
     out.push(
       result(
         'data-plane',
@@ -80,7 +80,7 @@ export function dataPlaneChecks(facts: Facts): CheckResult[] {
         'pods in injected namespaces have a sidecar',
         'warn',
         `${missing} of ${podCount} pods have no istio-proxy: ${[...uninjected.entries()].map(([k, s]) => `${k} (${s.size})`).join(', ')}`,
-        `they were created before injection was enabled: restart them, e.g. kubectl rollout restart ${first!.slice(ns.length + 1)} -n ${ns}`,
+        `they were created before injection was enabled: restart them, e.g. kubectl rollout restart ${first.slice(ns.length + 1)} -n ${ns}`,
         [...uninjected.entries()].flatMap(([k, pods]) => [...pods].map((p) => `Pod/${k.split('/')[0]}/${p}`)).slice(0, 20),
       ),
     );
@@ -151,7 +151,7 @@ export function configChecks(analyze: AnalyzeOutcome | undefined): CheckResult[]
         d,
         'fail',
         `${errors.length} error(s): ${fmt(errors)}`,
-        errors[0]!.documentationUrl ? `see ${errors[0]!.documentationUrl}` : 'fix the Istio config named above',
+        errors[0].documentationUrl ? `see ${errors[0].documentationUrl}` : 'fix the Istio config named above',
       ),
     ];
   if (warnings.length)
@@ -162,7 +162,7 @@ export function configChecks(analyze: AnalyzeOutcome | undefined): CheckResult[]
         d,
         'warn',
         `${warnings.length} warning(s): ${fmt(warnings)}`,
-        warnings[0]!.documentationUrl ? `see ${warnings[0]!.documentationUrl}` : 'review the Istio config named above',
+        warnings[0].documentationUrl ? `see ${warnings[0].documentationUrl}` : 'review the Istio config named above',
       ),
     ];
   return [

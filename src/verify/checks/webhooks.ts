@@ -164,7 +164,7 @@ export function webhookChecks(facts: Facts): CheckResult[] {
         'webhook-service',
         'webhook Services have ready endpoints',
         'ok',
-        [...services.keys()].map((k) => `${k} (${readyEndpoints(facts, k.split('/')[1]!)} ready)`).join(', '),
+        [...services.keys()].map((k) => `${k} (${readyEndpoints(facts, k.split('/')[1])} ready)`).join(', '),
         undefined,
         objects,
       ),
