@@ -69,7 +69,8 @@ function interrupted(): Promise<number> {
   return new Promise((resolve) =>
     process.once('SIGINT', () => {
       process.stderr.write(
-        '\nError: interrupted\nhint: a change in progress may be partly applied: re-run the same command to converge (`mesh status` shows the install record)\n',
+        '\nError: interrupted\nhint: a change in progress may be partly applied: ' +
+          're-run the same command to converge (`mesh status` shows the install record)\n',
       );
       resolve(ExitCode.interrupted);
     }),

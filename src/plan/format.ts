@@ -31,7 +31,9 @@ function stepDetail(step: PlanStep): string[] {
 }
 
 export function planToText(plan: Plan): string {
-  const head = `${plan.kind === 'InstallPlan' ? 'Install' : 'Uninstall'} plan: profile ${plan.profile}, backend ${plan.backend}, namespace ${plan.istioNamespace}${plan.revision ? `, revision ${plan.revision}` : ''}${plan.context ? `, context ${plan.context}` : ''}`;
+  const what = plan.kind === 'InstallPlan' ? 'Install' : 'Uninstall';
+  const extras = `${plan.revision ? `, revision ${plan.revision}` : ''}${plan.context ? `, context ${plan.context}` : ''}`;
+  const head = `${what} plan: profile ${plan.profile}, backend ${plan.backend}, namespace ${plan.istioNamespace}${extras}`;
   const lines = [head, ''];
   plan.steps.forEach((step, i) => {
     lines.push(`${i + 1}. [${step.id}] ${step.description}`);

@@ -56,7 +56,8 @@ export function resolveProfile(input: ResolveInput): Profile {
       const named = layer.spec?.profile;
       if (named !== undefined && named !== chosenByProfile)
         throw usageError(
-          `--profile ${input.profile} selects Istio profile ${inline(chosenByProfile)}, but overlay ${layer.label} sets spec.profile: ${inline(named)}`,
+          `--profile ${input.profile} selects Istio profile ${inline(chosenByProfile)}, ` +
+            `but overlay ${layer.label} sets spec.profile: ${inline(named)}`,
           "drop --profile to install the overlay's profile, or remove spec.profile from the overlay",
         );
     }

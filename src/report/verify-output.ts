@@ -24,7 +24,8 @@ export function verifyText(report: VerifyReport, paint: Paint = plain): string {
   const s = report.summary;
   const verdict = report.success ? paint.green('Status check results are √') : paint.red('Status check results are ×');
   lines.push(
-    `${verdict}  (${s.ok} ok, ${s.warn} warn, ${s.fail} fail, ${s.skip} skipped; ${report.apiRequests} API requests, ${report.durationMs} ms)`,
+    `${verdict}  (${s.ok} ok, ${s.warn} warn, ${s.fail} fail, ${s.skip} skipped; ` +
+      `${report.apiRequests} API requests, ${report.durationMs} ms)`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -40,7 +41,8 @@ export function verifyJunit(report: VerifyReport): string {
   const skipped = all.filter((c) => c.status === 'skip').length;
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="mesh verify" tests="${all.length}" failures="${failures}" skipped="${skipped}" time="${(report.durationMs / 1000).toFixed(3)}">`,
+    `<testsuites name="mesh verify" tests="${all.length}" failures="${failures}" skipped="${skipped}" ` +
+      `time="${(report.durationMs / 1000).toFixed(3)}">`,
   ];
   for (const category of report.categories) {
     const f = category.checks.filter((c) => c.status === 'fail').length;

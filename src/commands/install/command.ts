@@ -20,7 +20,8 @@ export function registerInstall(program: Command, wrap: (action: Action) => (...
       .option('--helm <path>', 'helm binary to run', 'helm')
       .addHelpText(
         'after',
-        '\nExamples:\n  mesh install --profile demo --inject-namespace default -y\n  mesh install --profile minimal --backend helm --charts ./istio/manifests/charts --dry-run -o json',
+        '\nExamples:\n  mesh install --profile demo --inject-namespace default -y\n' +
+          '  mesh install --profile minimal --backend helm --charts ./istio/manifests/charts --dry-run -o json',
       ),
   ).action(wrap(async (globals, options) => (await import('./run.js')).install(globals, options as never)));
 }

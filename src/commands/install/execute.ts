@@ -83,7 +83,22 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
   const finish = (error?: CliError) => {
     if (json)
       process.stdout.write(
-        `${JSON.stringify({ schemaVersion: 1, kind: 'InstallResult', success: !error, backend: plan.backend, profile: plan.profile, istioNamespace: plan.istioNamespace, durationMs: Date.now() - started, steps: outcomes, ...(error ? { error: { message: error.message, hint: error.hint, exitCode: error.exitCode } } : {}), ...(record ? { record } : {}) }, null, 2)}\n`,
+        `${JSON.stringify(
+          {
+            schemaVersion: 1,
+            kind: 'InstallResult',
+            success: !error,
+            backend: plan.backend,
+            profile: plan.profile,
+            istioNamespace: plan.istioNamespace,
+            durationMs: Date.now() - started,
+            steps: outcomes,
+            ...(error ? { error: { message: error.message, hint: error.hint, exitCode: error.exitCode } } : {}),
+            ...(record ? { record } : {}),
+          },
+          null,
+          2,
+        )}\n`,
       );
   };
   /** Runs one step under a spinner/line; the body returns a detail string for the log and JSON. */
@@ -224,7 +239,8 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
     finish();
     if (!json)
       progress.note(
-        `installed profile ${profile.name} with ${plan.backend} into ${plan.istioNamespace} in ${((Date.now() - started) / 1000).toFixed(1)}s; check it with \`mesh verify\``,
+        `installed profile ${profile.name} with ${plan.backend} into ${plan.istioNamespace} ` +
+          `in ${((Date.now() - started) / 1000).toFixed(1)}s; check it with \`mesh verify\``,
       );
     return ExitCode.ok;
   } catch (error) {

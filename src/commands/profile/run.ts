@@ -56,7 +56,9 @@ function effectiveDocument(globals: GlobalOptions, options: ProfileInputOptions)
   return {
     ...profileDocument(profile),
     effective: {
-      computedFrom: `Istio 1.31 profile "${profile.istioProfile}" merged under the spec, as istioctl merges it; image hub and tag come from the istioctl binary`,
+      computedFrom:
+        `Istio 1.31 profile "${profile.istioProfile}" merged under the spec, as istioctl merges it; ` +
+        'image hub and tag come from the istioctl binary',
       istioNamespace: contents.istioNamespace,
       revision: contents.revision || 'default',
       workloads: contents.workloads.map(formatWorkload),

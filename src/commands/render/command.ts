@@ -15,7 +15,8 @@ export function registerRender(program: Command, wrap: (action: Action) => (...a
       .addOption(backendOption())
       .addHelpText(
         'after',
-        '\nExamples:\n  mesh render --profile demo\n  mesh render --profile demo --backend helm -f overlay.yaml --set values.pilot.traceSampling=10',
+        '\nExamples:\n  mesh render --profile demo\n' +
+          '  mesh render --profile demo --backend helm -f overlay.yaml --set values.pilot.traceSampling=10',
       ),
   ).action(wrap(async (globals, options) => (await import('./run.js')).render(globals, options as never)));
 }

@@ -27,7 +27,18 @@ export async function status(globals: GlobalOptions): Promise<number> {
   };
   if (output === 'json') {
     process.stdout.write(
-      `${JSON.stringify({ schemaVersion: 1, context: kube.context, istioNamespace: ns, installed: Boolean(facts.record), record: facts.record ?? null, live }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          schemaVersion: 1,
+          context: kube.context,
+          istioNamespace: ns,
+          installed: Boolean(facts.record),
+          record: facts.record ?? null,
+          live,
+        },
+        null,
+        2,
+      )}\n`,
     );
     return ExitCode.ok;
   }

@@ -55,7 +55,8 @@ export async function uninstall(
   if (
     !options.yes &&
     !(await confirm(
-      `Uninstall Istio (profile ${record.profile}, ${record.backend}) from ${ns} in context ${kube.context}${options.purge ? ', including the Istio CRDs and every Istio resource' : ''}?`,
+      `Uninstall Istio (profile ${record.profile}, ${record.backend}) from ${ns} in context ${kube.context}` +
+        `${options.purge ? ', including the Istio CRDs and every Istio resource' : ''}?`,
     ))
   )
     throw new CliError('uninstall cancelled', ExitCode.usage, 'pass -y to skip the question');
@@ -113,7 +114,8 @@ export async function uninstall(
     );
   else
     progress.note(
-      `uninstalled profile ${record.profile} (${record.backend}) from ${ns}${options.purge ? '' : '; Istio CRDs kept (use --purge to remove them)'}`,
+      `uninstalled profile ${record.profile} (${record.backend}) from ${ns}` +
+        `${options.purge ? '' : '; Istio CRDs kept (use --purge to remove them)'}`,
     );
   return ExitCode.ok;
 }

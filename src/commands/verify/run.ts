@@ -60,7 +60,8 @@ export async function verify(
     while (feed && !report.success && Date.now() < deadline) {
       if (output === 'text')
         process.stderr.write(
-          `waiting for the mesh to become healthy (${report.summary.fail} failing, ${Math.ceil((deadline - Date.now()) / 1000)}s left)...\n`,
+          `waiting for the mesh to become healthy (${report.summary.fail} failing, ` +
+            `${Math.ceil((deadline - Date.now()) / 1000)}s left)...\n`,
         );
       if (!(await feed.next(deadline - Date.now()))) break;
       report = await once();

@@ -23,8 +23,10 @@ export const REQUIRED_CRDS = [
 function availabilityHint(problems: string[], missing: boolean): string {
   if (missing) return 're-run `mesh install` to recreate missing workloads';
   const scaled = problems.find((p) => p.includes('scaled to 0'));
-  if (scaled)
-    return `scale it back up: kubectl scale deployment ${/Deployment (\S+):/.exec(scaled)?.[1] ?? 'istiod'} --replicas=1 -n <istio namespace>`;
+  if (scaled) {
+    const name = /Deployment (\S+):/.exec(scaled)?.[1] ?? 'istiod';
+    return `scale it back up: kubectl scale deployment ${name} --replicas=1 -n <istio namespace>`;
+  }
   return 'see control-plane-pods for why pods are not Ready; `kubectl describe` the workload for its events';
 }
 

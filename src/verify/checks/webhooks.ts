@@ -121,7 +121,8 @@ export function webhookChecks(facts: Facts): CheckResult[] {
         'webhook caBundle set',
         'warn',
         `${noCa.length} webhook(s) without caBundle: ${[...new Set(noCa.map((h) => h.config))].join(', ')}`,
-        "istiod writes the caBundle when it starts; if istiod is running and it stays empty, read istiod's logs (`kubectl logs -n istio-system deploy/istiod`)",
+        'istiod writes the caBundle when it starts; if istiod is running and it stays empty, ' +
+          "read istiod's logs (`kubectl logs -n istio-system deploy/istiod`)",
         configs(noCa),
       ),
     );
@@ -153,7 +154,8 @@ export function webhookChecks(facts: Facts): CheckResult[] {
         'webhook Services have ready endpoints',
         'fail',
         problems.join('; '),
-        'the API server cannot call the webhook: check that istiod pods are Ready and match the Service selector (pods created in injected namespaces will be rejected meanwhile)',
+        'the API server cannot call the webhook: check that istiod pods are Ready and match the Service selector ' +
+          '(pods created in injected namespaces will be rejected meanwhile)',
         objects,
       ),
     );
@@ -202,7 +204,8 @@ export function gatewayChecks(facts: Facts): CheckResult[] {
         'gateway Services have an address',
         'warn',
         `LoadBalancer without an external address: ${pending.join(', ')}${fine.length ? `; ${fine.join('; ')}` : ''}`,
-        `this cluster has no load-balancer controller (kind, kwok, bare metal?): use --set components.ingressGateways[name:${pending[0]}].k8s.service.type=NodePort, or hostNetwork, or install MetalLB`,
+        'this cluster has no load-balancer controller (kind, kwok, bare metal?): ' +
+          `use --set components.ingressGateways[name:${pending[0]}].k8s.service.type=NodePort, or hostNetwork, or install MetalLB`,
         objects,
       ),
     ];
