@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './errors.js';
 import type { GlobalOptions } from './cli/options.js';
+import type { Action } from './cli/action.js';
 import { registerProfile } from './commands/profile/command.js';
 import { registerRender } from './commands/render/command.js';
 import { registerInstall } from './commands/install/command.js';
@@ -9,9 +10,6 @@ import { registerVerify } from './commands/verify/command.js';
 import { registerStatus } from './commands/status/command.js';
 import { registerCompletion } from './commands/completion/command.js';
 import { MESH_VERSION } from './version.js';
-
-/** Every command's action resolves to an exit code; nothing below main() exits the process. */
-export type Action = (globals: GlobalOptions, ...args: unknown[]) => Promise<number>;
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('mesh')

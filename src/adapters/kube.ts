@@ -3,8 +3,13 @@ import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
-import type { KubeTarget } from '../plan/types.js';
 import { MESH_VERSION } from '../version.js';
+
+/** Which cluster to talk to: kubectl's --kubeconfig and --context. */
+export interface KubeTarget {
+  kubeconfig?: string;
+  context?: string;
+}
 
 /**
  * The narrow gateway to the Kubernetes API. client-node loads the kubeconfig and its auth

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { toYaml } from '../profiles/load.js';
 import type { Profile } from '../profiles/schema.js';
 import { renderIstioOperator } from '../render/istioctl.js';
-import { renderHelmReleases, LOCAL_CHART_PATHS, type HelmRelease } from '../render/helm.js';
+import { renderHelmReleases } from '../render/helm.js';
+import { LOCAL_CHART_PATHS, type HelmRelease } from '../render/charts.js';
 import { formatWorkload, type InstallContents } from '../render/workloads.js';
-import { placeholder, type Backend, type KubeTarget, type Plan, type PlanStep } from './types.js';
+import type { KubeTarget } from '../adapters/kube.js';
+import { placeholder, type Backend, type Plan, type PlanStep } from './types.js';
 
 export const RECORD_NAME = 'mesh-install';
 /** Istio's public chart repository, used when no --charts directory is given. */

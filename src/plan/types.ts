@@ -2,11 +2,6 @@
 export type Backend = 'istioctl' | 'helm';
 export type ToolName = 'istioctl' | 'helm' | 'kubectl';
 
-export interface KubeTarget {
-  kubeconfig?: string;
-  context?: string;
-}
-
 export type PlanStep =
   | { id: 'preflight'; description: string; checks: string[] }
   | { id: 'apply'; description: string; tool: ToolName; argv: string[]; release?: string; chart?: string; namespace?: string }

@@ -1,6 +1,7 @@
 import type { InstallRecord } from './record.js';
 import { kubeFlags, RECORD_NAME } from './install.js';
-import { placeholder, type KubeTarget, type Plan, type PlanStep } from './types.js';
+import type { KubeTarget } from '../adapters/kube.js';
+import { placeholder, type Plan, type PlanStep } from './types.js';
 
 export interface UninstallPlanInput {
   record: InstallRecord;

@@ -1,7 +1,7 @@
 import { usageError } from '../errors.js';
 import { isTree, mergeFrom, type Tree } from '../profiles/merge.js';
 import type { EffectiveComponent } from './effective.js';
-import type { ChartName } from './helm.js';
+import type { ChartName } from './charts.js';
 
 /**
  * istioctl applies a component's `k8s` settings by patching the rendered objects; Helm has no such

@@ -4,25 +4,7 @@ import type { Profile } from '../profiles/schema.js';
 import type { EffectiveComponent } from './effective.js';
 import { chartK8sValues, gatewayValues } from './helm-k8s.js';
 import type { InstallContents } from './workloads.js';
-
-export type ChartName = 'base' | 'istiod' | 'cni' | 'ztunnel' | 'gateway';
-
-/** One `helm upgrade --install`: which chart, as which release, where, with which values. */
-export interface HelmRelease {
-  chart: ChartName;
-  release: string;
-  namespace: string;
-  values: Tree;
-}
-
-/** Where each chart lives inside an Istio release's manifests/charts, for `--charts <dir>`. */
-export const LOCAL_CHART_PATHS: Record<ChartName, string> = {
-  base: 'base',
-  istiod: 'istio-control/istio-discovery',
-  cni: 'istio-cni',
-  ztunnel: 'ztunnel',
-  gateway: 'gateway',
-};
+import type { ChartName, HelmRelease } from './charts.js';
 
 /**
  * The values every chart gets, as istioctl gives them (MergeInputs): the named Istio profile's

@@ -2,7 +2,7 @@ import { inline } from '../profiles/merge.js';
 import type { Runner } from '../adapters/process.js';
 import { ToolNotFoundError } from '../adapters/process.js';
 import { kubeFlags } from '../plan/install.js';
-import type { KubeTarget } from '../plan/types.js';
+import type { KubeTarget } from '../adapters/kube.js';
 import type { AnalyzeMessage, AnalyzeOutcome } from './types.js';
 
 /** Runs `istioctl analyze -o json` over the mesh's namespaces; its absence is a skip, not a failure. */

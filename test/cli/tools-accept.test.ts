@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-import { LOCAL_CHART_PATHS, type ChartName } from '../../src/render/helm.js';
+import { LOCAL_CHART_PATHS, type ChartName } from '../../src/render/charts.js';
 import { repoRoot } from '../helpers/mesh.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testbedPaths, toolPath } from '../helpers/testbed.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { Action } from '../../main.js';
+import type { Wrap } from '../../cli/action.js';
 
-export function registerCompletion(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+export function registerCompletion(program: Command, wrap: Wrap): void {
   program
     .command('completion <shell>')
     .description('print a shell completion script for bash, zsh or fish')

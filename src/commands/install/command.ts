@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import type { Action } from '../../main.js';
+import type { Wrap } from '../../cli/action.js';
 import { addProfileInputOptions } from '../../cli/profile-input.js';
 import { collect } from '../../cli/options.js';
 import { backendOption } from '../render/command.js';
 
-export function registerInstall(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+export function registerInstall(program: Command, wrap: Wrap): void {
   addProfileInputOptions(
     program
       .command('install')

@@ -1,12 +1,12 @@
 import type { GlobalOptions } from '../../cli/options.js';
-import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
+import { createKubeGateway, type KubeGateway, type KubeTarget } from '../../adapters/kube.js';
 import { runProcess, ToolFailedError, type Runner } from '../../adapters/process.js';
 import { withRenderedFiles } from '../../adapters/tempfiles.js';
 import { CliError, ExitCode } from '../../errors.js';
 import { ensureNamespace, getNamespace, patchNamespaceLabels, writeRecord } from '../../install/cluster.js';
 import { sha256 } from '../../plan/install.js';
 import type { InstallRecord } from '../../plan/record.js';
-import type { KubeTarget, Plan, PlanStep } from '../../plan/types.js';
+import type { Plan, PlanStep } from '../../plan/types.js';
 import type { Profile } from '../../profiles/schema.js';
 import { createProgress, type StepHandle } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
@@ -14,7 +14,7 @@ import { formatWorkload, type InstallContents } from '../../render/workloads.js'
 import { waitForRollout } from '../../wait/rollout.js';
 import { MESH_VERSION } from '../../version.js';
 import { preflight, type PreflightFacts } from './preflight.js';
-import type { InstallOptions } from './run.js';
+import type { InstallOptions } from './options.js';
 
 /** How istioctl says its own readiness wait ran out. */
 const ISTIOCTL_NOT_READY = /resources not ready after|failed to wait for resource/;

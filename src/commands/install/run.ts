@@ -1,24 +1,11 @@
+import type { InstallOptions } from './options.js';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkNamespace, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
-import type { ProfileInputOptions } from '../../cli/profile-input.js';
 import { ExitCode, usageError } from '../../errors.js';
 import { resolveIntent } from '../render/intent.js';
 import { buildInstallPlan } from '../../plan/install.js';
 import { planToJson, planToText } from '../../plan/format.js';
-import type { Backend } from '../../plan/types.js';
-
-export interface InstallOptions extends ProfileInputOptions {
-  backend: Backend;
-  dryRun?: boolean;
-  yes?: boolean;
-  timeout: string;
-  injectNamespace: string[];
-  charts?: string;
-  chartVersion?: string;
-  istioctl: string;
-  helm: string;
-}
 
 export async function install(globals: GlobalOptions, options: InstallOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'install');

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Action } from '../../main.js';
+import type { Wrap } from '../../cli/action.js';
 import { addProfileInputOptions } from '../../cli/profile-input.js';
 
-export function registerProfile(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+export function registerProfile(program: Command, wrap: Wrap): void {
   const profile = program.command('profile').description('list, show and compare install profiles');
   profile
     .command('list')

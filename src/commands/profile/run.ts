@@ -1,3 +1,4 @@
+import type { ShowOptions } from './options.js';
 import diff from 'microdiff';
 import type { GlobalOptions } from '../../cli/options.js';
 import { checkOutput } from '../../cli/options.js';
@@ -8,10 +9,6 @@ import { sortKeys } from '../../profiles/merge.js';
 import type { Profile } from '../../profiles/schema.js';
 import { resolveIntent } from '../render/intent.js';
 import { formatWorkload } from '../../render/workloads.js';
-
-export interface ShowOptions extends ProfileInputOptions {
-  effective?: boolean;
-}
 
 export async function listProfiles(globals: GlobalOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'profile list');

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Action } from '../../main.js';
+import type { Wrap } from '../../cli/action.js';
 import { addProfileInputOptions } from '../../cli/profile-input.js';
 
 export const backendOption = () =>
@@ -7,7 +7,7 @@ export const backendOption = () =>
     .choices(['istioctl', 'helm'])
     .default('istioctl');
 
-export function registerRender(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+export function registerRender(program: Command, wrap: Wrap): void {
   addProfileInputOptions(
     program
       .command('render')

@@ -1,15 +1,11 @@
+import type { RenderOptions } from './options.js';
 import { checkOutput, type GlobalOptions } from '../../cli/options.js';
-import type { ProfileInputOptions } from '../../cli/profile-input.js';
 import { ExitCode } from '../../errors.js';
 import { toYaml } from '../../profiles/load.js';
 import { renderIstioOperator } from '../../render/istioctl.js';
-import { renderHelmReleases, LOCAL_CHART_PATHS } from '../../render/helm.js';
-import type { Backend } from '../../plan/types.js';
+import { renderHelmReleases } from '../../render/helm.js';
+import { LOCAL_CHART_PATHS } from '../../render/charts.js';
 import { resolveIntent } from './intent.js';
-
-export interface RenderOptions extends ProfileInputOptions {
-  backend: Backend;
-}
 
 /** Builds the documents first and writes nothing until all of them rendered (bad input prints nothing). */
 export function renderDocuments(globals: GlobalOptions, options: RenderOptions): unknown[] {

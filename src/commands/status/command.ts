@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { Action } from '../../main.js';
+import type { Wrap } from '../../cli/action.js';
 
-export function registerStatus(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+export function registerStatus(program: Command, wrap: Wrap): void {
   program
     .command('status')
     .description("show mesh's install record beside the live state of the workloads it installed (-o text|json)")

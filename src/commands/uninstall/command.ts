@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { Action } from '../../main.js';
+import type { Wrap } from '../../cli/action.js';
 
-export function registerUninstall(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+export function registerUninstall(program: Command, wrap: Wrap): void {
   program
     .command('uninstall')
     .description('remove what `mesh install` created, as its install record says')

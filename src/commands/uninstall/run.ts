@@ -1,3 +1,4 @@
+import type { UninstallOptions } from './options.js';
 import type { V1ConfigMap, V1CustomResourceDefinition, V1Namespace } from '@kubernetes/client-node';
 import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
@@ -11,15 +12,6 @@ import { planToJson, planToText } from '../../plan/format.js';
 import { createProgress } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
 import { confirm } from '../../report/confirm.js';
-
-export interface UninstallOptions {
-  purge?: boolean;
-  dryRun?: boolean;
-  yes?: boolean;
-  timeout: string;
-  istioctl: string;
-  helm: string;
-}
 
 export async function uninstall(
   globals: GlobalOptions,

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Action } from '../../main.js';
+import type { Wrap } from '../../cli/action.js';
 import { collect } from '../../cli/options.js';
 
-export function registerVerify(program: Command, wrap: (action: Action) => (...args: unknown[]) => Promise<void>): void {
+export function registerVerify(program: Command, wrap: Wrap): void {
   program
     .command('verify')
     .description('check that the mesh is installed and healthy (-o text|json|junit); exit 0 ok, 5 failed, 4 unreachable')

@@ -1,3 +1,4 @@
+import type { VerifyOptions } from './options.js';
 import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess, type Runner } from '../../adapters/process.js';
@@ -9,15 +10,6 @@ import { gatherFacts } from '../../verify/facts.js';
 import { buildReport, KNOWN_CHECK_IDS, type Selection } from '../../verify/report.js';
 import { CATEGORIES, type VerifyReport } from '../../verify/types.js';
 import { openChangeFeed } from '../../verify/wait.js';
-
-export interface VerifyOptions {
-  wait?: string;
-  only: string[];
-  skip: string[];
-  strict?: boolean;
-  skipAnalyze?: boolean;
-  istioctl: string;
-}
 
 export async function verify(
   globals: GlobalOptions,

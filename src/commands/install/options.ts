@@ -1,0 +1,15 @@
+import type { ProfileInputOptions } from '../../cli/profile-input.js';
+import type { Backend } from '../../plan/types.js';
+
+/** The flags of `mesh install` as commander hands them to the action (see command.ts). */
+export interface InstallOptions extends ProfileInputOptions {
+  backend: Backend;
+  dryRun?: boolean;
+  yes?: boolean;
+  timeout: string;
+  injectNamespace: string[];
+  charts?: string;
+  chartVersion?: string;
+  istioctl: string;
+  helm: string;
+}

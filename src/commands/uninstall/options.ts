@@ -1,0 +1,9 @@
+/** The flags of `mesh uninstall` as commander hands them to the action (see command.ts). */
+export interface UninstallOptions {
+  purge?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  timeout: string;
+  istioctl: string;
+  helm: string;
+}

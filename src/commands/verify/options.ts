@@ -1,0 +1,9 @@
+/** The flags of `mesh verify` as commander hands them to the action (see command.ts). */
+export interface VerifyOptions {
+  wait?: string;
+  only: string[];
+  skip: string[];
+  strict?: boolean;
+  skipAnalyze?: boolean;
+  istioctl: string;
+}
