@@ -1,7 +1,20 @@
-import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type {
+  V1ConfigMap,
+  V1CustomResourceDefinition,
+  V1DaemonSet,
+  V1Deployment,
+  V1EndpointSlice,
+  V1MutatingWebhookConfiguration,
+  V1Namespace,
+  V1Pod,
+  V1Service,
+  V1ValidatingWebhookConfiguration,
+} from '@kubernetes/client-node';
 import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
-import { readRecord, serverVersion } from '../install/cluster.js';
-import type { Facts, Read } from './types.js';
+import { parseRecord, RECORD_DATA_KEY, type InstallRecord } from '../plan/record.js';
+import { serverVersion } from '../install/cluster.js';
+import { VERIFY_READS, type ReadSpec } from './reads.js';
+import type { Facts, Got, Read, ReadError } from './types.js';
 
 /** Namespaces with sidecar injection switched on by label (istio-injection=enabled or istio.io/rev). */
 export const injectionEnabled = (ns: V1Namespace): boolean => {
@@ -9,33 +22,57 @@ export const injectionEnabled = (ns: V1Namespace): boolean => {
   return labels['istio-injection'] === 'enabled' || (labels['istio.io/rev'] !== undefined && labels['istio-injection'] !== 'disabled');
 };
 
-async function read<T>(kube: KubeGateway, path: string, query?: Record<string, string>): Promise<Read<T>> {
+/**
+ * A refused (403) or failed (other API error) read becomes a ReadError naming the permission, so
+ * the checks standing on it say "unknown". 401 and network errors mean the cluster is not usable
+ * at all and stop verify (exit 4).
+ */
+function readError(error: unknown, spec: ReadSpec, ns: string): ReadError {
+  if (!(error instanceof KubeApiError) || error.status === 401) throw error;
+  const need = `${spec.verb} ${spec.resource}${spec.namespaced ? ` in ${ns}` : ''}`;
+  return error.status === 403
+    ? { kind: 'forbidden', need, detail: error.reason }
+    : { kind: 'failed', need, detail: `${error.status} ${error.reason}` };
+}
+
+async function list<T>(kube: KubeGateway, spec: ReadSpec, ns: string, query?: Record<string, string>): Promise<Read<T>> {
   try {
-    return { items: (await kube.list<T>(path, query)).items };
+    return { items: (await kube.list<T>(spec.path(ns), query ?? spec.query)).items };
   } catch (error) {
-    if (error instanceof KubeApiError && error.status === 403) return { items: [], forbidden: `list ${path}` };
+    // A resource the server does not serve (an old cluster) holds no objects.
     if (error instanceof KubeApiError && error.status === 404) return { items: [] };
-    throw error;
+    return { items: [], error: readError(error, spec, ns) };
+  }
+}
+
+async function get<T>(kube: KubeGateway, spec: ReadSpec, ns: string): Promise<Got<T>> {
+  try {
+    const value = await kube.get<T>(spec.path(ns));
+    return value === undefined ? {} : { value };
+  } catch (error) {
+    return { error: readError(error, spec, ns) };
   }
 }
 
 /** Above this many injected namespaces one cluster-wide pod list beats one list per namespace. */
 const PER_NAMESPACE_POD_LISTS = 2;
 
-async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise<Map<string, V1Pod[]>> {
+async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise<Facts['dataPlanePods']> {
   const byNamespace = new Map<string, V1Pod[]>();
   if (injected.length > PER_NAMESPACE_POD_LISTS) {
-    const all = await read<V1Pod>(kube, '/api/v1/pods');
+    const all = await list<V1Pod>(kube, VERIFY_READS.allPods, '');
+    if (all.error) return { byNamespace, error: all.error };
     for (const name of injected)
       byNamespace.set(
         name,
         all.items.filter((p) => p.metadata?.namespace === name),
       );
-  } else {
-    const lists = await Promise.all(injected.map((name) => read<V1Pod>(kube, `/api/v1/namespaces/${name}/pods`)));
-    injected.forEach((name, i) => byNamespace.set(name, lists[i].items));
+    return { byNamespace };
   }
-  return byNamespace;
+  const lists = await Promise.all(injected.map((name) => list<V1Pod>(kube, VERIFY_READS.pods, name)));
+  const error = lists.find((l) => l.error)?.error;
+  injected.forEach((name, i) => byNamespace.set(name, lists[i].items));
+  return error ? { byNamespace, error } : { byNamespace };
 }
 
 /**
@@ -44,9 +81,10 @@ async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise
  */
 export async function gatherFacts(kube: KubeGateway, istioNamespace: string): Promise<Facts> {
   const ns = istioNamespace;
+  const r = VERIFY_READS;
   // The (small) namespace list first: it says which pod lists to ask for, and those - the
   // biggest reads by far - then run alongside everything else instead of after it.
-  const namespaces = await read<V1Namespace>(kube, '/api/v1/namespaces');
+  const namespaces = await list<V1Namespace>(kube, r.namespaces, ns);
   const injected = namespaces.items
     .filter(injectionEnabled)
     .map((n) => n.metadata!.name!)
@@ -55,46 +93,49 @@ export async function gatherFacts(kube: KubeGateway, istioNamespace: string): Pr
   const [
     version,
     namespace,
-    record,
+    recordMap,
     deployments,
     daemonSets,
     pods,
     services,
     endpointSlices,
     crds,
-    mutatingWebhooks,
-    validatingWebhooks,
+    mutating,
+    validating,
     dataPlanePods,
   ] = await Promise.all([
     serverVersion(kube),
-    kube.get<V1Namespace>(`/api/v1/namespaces/${ns}`).catch(() => undefined),
-    readRecord(kube, ns).catch(() => ({ record: undefined, configMap: undefined })),
-    read(kube, `/apis/apps/v1/namespaces/${ns}/deployments`),
-    read(kube, `/apis/apps/v1/namespaces/${ns}/daemonsets`),
-    read(kube, `/api/v1/namespaces/${ns}/pods`),
-    read(kube, `/api/v1/namespaces/${ns}/services`),
-    read(kube, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`),
-    read(kube, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { labelSelector: 'app.kubernetes.io/part-of=istio' }),
-    read(kube, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations'),
-    read(kube, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations'),
+    get<V1Namespace>(kube, r.namespace, ns),
+    get<V1ConfigMap>(kube, r.record, ns),
+    list<V1Deployment>(kube, r.deployments, ns),
+    list<V1DaemonSet>(kube, r.daemonSets, ns),
+    list<V1Pod>(kube, r.pods, ns),
+    list<V1Service>(kube, r.services, ns),
+    list<V1EndpointSlice>(kube, r.endpointSlices, ns),
+    list<V1CustomResourceDefinition>(kube, r.crds, ns),
+    list<V1MutatingWebhookConfiguration>(kube, r.mutatingWebhooks, ns),
+    list<V1ValidatingWebhookConfiguration>(kube, r.validatingWebhooks, ns),
     dataPlane,
   ]);
+  const record: Got<InstallRecord> = recordMap.error
+    ? { error: recordMap.error }
+    : { value: parseRecord(recordMap.value?.data?.[RECORD_DATA_KEY]) };
   return {
     context: kube.context,
     server: kube.server,
     istioNamespace: ns,
     serverVersion: version,
     namespace,
-    record: record.record,
-    recordConfigMap: record.configMap,
-    deployments: deployments as Facts['deployments'],
-    daemonSets: daemonSets as Facts['daemonSets'],
-    pods: pods as Facts['pods'],
-    services: services as Facts['services'],
-    endpointSlices: endpointSlices as Facts['endpointSlices'],
-    crds: crds as Facts['crds'],
-    mutatingWebhooks: mutatingWebhooks as Facts['mutatingWebhooks'],
-    validatingWebhooks: validatingWebhooks as Facts['validatingWebhooks'],
+    record,
+    ...(recordMap.value ? { recordConfigMap: recordMap.value } : {}),
+    deployments,
+    daemonSets,
+    pods,
+    services,
+    endpointSlices,
+    crds,
+    mutatingWebhooks: mutating,
+    validatingWebhooks: validating,
     namespaces,
     dataPlanePods,
   };

@@ -1,19 +1,14 @@
-import { kubernetesChecks, installChecks } from './checks/cluster.js';
-import { controlPlaneChecks, crdChecks } from './checks/control-plane.js';
-import { webhookChecks, gatewayChecks } from './checks/webhooks.js';
-import { dataPlaneChecks, configChecks } from './checks/data-plane.js';
-import { CATEGORIES, type CategoryId, type CheckResult, type CheckStatus, type Facts, type VerifyReport } from './types.js';
-
-const CHECKS: Record<CategoryId, (facts: Facts) => CheckResult[]> = {
-  kubernetes: kubernetesChecks,
-  install: installChecks,
-  'control-plane': controlPlaneChecks,
-  crds: crdChecks,
-  webhooks: webhookChecks,
-  gateways: gatewayChecks,
-  'data-plane': dataPlaneChecks,
-  config: (facts) => configChecks(facts.analyze),
-};
+import { CHECKS } from './catalog.js';
+import { docs } from './checks/shared.js';
+import {
+  CATEGORIES,
+  type CheckDefinition,
+  type CheckResult,
+  type CheckStatus,
+  type Facts,
+  type ReadError,
+  type VerifyReport,
+} from './types.js';
 
 export interface Selection {
   only: string[];
@@ -21,20 +16,47 @@ export interface Selection {
   strict: boolean;
 }
 
-/** Runs the selected checks over the facts (pure) and decides success the same way for every output. */
+/** The read errors a check stands on, if any: then it cannot say anything about the mesh. */
+function missingReads(def: CheckDefinition, facts: Facts): ReadError[] {
+  return def.reads.map((name) => facts[name].error).filter((e): e is ReadError => e !== undefined);
+}
+
+function judge(def: CheckDefinition, facts: Facts): CheckResult {
+  const missing = missingReads(def, facts);
+  const verdict = missing.length
+    ? {
+        status: 'unknown' as const,
+        message: `could not read: ${missing.map((e) => `${e.need} (${e.kind === 'forbidden' ? 'forbidden' : e.detail})`).join(', ')}`,
+        hint: missing.some((e) => e.kind === 'forbidden')
+          ? `grant ${missing.map((e) => e.need).join(', ')}: \`mesh verify --print-role\` prints a ClusterRole with every read verify makes`
+          : 'the API server failed the read: retry',
+      }
+    : def.run(facts);
+  return {
+    id: def.id,
+    status: verdict.status,
+    description: def.description,
+    message: verdict.message,
+    ...(verdict.hint ? { hint: `${verdict.hint}; ${docs(def.id)}` } : {}),
+    ...(verdict.objects?.length ? { objects: verdict.objects } : {}),
+  };
+}
+
+/**
+ * Runs the selected checks over the facts (pure) and decides success the same way for every
+ * output: a failed check fails; warnings and unknowns fail only with --strict.
+ */
 export function buildReport(facts: Facts, selection: Selection, meta: { durationMs: number; apiRequests: number }): VerifyReport {
   const categories: VerifyReport['categories'] = [];
-  const summary: Record<CheckStatus, number> = { ok: 0, warn: 0, fail: 0, skip: 0 };
+  const summary: Record<CheckStatus, number> = { ok: 0, warn: 0, fail: 0, skip: 0, unknown: 0 };
   for (const id of CATEGORIES) {
     if (selection.only.length && !selection.only.includes(id)) continue;
     if (selection.skip.includes(id)) continue;
-    const checks = CHECKS[id](facts)
-      .filter((c) => !selection.skip.includes(c.id))
-      .map(({ category: _category, ...rest }) => rest);
+    const checks = CHECKS.filter((c) => c.category === id && !selection.skip.includes(c.id)).map((c) => judge(c, facts));
     for (const c of checks) summary[c.status]++;
     categories.push({ id, checks });
   }
-  const success = summary.fail === 0 && (!selection.strict || summary.warn === 0);
+  const success = summary.fail === 0 && (!selection.strict || (summary.warn === 0 && summary.unknown === 0));
   return {
     schemaVersion: 1,
     success,
@@ -46,26 +68,3 @@ export function buildReport(facts: Facts, selection: Selection, meta: { duration
     categories,
   };
 }
-
-/** Check ids known to verify, for validating --skip. */
-export const KNOWN_CHECK_IDS = [
-  'kubernetes-api',
-  'kubernetes-version',
-  'kubernetes-permissions',
-  'install-namespace',
-  'install-record',
-  'install-drift',
-  'control-plane-available',
-  'control-plane-pods',
-  'crds-present',
-  'crds-established',
-  'webhook-injector',
-  'webhook-validation',
-  'webhook-ca-bundle',
-  'webhook-service',
-  'gateway-services',
-  'data-plane-namespaces',
-  'data-plane-injection',
-  'data-plane-version',
-  'config-analyze',
-];

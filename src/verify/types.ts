@@ -12,24 +12,32 @@ import type {
 } from '@kubernetes/client-node';
 import type { InstallRecord } from '../plan/record.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+/**
+ * `unknown`: the check could not read what it stands on (forbidden, or the read failed), so it
+ * says nothing about the mesh — never `fail` or `ok` for something not observed.
+ */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip' | 'unknown';
 export const CATEGORIES = ['kubernetes', 'install', 'control-plane', 'crds', 'webhooks', 'gateways', 'data-plane', 'config'] as const;
 export type CategoryId = (typeof CATEGORIES)[number];
 
-export interface CheckResult {
-  id: string;
-  category: CategoryId;
-  status: CheckStatus;
-  description: string;
-  message: string;
-  hint?: string;
-  objects?: string[];
+/** Why a read did not happen: the permission it needed, and whether it was refused or failed. */
+export interface ReadError {
+  kind: 'forbidden' | 'failed';
+  /** The permission, as RBAC spells it: `list deployments.apps in istio-system`. */
+  need: string;
+  detail: string;
 }
 
-/** A read that may be forbidden: verify reports it instead of crashing. */
+/** A list verify made: its items, or why it has none to show. */
 export interface Read<T> {
   items: T[];
-  forbidden?: string;
+  error?: ReadError;
+}
+
+/** A single object verify read: absent when not found, or why it could not be read. */
+export interface Got<T> {
+  value?: T;
+  error?: ReadError;
 }
 
 /** Everything the checks look at, read in a fixed number of requests. Checks are pure functions of this. */
@@ -38,8 +46,8 @@ export interface Facts {
   server: string;
   istioNamespace: string;
   serverVersion?: { gitVersion: string; minor: number };
-  namespace?: V1Namespace;
-  record?: InstallRecord;
+  namespace: Got<V1Namespace>;
+  record: Got<InstallRecord>;
   recordConfigMap?: V1ConfigMap;
   deployments: Read<V1Deployment>;
   daemonSets: Read<V1DaemonSet>;
@@ -51,12 +59,29 @@ export interface Facts {
   validatingWebhooks: Read<V1ValidatingWebhookConfiguration>;
   namespaces: Read<V1Namespace>;
   /** Pods of the injection-enabled namespaces, by namespace. */
-  dataPlanePods: Map<string, V1Pod[]>;
+  dataPlanePods: { byNamespace: Map<string, V1Pod[]>; error?: ReadError };
   analyze?: AnalyzeOutcome;
 }
 
+/** The reads a check can stand on: a fact whose read failed makes the check `unknown`. */
+export type ReadName =
+  | 'namespace'
+  | 'record'
+  | 'deployments'
+  | 'daemonSets'
+  | 'pods'
+  | 'services'
+  | 'endpointSlices'
+  | 'crds'
+  | 'mutatingWebhooks'
+  | 'validatingWebhooks'
+  | 'namespaces'
+  | 'dataPlanePods';
+
 export type AnalyzeOutcome =
-  { status: 'skipped'; reason: string } | { status: 'ran'; messages: AnalyzeMessage[] } | { status: 'failed'; error: string };
+  | { status: 'skipped'; reason: string }
+  | { status: 'ran'; messages: AnalyzeMessage[] }
+  | { status: 'failed'; error: string; forbidden?: boolean };
 
 export interface AnalyzeMessage {
   code: string;
@@ -64,6 +89,37 @@ export interface AnalyzeMessage {
   message: string;
   origin?: string;
   documentationUrl?: string;
+}
+
+/** What a check found: everything but its identity, which the catalog supplies. */
+export interface Verdict {
+  status: CheckStatus;
+  message: string;
+  hint?: string;
+  objects?: string[];
+}
+
+/** One row of the check catalog: identity, documentation and the pure function that judges. */
+export interface CheckDefinition {
+  id: string;
+  category: CategoryId;
+  /** The report line: what is being checked. */
+  description: string;
+  /** README: what `ok` means. */
+  means: string;
+  /** README: how to fix a failure. */
+  fix: string;
+  reads: ReadName[];
+  run(facts: Facts): Verdict;
+}
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  description: string;
+  message: string;
+  hint?: string;
+  objects?: string[];
 }
 
 export interface VerifyReport {
@@ -74,5 +130,5 @@ export interface VerifyReport {
   context: string;
   istioNamespace: string;
   summary: Record<CheckStatus, number>;
-  categories: Array<{ id: CategoryId; checks: Array<Omit<CheckResult, 'category'>> }>;
+  categories: Array<{ id: CategoryId; checks: CheckResult[] }>;
 }

@@ -2,7 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { spawn } from 'node:child_process';
 import { check, kubeconfig, kubectl, kubectlApply, meshOn, report, resetTestbed } from './helpers.js';
-import { meshBin } from '../helpers/mesh.js';
+import { mesh, meshBin } from '../helpers/mesh.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { testbedPaths } from '../helpers/testbed.js';
 
 /**
@@ -34,6 +38,67 @@ describe('mesh verify on the testbed', () => {
     await kubectl('create', 'deployment', 'fresh', '--image=nginx', '-n', 'shop');
     await kubectl('rollout', 'status', 'deployment/fresh', '-n', 'shop', '--timeout=60s');
   }, 300_000);
+
+  /** A kubeconfig for a service account's token: the CI user verify is run as. */
+  async function serviceAccountKubeconfig(name: string, ...clusterRoles: string[]): Promise<string> {
+    await kubectl('create', 'serviceaccount', name, '-n', 'default');
+    for (const role of clusterRoles)
+      await kubectl('create', 'clusterrolebinding', `${name}-${role}`, `--clusterrole=${role}`, `--serviceaccount=default:${name}`);
+    const token = (await kubectl('create', 'token', name, '-n', 'default', '--duration=1h')).trim();
+    const admin = parse(readFileSync(kubeconfig(), 'utf8')) as {
+      clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
+    };
+    const cluster = admin.clusters[0].cluster;
+    const path = join(mkdtempSync(join(tmpdir(), 'mesh-sa-')), 'kubeconfig');
+    writeFileSync(
+      path,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'testbed', cluster }],
+        users: [{ name, user: { token } }],
+        contexts: [{ name, context: { cluster: 'testbed', user: name } }],
+        'current-context': name,
+      }),
+      { mode: 0o600 },
+    );
+    return path;
+  }
+  const verifyAs = (path: string, args: string[]) =>
+    mesh(['--kubeconfig', path, 'verify', '-o', 'json', ...args], {
+      env: { PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` },
+    });
+
+  it('a `view`-only user gets no failed check on a healthy mesh: what it may not read is unknown, with the permission', async () => {
+    const path = await serviceAccountKubeconfig('ci-viewer', 'view');
+    const r = await verifyAs(path, []);
+    const rep = report(r);
+    const all = rep.categories.flatMap((c) => c.checks);
+    expect(all.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(r.code, r.stdout).toBe(0);
+    for (const id of ['crds-present', 'crds-established', 'webhook-injector', 'webhook-validation'])
+      expect(check(r, id)).toMatchObject({ status: 'unknown', message: expect.stringMatching(/^could not read: list \S+ \(forbidden\)/) });
+    expect(check(r, 'kubernetes-permissions').status).toBe('warn');
+    expect(check(r, 'control-plane-available').status).toBe('ok');
+    expect(r.stdout).not.toContain(readFileSync(path, 'utf8').match(/token: (\S+)/)![1]);
+    // --strict: CI that must know everything was checked
+    expect((await verifyAs(path, ['--strict'])).code).toBe(5);
+  });
+
+  it('with the ClusterRoles `mesh verify --print-role` prints, every check runs; without the analyze one, all but analyze', async () => {
+    for (const doc of parseAllDocuments((await meshOn(['verify', '--print-role'])).stdout)) await kubectlApply(doc.toJS() as object);
+    const known = (r: Awaited<ReturnType<typeof verifyAs>>) =>
+      report(r)
+        .categories.flatMap((c) => c.checks)
+        .filter((c) => c.status === 'unknown' || c.status === 'fail');
+    const checksOnly = await verifyAs(await serviceAccountKubeconfig('ci-checks', 'mesh-verify'), ['--skip-analyze', '--strict']);
+    expect(known(checksOnly)).toEqual([]);
+    expect(check(checksOnly, 'kubernetes-permissions')).toMatchObject({ status: 'ok', message: 'all reads permitted' });
+    const everything = await verifyAs(await serviceAccountKubeconfig('ci-verifier', 'mesh-verify', 'mesh-verify-analyze'), []);
+    expect(everything.code, everything.stdout).toBe(0);
+    expect(known(everything)).toEqual([]);
+    expect(check(everything, 'config-analyze').status).not.toBe('skip');
+  });
 
   it('passes with warnings: exit 0, and the injected pod really got a sidecar', async () => {
     const containers = await kubectl(

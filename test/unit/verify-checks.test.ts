@@ -3,8 +3,9 @@ import type { V1DaemonSet, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { buildReport } from '../../src/verify/report.js';
 import type { Facts } from '../../src/verify/types.js';
 import { podProblem, deploymentStatus, daemonSetStatus } from '../../src/verify/workload-status.js';
-import { verifyJunit, verifyText } from '../../src/report/verify-output.js';
-import { configChecks } from '../../src/verify/checks/data-plane.js';
+import { shorten, verifyJunit, verifyText } from '../../src/report/verify-output.js';
+import { versionOfTag } from '../../src/verify/checks/shared.js';
+import type { ReadError } from '../../src/verify/types.js';
 
 const empty = { items: [] };
 const deployment = (name: string, want: number, available: number, extra: Partial<V1Deployment['status']> = {}): V1Deployment => ({
@@ -30,7 +31,8 @@ function facts(overrides: Partial<Facts> = {}): Facts {
     server: 'https://k',
     istioNamespace: 'istio-system',
     serverVersion: { gitVersion: 'v1.36.3', minor: 36 },
-    namespace: { metadata: { name: 'istio-system' } },
+    namespace: { value: { metadata: { name: 'istio-system' } } },
+    record: {},
     deployments: { items: [deployment('istiod', 1, 1)] },
     daemonSets: empty,
     pods: empty,
@@ -40,7 +42,7 @@ function facts(overrides: Partial<Facts> = {}): Facts {
     mutatingWebhooks: empty,
     validatingWebhooks: empty,
     namespaces: empty,
-    dataPlanePods: new Map(),
+    dataPlanePods: { byNamespace: new Map() },
     analyze: { status: 'skipped', reason: 'test' },
     ...overrides,
   };
@@ -110,13 +112,44 @@ describe('checks', () => {
     expect(c.hint).toMatch(/nodeSelector.*see README#control-plane-pods$/);
   });
 
-  it('a forbidden read fails kubernetes-permissions instead of crashing', () => {
-    const c = find(
-      facts({ crds: { items: [], forbidden: 'list /apis/apiextensions.k8s.io/v1/customresourcedefinitions' } }),
-      'kubernetes-permissions',
+  const forbidden: ReadError = { kind: 'forbidden', need: 'list customresourcedefinitions.apiextensions.k8s.io', detail: 'Forbidden' };
+
+  it('a forbidden read makes the checks standing on it unknown, never fail or ok', () => {
+    const f = facts({ crds: { items: [], error: forbidden } });
+    for (const id of ['crds-present', 'crds-established'])
+      expect(find(f, id)).toMatchObject({
+        status: 'unknown',
+        message: 'could not read: list customresourcedefinitions.apiextensions.k8s.io (forbidden)',
+        hint: expect.stringMatching(/^grant list customresourcedefinitions\.apiextensions\.k8s\.io: `mesh verify --print-role`/),
+      });
+    const permissions = find(f, 'kubernetes-permissions');
+    expect(permissions.status).toBe('warn');
+    expect(permissions.message).toBe('forbidden: list customresourcedefinitions.apiextensions.k8s.io');
+    expect(find(f, 'control-plane-available').status).toBe('ok');
+  });
+
+  it('unknown does not fail the report; --strict makes it fail', () => {
+    const f = facts({ crds: { items: [], error: forbidden }, record: { error: { ...forbidden, need: 'get configmaps in istio-system' } } });
+    const lenient = buildReport(
+      f,
+      { only: ['crds', 'install'], skip: ['install-namespace'], strict: false },
+      { durationMs: 1, apiRequests: 1 },
     );
-    expect(c.status).toBe('fail');
-    expect(c.message).toContain('customresourcedefinitions');
+    expect(lenient.summary).toMatchObject({ fail: 0, unknown: 4 });
+    expect(lenient.success).toBe(true);
+    expect(buildReport(f, { only: ['crds'], skip: [], strict: true }, { durationMs: 1, apiRequests: 1 }).success).toBe(false);
+  });
+
+  it('image variants are not versions', () => {
+    expect(versionOfTag('1.31.0-distroless')).toBe('1.31.0');
+    expect(versionOfTag('1.31.0-debug')).toBe('1.31.0');
+    expect(versionOfTag('1.31.0-rc.1')).toBe('1.31.0-rc.1');
+    const distroless = deployment('istiod', 1, 1);
+    distroless.spec!.template.spec!.containers[0].image = 'docker.io/istio/pilot:1.31.0-distroless';
+    const record = {
+      value: { toolVersions: { istioctl: '1.31.0' }, backend: 'istioctl', revision: '', workloads: [] },
+    } as unknown as Facts['record'];
+    expect(find(facts({ deployments: { items: [distroless] }, record }), 'install-drift').status).toBe('ok');
   });
 
   it('Kubernetes outside the supported range fails kubernetes-version', () => {
@@ -131,14 +164,16 @@ describe('checks', () => {
     expect(find(facts({ deployments: empty }), 'install-record').status).toBe('fail');
   });
 
-  it('analyze errors fail, warnings warn, absence skips', () => {
+  it('analyze errors fail, warnings warn, absence skips, a failed run is unknown', () => {
+    const analyze = (outcome: Facts['analyze']) => find(facts({ analyze: outcome }), 'config-analyze');
     expect(
-      configChecks({
+      analyze({
         status: 'ran',
         messages: [{ code: 'IST0101', level: 'Error', message: 'Referenced host not found', origin: 'VirtualService a/b' }],
-      })[0],
+      }),
     ).toMatchObject({ status: 'fail', message: '1 error(s): IST0101 VirtualService a/b: Referenced host not found' });
-    expect(configChecks({ status: 'skipped', reason: 'istioctl not found' })[0].status).toBe('skip');
+    expect(analyze({ status: 'skipped', reason: 'istioctl not found' }).status).toBe('skip');
+    expect(analyze({ status: 'failed', error: 'forbidden' }).status).toBe('unknown');
   });
 
   it('--only and --skip select categories and checks; --strict fails on warnings', () => {
@@ -162,9 +197,17 @@ describe('reporters', () => {
     expect(text).toMatch(/^kubernetes\n----------\n√ Kubernetes API reachable/);
     expect(text).toMatch(/× Istio CRDs present: missing 14 of 14: .*\[crds-present\]\n {4}hint: re-run `mesh install`/);
     expect(text.trim().split('\n').at(-1)).toMatch(
-      /^Status check results are × {2}\(\d+ ok, \d+ warn, \d+ fail, \d+ skipped; 9 API requests, 12 ms\)$/,
+      /^Status check results are × {2}\(\d+ ok, \d+ warn, \d+ fail, \d+ unknown, \d+ skipped; 9 API requests, 12 ms\)$/,
     );
   });
+  it('text cuts long lists with "and N more"; JSON keeps them whole', () => {
+    const pods = Array.from({ length: 5000 }, (_, i) => `pod-${i}`).join(', ');
+    const cut = shorten(`5000 pods: ${pods}`);
+    expect(cut.length).toBeLessThan(450);
+    expect(cut).toMatch(/ … and \d+ more \(-o json lists all\)$/);
+    expect(shorten('short, list')).toBe('short, list');
+  });
+
   it('junit escapes XML and has one testcase per check', () => {
     const xml = verifyJunit({
       ...report,

@@ -23,7 +23,11 @@ export async function status(globals: GlobalOptions): Promise<number> {
     controlPlaneVersion: controlPlaneVersion(facts) ?? null,
     kubernetes: facts.serverVersion?.gitVersion ?? null,
     workloads,
-    injectedNamespaces: [...facts.dataPlanePods.keys()],
+    injectedNamespaces: facts.namespaces.error ? null : [...facts.dataPlanePods.byNamespace.keys()],
+    // Reads that were refused or failed: what status cannot speak about.
+    unread: [facts.record.error, facts.deployments.error, facts.daemonSets.error, facts.namespaces.error]
+      .filter((e) => e !== undefined)
+      .map((e) => `${e.need} (${e.kind === 'forbidden' ? 'forbidden' : e.detail})`),
   };
   if (output === 'json') {
     process.stdout.write(
@@ -32,8 +36,8 @@ export async function status(globals: GlobalOptions): Promise<number> {
           schemaVersion: 1,
           context: kube.context,
           istioNamespace: ns,
-          installed: Boolean(facts.record),
-          record: facts.record ?? null,
+          installed: facts.record.error ? null : Boolean(facts.record.value),
+          record: facts.record.value ?? null,
           live,
         },
         null,
@@ -43,8 +47,9 @@ export async function status(globals: GlobalOptions): Promise<number> {
     return ExitCode.ok;
   }
   const lines: string[] = [`context ${kube.context}, namespace ${ns}, Kubernetes ${live.kubernetes}`];
-  const r = facts.record;
-  if (!r) lines.push(`no mesh install record in ${ns}${present.length ? ' (Istio runs here, installed by something else)' : ''}`);
+  const r = facts.record.value;
+  if (facts.record.error) lines.push(`install record: unknown, could not read it (${facts.record.error.need}: ${facts.record.error.kind})`);
+  else if (!r) lines.push(`no mesh install record in ${ns}${present.length ? ' (Istio runs here, installed by something else)' : ''}`);
   else {
     lines.push(
       `installed by mesh ${r.meshVersion} at ${r.installedAt}`,
@@ -67,7 +72,8 @@ export async function status(globals: GlobalOptions): Promise<number> {
   }
   lines.push(`live: control plane ${live.controlPlaneVersion ?? 'not found'}`);
   for (const w of workloads) lines.push(`  ${w.ready ? 'ready    ' : 'NOT READY'} ${w.workload}: ${w.status}`);
-  lines.push(`  injected namespaces: ${live.injectedNamespaces.join(', ') || 'none'}`);
+  lines.push(`  injected namespaces: ${live.injectedNamespaces === null ? 'unknown' : live.injectedNamespaces.join(', ') || 'none'}`);
+  if (live.unread.length) lines.push(`not read: ${live.unread.join(', ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return ExitCode.ok;
 }

@@ -9,12 +9,14 @@ export function registerVerify(program: Command, wrap: Wrap): void {
     .option('--wait <duration>', 're-check on every change until all checks pass or the time is up (e.g. 2m)')
     .option('--only <category>', 'run only this category; repeatable', collect, [])
     .option('--skip <category|check>', 'skip a category or check id; repeatable', collect, [])
-    .option('--strict', 'treat warnings as failures')
+    .option('--strict', 'treat warnings and unknown checks (reads that were refused or failed) as failures')
+    .option('--print-role', 'print the ClusterRole a user needs for every check to run, and exit')
     .option('--skip-analyze', 'do not run `istioctl analyze`')
     .option('--istioctl <path>', 'istioctl binary for the config category', 'istioctl')
     .addHelpText(
       'after',
-      '\nExamples:\n  mesh verify\n  mesh verify --wait 2m -o junit > verify.xml\n  mesh verify --only control-plane -o json',
+      '\nExamples:\n  mesh verify\n  mesh verify --wait 2m -o junit > verify.xml\n  mesh verify --only control-plane -o json\n' +
+        '  mesh verify --print-role | kubectl apply -f -',
     )
     .action(wrap(async (globals, options) => (await import('./run.js')).verify(globals, options as never)));
 }

@@ -6,4 +6,5 @@ export interface VerifyOptions {
   strict?: boolean;
   skipAnalyze?: boolean;
   istioctl: string;
+  printRole?: boolean;
 }

@@ -7,7 +7,9 @@ import { outputStyle } from '../../report/style.js';
 import { plain, verifyJson, verifyJunit, verifyText, type Paint } from '../../report/verify-output.js';
 import { runAnalyze } from '../../verify/analyze.js';
 import { gatherFacts } from '../../verify/facts.js';
-import { buildReport, KNOWN_CHECK_IDS, type Selection } from '../../verify/report.js';
+import { buildReport, type Selection } from '../../verify/report.js';
+import { CHECK_IDS } from '../../verify/catalog.js';
+import { verifyClusterRoles } from '../../verify/reads.js';
 import { CATEGORIES, type VerifyReport } from '../../verify/types.js';
 import { openChangeFeed } from '../../verify/wait.js';
 
@@ -16,13 +18,17 @@ export async function verify(
   options: VerifyOptions,
   deps: { kube?: KubeGateway; run?: Runner } = {},
 ): Promise<number> {
+  if (options.printRole) {
+    process.stdout.write(verifyClusterRoles());
+    return ExitCode.ok;
+  }
   const output = checkOutput(globals.output, ['text', 'json', 'junit'], 'verify');
   const ns = istioNamespaceOf(globals);
   for (const c of options.only)
     if (!(CATEGORIES as readonly string[]).includes(c))
       throw usageError(`--only ${c}: unknown category`, `categories: ${CATEGORIES.join(', ')}`);
   for (const c of options.skip)
-    if (!(CATEGORIES as readonly string[]).includes(c) && !KNOWN_CHECK_IDS.includes(c))
+    if (!(CATEGORIES as readonly string[]).includes(c) && !CHECK_IDS.includes(c))
       throw usageError(`--skip ${c}: unknown category or check id`, `categories: ${CATEGORIES.join(', ')}; check ids are listed in README`);
   const waitSeconds = options.wait ? parseDuration(options.wait, '--wait') : 0;
   const selection: Selection = { only: options.only, skip: options.skip, strict: Boolean(options.strict) };
@@ -40,7 +46,7 @@ export async function verify(
   const once = async (): Promise<VerifyReport> => {
     const facts = await gatherFacts(kube, ns);
     facts.analyze = wantsAnalyze
-      ? await runAnalyze(run, options.istioctl, target, [ns, ...facts.dataPlanePods.keys()])
+      ? await runAnalyze(run, options.istioctl, target, [ns, ...facts.dataPlanePods.byNamespace.keys()])
       : { status: 'skipped', reason: options.skipAnalyze ? '--skip-analyze' : 'not selected' };
     return buildReport(facts, selection, { durationMs: Date.now() - started, apiRequests: kube.requests });
   };
@@ -52,7 +58,7 @@ export async function verify(
     while (feed && !report.success && Date.now() < deadline) {
       if (output === 'text')
         process.stderr.write(
-          `waiting for the mesh to become healthy (${report.summary.fail} failing, ` +
+          `waiting for the mesh to become healthy (${report.summary.fail} failing, ${report.summary.unknown} unknown, ` +
             `${Math.ceil((deadline - Date.now()) / 1000)}s left)...\n`,
         );
       if (!(await feed.next(deadline - Date.now()))) break;

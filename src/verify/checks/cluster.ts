@@ -1,137 +1,155 @@
 import { checkKubernetesVersion } from '../../install/compat.js';
-import type { CheckResult, Facts } from '../types.js';
-import { controlPlaneVersion, controlPlaneWorkloads, discoveryContainer, imageTag, istiodDeployments, result } from './shared.js';
+import type { CheckDefinition, Facts, ReadError } from '../types.js';
+import {
+  controlPlaneVersion,
+  controlPlaneWorkloads,
+  discoveryContainer,
+  fail,
+  imageTag,
+  istiodDeployments,
+  ok,
+  skip,
+  versionOfTag,
+  warn,
+} from './shared.js';
 
-export function kubernetesChecks(facts: Facts): CheckResult[] {
-  const out: CheckResult[] = [];
-  const k = (id: string, d: string, ...rest: [CheckResult['status'], string, string?, string[]?]) =>
-    out.push(result('kubernetes', id, d, ...rest));
-  k(
-    'kubernetes-api',
-    'Kubernetes API reachable',
-    'ok',
-    `context ${facts.context} (${facts.server}), Kubernetes ${facts.serverVersion?.gitVersion ?? 'unknown'}`,
-  );
-  const istioVersion = controlPlaneVersion(facts);
-  if (!facts.serverVersion || !istioVersion)
-    k('kubernetes-version', 'Kubernetes version supported by Istio', 'skip', 'no Istio version found to compare with');
-  else {
-    const verdict = checkKubernetesVersion(istioVersion, facts.serverVersion.minor);
-    if (!verdict.ok) k('kubernetes-version', 'Kubernetes version supported by Istio', 'fail', verdict.message, verdict.hint);
-    else if (verdict.note) k('kubernetes-version', 'Kubernetes version supported by Istio', 'skip', verdict.note);
-    else
-      k(
-        'kubernetes-version',
-        'Kubernetes version supported by Istio',
-        'ok',
-        `Kubernetes ${facts.serverVersion.gitVersion} is supported by Istio ${istioVersion}`,
-      );
-  }
-  const forbidden = [
-    facts.deployments,
-    facts.daemonSets,
-    facts.pods,
-    facts.services,
-    facts.endpointSlices,
-    facts.crds,
-    facts.mutatingWebhooks,
-    facts.validatingWebhooks,
-    facts.namespaces,
-  ]
-    .map((r) => r.forbidden)
-    .filter((f): f is string => Boolean(f));
-  if (forbidden.length)
-    k(
-      'kubernetes-permissions',
-      'current user may read what verify reads',
-      'fail',
-      `forbidden: ${forbidden.join(', ')}`,
-      'grant the user read access (e.g. the "view" ClusterRole plus CRDs and webhook configurations)',
-    );
-  else k('kubernetes-permissions', 'current user may read what verify reads', 'ok', 'all reads permitted');
-  return out;
+/** Every read that did not happen, for the permissions check. */
+function unreadable(facts: Facts): ReadError[] {
+  const reads = [
+    facts.namespace.error,
+    facts.record.error,
+    facts.deployments.error,
+    facts.daemonSets.error,
+    facts.pods.error,
+    facts.services.error,
+    facts.endpointSlices.error,
+    facts.crds.error,
+    facts.mutatingWebhooks.error,
+    facts.validatingWebhooks.error,
+    facts.namespaces.error,
+    facts.dataPlanePods.error,
+  ];
+  return reads.filter((e): e is ReadError => e !== undefined);
 }
 
-export function installChecks(facts: Facts): CheckResult[] {
-  const out: CheckResult[] = [];
-  const ns = facts.istioNamespace;
-  const add = (id: string, d: string, ...rest: [CheckResult['status'], string, string?, string[]?]) =>
-    out.push(result('install', id, d, ...rest));
-  if (facts.namespace) add('install-namespace', 'Istio namespace present', 'ok', `namespace ${ns} exists`);
-  else
-    add(
-      'install-namespace',
-      'Istio namespace present',
-      'fail',
-      `namespace ${ns} not found`,
-      `install Istio with \`mesh install\`, or pass -n <namespace> if it lives elsewhere`,
-      [`Namespace/${ns}`],
-    );
-  const istiod = istiodDeployments(facts);
-  const record = facts.record;
-  if (!record) {
-    if (istiod.length)
-      add(
-        'install-record',
-        'mesh install record found',
-        'warn',
-        `Istio runs in ${ns} but was not installed by mesh (no ConfigMap ${ns}/mesh-install)`,
-        'install with `mesh install` to record it; uninstall cannot undo an install it has no record of',
+export const kubernetesChecks: CheckDefinition[] = [
+  {
+    id: 'kubernetes-api',
+    category: 'kubernetes',
+    description: 'Kubernetes API reachable',
+    means: 'the API answered with the chosen context',
+    fix: 'check `--kubeconfig`/`--context` (unreachable is exit 4)',
+    reads: [],
+    run: (facts) => ok(`context ${facts.context} (${facts.server}), Kubernetes ${facts.serverVersion?.gitVersion ?? 'unknown'}`),
+  },
+  {
+    id: 'kubernetes-version',
+    category: 'kubernetes',
+    description: 'Kubernetes version supported by Istio',
+    means: 'the server version is in the range the installed Istio supports',
+    fix: 'use an Istio release that supports it, or upgrade the cluster',
+    reads: ['deployments', 'record'],
+    run: (facts) => {
+      const istioVersion = controlPlaneVersion(facts);
+      if (!facts.serverVersion || !istioVersion) return skip('no Istio version found to compare with');
+      const verdict = checkKubernetesVersion(istioVersion, facts.serverVersion.minor);
+      if (!verdict.ok) return fail(verdict.message, verdict.hint);
+      if (verdict.note) return skip(verdict.note);
+      return ok(`Kubernetes ${facts.serverVersion.gitVersion} is supported by Istio ${istioVersion}`);
+    },
+  },
+  {
+    id: 'kubernetes-permissions',
+    category: 'kubernetes',
+    description: 'current user may read what verify reads',
+    means: 'every read verify makes was allowed (warn: some were not, and the checks standing on them are `unknown`)',
+    fix: 'bind the ClusterRole `mesh verify --print-role` prints',
+    reads: [],
+    run: (facts) => {
+      const errors = unreadable(facts);
+      if (!errors.length) return ok('all reads permitted');
+      const forbidden = errors.filter((e) => e.kind === 'forbidden').map((e) => e.need);
+      const failed = errors.filter((e) => e.kind === 'failed').map((e) => `${e.need} (${e.detail})`);
+      return warn(
+        [forbidden.length ? `forbidden: ${forbidden.join(', ')}` : '', failed.length ? `failed: ${failed.join(', ')}` : '']
+          .filter(Boolean)
+          .join('; '),
+        forbidden.length ? 'grant the reads with the ClusterRole from `mesh verify --print-role`' : 'the API server failed a read: retry',
       );
-    else
-      add(
-        'install-record',
-        'mesh install record found',
-        'fail',
-        `Istio is not installed in ${ns} (no install record, no istiod)`,
-        'run `mesh install --profile <name>`',
-      );
-    return out;
-  }
-  if (record.status === 'installing')
-    add(
-      'install-record',
-      'mesh install record found',
-      'warn',
-      `the install of profile ${record.profile} (${record.installedAt}) did not complete`,
-      're-run the same `mesh install` to converge, or `mesh uninstall` to remove what it did',
-      [`ConfigMap/${ns}/mesh-install`],
-    );
-  else
-    add(
-      'install-record',
-      'mesh install record found',
-      'ok',
-      `profile ${record.profile}, ${record.backend} backend, installed ${record.installedAt}`,
-      undefined,
-      [`ConfigMap/${ns}/mesh-install`],
-    );
-  const drift: string[] = [];
-  const { missing } = controlPlaneWorkloads(facts);
-  if (missing.length) drift.push(`missing ${missing.join(', ')}`);
-  for (const d of istiod) {
-    const rev = d.metadata?.labels?.['istio.io/rev'] ?? 'default';
-    if (rev !== (record.revision || 'default'))
-      drift.push(`${d.metadata?.name} has revision ${rev}, record says ${record.revision || 'default'}`);
-    const tag = imageTag(discoveryContainer(d)?.image);
-    const recorded = record.toolVersions.istioctl;
-    if (record.backend === 'istioctl' && recorded && tag && tag !== recorded)
-      drift.push(`${d.metadata?.name} runs ${tag}, installed with istioctl ${recorded}`);
-  }
-  if (drift.length)
-    add(
-      'install-drift',
-      'live state matches the install record',
-      'warn',
-      drift.join('; '),
-      're-run `mesh install` with the recorded profile to converge, or uninstall and reinstall',
-    );
-  else
-    add(
-      'install-drift',
-      'live state matches the install record',
-      'ok',
-      `matches profile ${record.profile}${record.revision ? ` revision ${record.revision}` : ''}`,
-    );
-  return out;
-}
+    },
+  },
+];
+
+export const installChecks: CheckDefinition[] = [
+  {
+    id: 'install-namespace',
+    category: 'install',
+    description: 'Istio namespace present',
+    means: 'the Istio namespace exists',
+    fix: '`mesh install`, or `-n` for another namespace',
+    reads: ['namespace'],
+    run: (facts) =>
+      facts.namespace.value
+        ? ok(`namespace ${facts.istioNamespace} exists`)
+        : fail(
+            `namespace ${facts.istioNamespace} not found`,
+            'install Istio with `mesh install`, or pass -n <namespace> if it lives elsewhere',
+            [`Namespace/${facts.istioNamespace}`],
+          ),
+  },
+  {
+    id: 'install-record',
+    category: 'install',
+    description: 'mesh install record found',
+    means:
+      "mesh's install record exists and the install completed (warn: Istio installed by something else, or an install that did not finish)",
+    fix: '`mesh install` (converges)',
+    reads: ['record', 'deployments'],
+    run: (facts) => {
+      const ns = facts.istioNamespace;
+      const record = facts.record.value;
+      if (!record) {
+        if (istiodDeployments(facts).length)
+          return warn(
+            `Istio runs in ${ns} but was not installed by mesh (no ConfigMap ${ns}/mesh-install)`,
+            'install with `mesh install` to record it; uninstall cannot undo an install it has no record of',
+          );
+        return fail(`Istio is not installed in ${ns} (no install record, no istiod)`, 'run `mesh install --profile <name>`');
+      }
+      if (record.status === 'installing')
+        return warn(
+          `the install of profile ${record.profile} (${record.installedAt}) did not complete`,
+          're-run the same `mesh install` to converge, or `mesh uninstall` to remove what it did',
+          [`ConfigMap/${ns}/mesh-install`],
+        );
+      return ok(`profile ${record.profile}, ${record.backend} backend, installed ${record.installedAt}`, [`ConfigMap/${ns}/mesh-install`]);
+    },
+  },
+  {
+    id: 'install-drift',
+    category: 'install',
+    description: 'live state matches the install record',
+    means: 'the live state matches the record: workloads present, istiod revision and version (warn)',
+    fix: 're-run the recorded install, or uninstall and reinstall',
+    reads: ['record', 'deployments', 'daemonSets'],
+    run: (facts) => {
+      const record = facts.record.value;
+      if (!record) return skip('no install record to compare with');
+      const drift: string[] = [];
+      const { missing } = controlPlaneWorkloads(facts);
+      if (missing.length) drift.push(`missing ${missing.join(', ')}`);
+      for (const d of istiodDeployments(facts)) {
+        const rev = d.metadata?.labels?.['istio.io/rev'] ?? 'default';
+        if (rev !== (record.revision || 'default'))
+          drift.push(`${d.metadata?.name} has revision ${rev}, record says ${record.revision || 'default'}`);
+        const version = versionOfTag(imageTag(discoveryContainer(d)?.image));
+        const recorded = record.toolVersions.istioctl;
+        if (record.backend === 'istioctl' && recorded && version && version !== recorded)
+          drift.push(`${d.metadata?.name} runs ${version}, installed with istioctl ${recorded}`);
+      }
+      if (drift.length)
+        return warn(drift.join('; '), 're-run `mesh install` with the recorded profile to converge, or uninstall and reinstall');
+      return ok(`matches profile ${record.profile}${record.revision ? ` revision ${record.revision}` : ''}`);
+    },
+  },
+];

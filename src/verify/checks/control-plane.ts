@@ -1,6 +1,6 @@
-import type { CheckResult, Facts } from '../types.js';
+import type { CheckDefinition, Facts, Verdict } from '../types.js';
 import { daemonSetStatus, deploymentStatus, podProblem, podsOfSelector } from '../workload-status.js';
-import { controlPlaneWorkloads, ref, result } from './shared.js';
+import { controlPlaneWorkloads, fail, ok, ref, skip, warn } from './shared.js';
 
 /** Istio CRDs every install since 1.2x has (base chart); newer ones are counted, not required. */
 export const REQUIRED_CRDS = [
@@ -30,22 +30,12 @@ function availabilityHint(problems: string[], missing: boolean): string {
   return 'see control-plane-pods for why pods are not Ready; `kubectl describe` the workload for its events';
 }
 
-export function controlPlaneChecks(facts: Facts): CheckResult[] {
-  const { present, missing } = controlPlaneWorkloads(facts);
-  const out: CheckResult[] = [];
-  const desc = 'control-plane workloads available';
+function available(facts: Facts): Verdict {
+  const { present, missing, elsewhere } = controlPlaneWorkloads(facts);
+  const notRead = elsewhere.length ? ` (${elsewhere.join(', ')} in other namespaces: not checked)` : '';
   if (!present.length && !missing.length) {
-    out.push(
-      result(
-        'control-plane',
-        'control-plane-available',
-        desc,
-        'fail',
-        `no Istio control-plane workloads in ${facts.istioNamespace}`,
-        'run `mesh install`, or pass -n for another namespace',
-      ),
-    );
-    return out;
+    if (elsewhere.length) return skip(`no control-plane workloads in ${facts.istioNamespace}${notRead}`);
+    return fail(`no Istio control-plane workloads in ${facts.istioNamespace}`, 'run `mesh install`, or pass -n for another namespace');
   }
   const problems: string[] = missing.map((m) => `${m} not found`);
   for (const w of present) {
@@ -53,35 +43,15 @@ export function controlPlaneChecks(facts: Facts): CheckResult[] {
     if (!status.ready) problems.push(`${w.kind} ${w.obj.metadata?.name}: ${status.summary}`);
   }
   const objects = [...present.map(ref), ...missing];
-  if (problems.length)
-    out.push(
-      result(
-        'control-plane',
-        'control-plane-available',
-        desc,
-        'fail',
-        problems.join('; '),
-        availabilityHint(problems, missing.length > 0),
-        objects,
-      ),
-    );
-  else
-    out.push(
-      result(
-        'control-plane',
-        'control-plane-available',
-        desc,
-        'ok',
-        present
-          .map(
-            (w) => `${w.obj.metadata?.name} ${w.kind === 'Deployment' ? deploymentStatus(w.obj).summary : daemonSetStatus(w.obj).summary}`,
-          )
-          .join(', '),
-        undefined,
-        objects,
-      ),
-    );
+  if (problems.length) return fail(problems.join('; '), availabilityHint(problems, missing.length > 0), objects);
+  const summary = present.map(
+    (w) => `${w.obj.metadata?.name} ${(w.kind === 'Deployment' ? deploymentStatus(w.obj) : daemonSetStatus(w.obj)).summary}`,
+  );
+  return ok(`${summary.join(', ')}${notRead}`, objects);
+}
 
+function podsReady(facts: Facts): Verdict {
+  const { present } = controlPlaneWorkloads(facts);
   const failing: string[] = [];
   const restarted: string[] = [];
   const podObjects: string[] = [];
@@ -97,7 +67,6 @@ export function controlPlaneChecks(facts: Facts): CheckResult[] {
       if (!problem && restarts > 0) restarted.push(`pod ${name} restarted ${restarts} time(s)`);
     }
   }
-  const pdesc = 'control-plane pods Ready';
   if (failing.length) {
     const hint = failing.some((f) => /Unschedulable/.test(f))
       ? 'no node fits the pod: relax its nodeSelector/affinity/tolerations in the profile, or label a node to match'
@@ -106,57 +75,71 @@ export function controlPlaneChecks(facts: Facts): CheckResult[] {
         : failing.some((f) => /CrashLoopBackOff/.test(f))
           ? 'the container keeps crashing: read its logs with `kubectl logs --previous`'
           : '`kubectl describe pod` shows the events behind this';
-    out.push(result('control-plane', 'control-plane-pods', pdesc, 'fail', failing.join('; '), hint, podObjects));
-  } else if (restarted.length)
-    out.push(
-      result(
-        'control-plane',
-        'control-plane-pods',
-        pdesc,
-        'warn',
-        restarted.join('; '),
-        'read the previous logs: `kubectl logs --previous -n <ns> <pod>`',
-      ),
-    );
-  else out.push(result('control-plane', 'control-plane-pods', pdesc, 'ok', 'all pods Ready, no restarts'));
-  return out;
+    return fail(failing.join('; '), hint, podObjects);
+  }
+  if (restarted.length) return warn(restarted.join('; '), 'read the previous logs: `kubectl logs --previous -n <ns> <pod>`');
+  if (!present.length) return skip('no control-plane workloads to look at');
+  return ok('all pods Ready, no restarts');
 }
 
-export function crdChecks(facts: Facts): CheckResult[] {
-  const byName = new Map(facts.crds.items.map((c) => [c.metadata?.name ?? '', c]));
-  const missing = REQUIRED_CRDS.filter((n) => !byName.has(n));
-  const out: CheckResult[] = [];
-  if (missing.length)
-    out.push(
-      result(
-        'crds',
-        'crds-present',
-        'Istio CRDs present',
-        'fail',
-        `missing ${missing.length} of ${REQUIRED_CRDS.length}: ${missing.join(', ')}`,
-        're-run `mesh install` (the base chart installs the CRDs)',
-        missing.map((m) => `CustomResourceDefinition/${m}`),
-      ),
-    );
-  else
-    out.push(
-      result('crds', 'crds-present', 'Istio CRDs present', 'ok', `${byName.size} Istio CRDs (all ${REQUIRED_CRDS.length} required)`),
-    );
-  const notEstablished = facts.crds.items
-    .filter((c) => !c.status?.conditions?.some((cond) => cond.type === 'Established' && cond.status === 'True'))
-    .map((c) => c.metadata?.name ?? '?');
-  if (notEstablished.length)
-    out.push(
-      result(
-        'crds',
-        'crds-established',
-        'Istio CRDs Established',
-        'fail',
-        `not Established: ${notEstablished.join(', ')}`,
-        '`kubectl describe crd <name>` shows the NamesAccepted/Established conditions (often a name conflict)',
-      ),
-    );
-  else if (facts.crds.items.length) out.push(result('crds', 'crds-established', 'Istio CRDs Established', 'ok', 'all Established'));
-  else out.push(result('crds', 'crds-established', 'Istio CRDs Established', 'skip', 'no Istio CRDs to check'));
-  return out;
-}
+export const controlPlaneChecks: CheckDefinition[] = [
+  {
+    id: 'control-plane-available',
+    category: 'control-plane',
+    description: 'control-plane workloads available',
+    means: 'every istiod, gateway, cni and ztunnel workload is available at its desired count (scaled to 0 fails)',
+    fix: 'see `control-plane-pods`; `kubectl scale` a scaled-down one',
+    reads: ['deployments', 'daemonSets', 'record'],
+    run: available,
+  },
+  {
+    id: 'control-plane-pods',
+    category: 'control-plane',
+    description: 'control-plane pods Ready',
+    means: "their pods are Ready: Pending with the scheduler's reason, CrashLoopBackOff, image pulls, probes; restarts warn",
+    fix: 'relax nodeSelector/affinity, fix the image, read `kubectl logs --previous`',
+    reads: ['deployments', 'daemonSets', 'record', 'pods'],
+    run: podsReady,
+  },
+];
+
+export const crdChecks: CheckDefinition[] = [
+  {
+    id: 'crds-present',
+    category: 'crds',
+    description: 'Istio CRDs present',
+    means: `the ${REQUIRED_CRDS.length} Istio CRDs every install has are present`,
+    fix: '`mesh install` reinstalls them (base chart)',
+    reads: ['crds'],
+    run: (facts) => {
+      const byName = new Set(facts.crds.items.map((c) => c.metadata?.name ?? ''));
+      const missing = REQUIRED_CRDS.filter((n) => !byName.has(n));
+      if (missing.length)
+        return fail(
+          `missing ${missing.length} of ${REQUIRED_CRDS.length}: ${missing.join(', ')}`,
+          're-run `mesh install` (the base chart installs the CRDs)',
+          missing.map((m) => `CustomResourceDefinition/${m}`),
+        );
+      return ok(`${byName.size} Istio CRDs (all ${REQUIRED_CRDS.length} required)`);
+    },
+  },
+  {
+    id: 'crds-established',
+    category: 'crds',
+    description: 'Istio CRDs Established',
+    means: 'each Istio CRD is Established',
+    fix: '`kubectl describe crd <name>` (often a name conflict)',
+    reads: ['crds'],
+    run: (facts) => {
+      const notEstablished = facts.crds.items
+        .filter((c) => !c.status?.conditions?.some((cond) => cond.type === 'Established' && cond.status === 'True'))
+        .map((c) => c.metadata?.name ?? '?');
+      if (notEstablished.length)
+        return fail(
+          `not Established: ${notEstablished.join(', ')}`,
+          '`kubectl describe crd <name>` shows the NamesAccepted/Established conditions (often a name conflict)',
+        );
+      return facts.crds.items.length ? ok('all Established') : skip('no Istio CRDs to check');
+    },
+  },
+];

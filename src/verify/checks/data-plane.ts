@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { AnalyzeOutcome, CheckResult, Facts } from '../types.js';
-import { controlPlaneVersion, imageTag, result } from './shared.js';
+import type { CheckDefinition, Facts, Verdict } from '../types.js';
+import { controlPlaneVersion, fail, imageTag, ok, skip, versionOfTag, warn } from './shared.js';
 
 const proxyContainer = (pod: V1Pod) =>
   pod.spec?.containers?.find((c) => c.name === 'istio-proxy') ?? pod.spec?.initContainers?.find((c) => c.name === 'istio-proxy');
@@ -20,32 +20,20 @@ function owner(pod: V1Pod): string {
   return `${ref.kind.toLowerCase()}/${ref.name}`;
 }
 
-export function dataPlaneChecks(facts: Facts): CheckResult[] {
-  const out: CheckResult[] = [];
-  const namespaces = [...facts.dataPlanePods.keys()].sort();
-  out.push(
-    namespaces.length
-      ? result(
-          'data-plane',
-          'data-plane-namespaces',
-          'namespaces with sidecar injection',
-          'ok',
-          namespaces.join(', '),
-          undefined,
-          namespaces.map((n) => `Namespace/${n}`),
-        )
-      : result(
-          'data-plane',
-          'data-plane-namespaces',
-          'namespaces with sidecar injection',
-          'ok',
-          'none yet (label one with `mesh install --inject-namespace <ns>`)',
-        ),
-  );
+interface DataPlane {
+  namespaces: string[];
+  podCount: number;
+  /** Pods with no istio-proxy, by `<namespace>/<owner>`. */
+  uninjected: Map<string, Set<string>>;
+  /** Proxy versions (image variants folded in) with their counts. */
+  versions: Map<string, number>;
+}
+
+function dataPlane(facts: Facts): DataPlane {
   const uninjected = new Map<string, Set<string>>();
-  let podCount = 0;
   const versions = new Map<string, number>();
-  for (const [ns, pods] of facts.dataPlanePods) {
+  let podCount = 0;
+  for (const [ns, pods] of facts.dataPlanePods.byNamespace) {
     for (const pod of pods.filter(live)) {
       if (optedOut(pod)) continue;
       podCount++;
@@ -54,124 +42,118 @@ export function dataPlaneChecks(facts: Facts): CheckResult[] {
         const key = `${ns}/${owner(pod)}`;
         uninjected.set(key, (uninjected.get(key) ?? new Set()).add(pod.metadata?.name ?? '?'));
       } else {
-        const tag = imageTag(proxy.image) ?? 'unknown';
-        versions.set(tag, (versions.get(tag) ?? 0) + 1);
+        const version = versionOfTag(imageTag(proxy.image)) ?? 'unknown';
+        versions.set(version, (versions.get(version) ?? 0) + 1);
       }
     }
   }
-  if (!namespaces.length)
-    out.push(
-      result(
-        'data-plane',
-        'data-plane-injection',
-        'pods in injected namespaces have a sidecar',
-        'skip',
-        'no namespace has injection enabled',
-      ),
-    );
-  else if (uninjected.size) {
-    const missing = [...uninjected.values()].reduce((n, s) => n + s.size, 0);
-    const [first] = uninjected.keys();
-    const ns = first.split('/', 1)[0];
-    out.push(
-      result(
-        'data-plane',
-        'data-plane-injection',
-        'pods in injected namespaces have a sidecar',
-        'warn',
-        `${missing} of ${podCount} pods have no istio-proxy: ${[...uninjected.entries()].map(([k, s]) => `${k} (${s.size})`).join(', ')}`,
-        `they were created before injection was enabled: restart them, e.g. kubectl rollout restart ${first.slice(ns.length + 1)} -n ${ns}`,
-        [...uninjected.entries()].flatMap(([k, pods]) => [...pods].map((p) => `Pod/${k.split('/')[0]}/${p}`)).slice(0, 20),
-      ),
-    );
-  } else
-    out.push(
-      result(
-        'data-plane',
-        'data-plane-injection',
-        'pods in injected namespaces have a sidecar',
-        'ok',
-        podCount ? `all ${podCount} pods have istio-proxy` : 'no pods there yet',
-      ),
-    );
-
-  const cp = controlPlaneVersion(facts);
-  const skew = [...versions.entries()].filter(([v]) => v !== cp);
-  if (!versions.size)
-    out.push(result('data-plane', 'data-plane-version', 'proxy versions match the control plane', 'skip', 'no proxies found'));
-  else if (!cp)
-    out.push(result('data-plane', 'data-plane-version', 'proxy versions match the control plane', 'skip', 'control-plane version unknown'));
-  else if (skew.length)
-    out.push(
-      result(
-        'data-plane',
-        'data-plane-version',
-        'proxy versions match the control plane',
-        'warn',
-        `control plane ${cp}; proxies: ${[...versions.entries()]
-          .sort()
-          .map(([v, n]) => `${v} (${n})`)
-          .join(', ')}`,
-        'restart the workloads whose proxies run another version so they pick up the current injector',
-      ),
-    );
-  else
-    out.push(
-      result('data-plane', 'data-plane-version', 'proxy versions match the control plane', 'ok', `${versions.get(cp)} proxies on ${cp}`),
-    );
-  return out;
+  return { namespaces: [...facts.dataPlanePods.byNamespace.keys()].sort(), podCount, uninjected, versions };
 }
 
-export function configChecks(analyze: AnalyzeOutcome | undefined): CheckResult[] {
-  const d = 'istioctl analyze finds no problems';
-  if (!analyze || analyze.status === 'skipped') return [result('config', 'config-analyze', d, 'skip', analyze?.reason ?? 'not run')];
+function injection(facts: Facts): Verdict {
+  const { namespaces, podCount, uninjected } = dataPlane(facts);
+  if (!namespaces.length) return skip('no namespace has injection enabled');
+  if (!uninjected.size) return ok(podCount ? `all ${podCount} pods have istio-proxy` : 'no pods there yet');
+  const missing = [...uninjected.values()].reduce((n, s) => n + s.size, 0);
+  const [first] = uninjected.keys();
+  const ns = first.split('/', 1)[0];
+  return warn(
+    `${missing} of ${podCount} pods have no istio-proxy: ${[...uninjected.entries()].map(([k, s]) => `${k} (${s.size})`).join(', ')}`,
+    `they were created before injection was enabled: restart them, e.g. kubectl rollout restart ${first.slice(ns.length + 1)} -n ${ns}`,
+    [...uninjected.entries()].flatMap(([k, pods]) => [...pods].map((p) => `Pod/${k.split('/')[0]}/${p}`)),
+  );
+}
+
+function proxyVersions(facts: Facts): Verdict {
+  const { versions } = dataPlane(facts);
+  const cp = controlPlaneVersion(facts);
+  if (!versions.size) return skip('no proxies found');
+  if (!cp) return skip('control-plane version unknown');
+  if ([...versions.keys()].some((v) => v !== cp))
+    return warn(
+      `control plane ${cp}; proxies: ${[...versions.entries()]
+        .sort()
+        .map(([v, n]) => `${v} (${n})`)
+        .join(', ')}`,
+      'restart the workloads whose proxies run another version so they pick up the current injector',
+    );
+  return ok(`${versions.get(cp)} proxies on ${cp}`);
+}
+
+export const dataPlaneChecks: CheckDefinition[] = [
+  {
+    id: 'data-plane-namespaces',
+    category: 'data-plane',
+    description: 'namespaces with sidecar injection',
+    means: 'lists the namespaces with injection on',
+    fix: '`mesh install --inject-namespace <ns>`',
+    reads: ['namespaces'],
+    run: (facts) => {
+      const { namespaces } = dataPlane(facts);
+      return namespaces.length
+        ? ok(
+            namespaces.join(', '),
+            namespaces.map((n) => `Namespace/${n}`),
+          )
+        : ok('none yet (label one with `mesh install --inject-namespace <ns>`)');
+    },
+  },
+  {
+    id: 'data-plane-injection',
+    category: 'data-plane',
+    description: 'pods in injected namespaces have a sidecar',
+    means: 'pods in injected namespaces have `istio-proxy` (warn lists those created before the label)',
+    fix: '`kubectl rollout restart` their workloads',
+    reads: ['namespaces', 'dataPlanePods'],
+    run: injection,
+  },
+  {
+    id: 'data-plane-version',
+    category: 'data-plane',
+    description: 'proxy versions match the control plane',
+    means: 'proxy versions match the control plane, image variants aside (warn lists each version with its count)',
+    fix: 'restart workloads on an old proxy',
+    reads: ['namespaces', 'dataPlanePods', 'deployments', 'record'],
+    run: proxyVersions,
+  },
+];
+
+function analyzeVerdict(facts: Facts): Verdict {
+  const analyze = facts.analyze;
+  if (!analyze || analyze.status === 'skipped') return skip(analyze?.reason ?? 'not run');
+  // analyze could not look: nothing is known about the config, which is not a finding about it
   if (analyze.status === 'failed')
-    return [
-      result(
-        'config',
-        'config-analyze',
-        d,
-        'warn',
-        `istioctl analyze did not run: ${analyze.error}`,
-        'run `istioctl analyze -A` by hand to see why',
-      ),
-    ];
+    return {
+      status: 'unknown',
+      message: `istioctl analyze did not run: ${analyze.error}`,
+      hint: 'run `istioctl analyze -A` by hand to see why',
+    };
   const errors = analyze.messages.filter((m) => m.level === 'Error');
   const warnings = analyze.messages.filter((m) => m.level === 'Warning');
-  const fmt = (ms: typeof errors) =>
-    ms
-      .slice(0, 5)
-      .map((m) => `${m.code} ${m.origin ?? ''}: ${m.message}`.replace(/ :/, ':'))
-      .join('; ');
+  const fmt = (ms: typeof errors) => ms.map((m) => `${m.code} ${m.origin ?? ''}: ${m.message}`.replace(/ :/, ':')).join('; ');
   if (errors.length)
-    return [
-      result(
-        'config',
-        'config-analyze',
-        d,
-        'fail',
-        `${errors.length} error(s): ${fmt(errors)}`,
-        errors[0].documentationUrl ? `see ${errors[0].documentationUrl}` : 'fix the Istio config named above',
-      ),
-    ];
+    return fail(
+      `${errors.length} error(s): ${fmt(errors)}`,
+      errors[0].documentationUrl ? `see ${errors[0].documentationUrl}` : 'fix the Istio config named above',
+    );
   if (warnings.length)
-    return [
-      result(
-        'config',
-        'config-analyze',
-        d,
-        'warn',
-        `${warnings.length} warning(s): ${fmt(warnings)}`,
-        warnings[0].documentationUrl ? `see ${warnings[0].documentationUrl}` : 'review the Istio config named above',
-      ),
-    ];
-  return [
-    result(
-      'config',
-      'config-analyze',
-      d,
-      'ok',
-      `no errors or warnings${analyze.messages.length ? ` (${analyze.messages.length} info)` : ''}`,
-    ),
-  ];
+    return warn(
+      `${warnings.length} warning(s): ${fmt(warnings)}`,
+      warnings[0].documentationUrl ? `see ${warnings[0].documentationUrl}` : 'review the Istio config named above',
+    );
+  return ok(`no errors or warnings${analyze.messages.length ? ` (${analyze.messages.length} info)` : ''}`);
 }
+
+export const configChecks: CheckDefinition[] = [
+  {
+    id: 'config-analyze',
+    category: 'config',
+    description: 'istioctl analyze finds no problems',
+    means:
+      "`istioctl analyze -o json` over the mesh's namespaces: errors fail, warnings warn; " +
+      'skipped without istioctl or with `--skip-analyze`',
+    fix: "follow the analyzer's documentation link",
+    reads: [],
+    run: analyzeVerdict,
+  },
+];

@@ -1,27 +1,25 @@
 import type { V1Container, V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
-import type { CategoryId, CheckResult, CheckStatus, Facts } from '../types.js';
+import type { Facts, Verdict } from '../types.js';
 
 /** Every hint ends with where README explains the check. */
 export const docs = (id: string) => `see README#${id}`;
 
-export const result = (
-  category: CategoryId,
-  id: string,
-  description: string,
-  status: CheckStatus,
-  message: string,
-  hint?: string,
-  objects?: string[],
-): CheckResult => ({
-  id,
-  category,
-  status,
-  description,
+export const ok = (message: string, objects?: string[]): Verdict => ({ status: 'ok', message, ...(objects?.length ? { objects } : {}) });
+export const skip = (message: string): Verdict => ({ status: 'skip', message });
+export const warn = (message: string, hint: string, objects?: string[]): Verdict => ({
+  status: 'warn',
   message,
-  ...(hint ? { hint: `${hint}; ${docs(id)}` } : {}),
+  hint,
+  ...(objects?.length ? { objects } : {}),
+});
+export const fail = (message: string, hint: string, objects?: string[]): Verdict => ({
+  status: 'fail',
+  message,
+  hint,
   ...(objects?.length ? { objects } : {}),
 });
 
+/** An image's tag (`latest` when it names none). */
 export const imageTag = (image: string | undefined): string | undefined => {
   if (!image) return undefined;
   const at = image.indexOf('@');
@@ -30,17 +28,23 @@ export const imageTag = (image: string | undefined): string | undefined => {
   return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
 };
 
+/**
+ * The Istio version an image tag stands for: `1.31.0-distroless` and `1.31.0-debug` are image
+ * variants of 1.31.0, not other versions (`global.variant`).
+ */
+export const versionOfTag = (tag: string | undefined): string | undefined => tag?.replace(/-(distroless|debug)$/, '');
+
 export const istiodDeployments = (facts: Facts): V1Deployment[] =>
   facts.deployments.items.filter((d) => d.metadata?.labels?.app === 'istiod' || /^istiod(-|$)/.test(d.metadata?.name ?? ''));
 
 export const discoveryContainer = (d: V1Deployment): V1Container | undefined =>
   d.spec?.template?.spec?.containers?.find((c) => c.name === 'discovery') ?? d.spec?.template?.spec?.containers?.[0];
 
-/** The control plane's Istio version: istiod's image tag, else what the install record says. */
+/** The control plane's Istio version: istiod's image tag without its variant, else what the install record says. */
 export function controlPlaneVersion(facts: Facts): string | undefined {
   const istiod = istiodDeployments(facts)[0];
-  const tag = istiod ? imageTag(discoveryContainer(istiod)?.image) : undefined;
-  return tag ?? facts.record?.toolVersions.istioctl;
+  const tag = istiod ? versionOfTag(imageTag(discoveryContainer(istiod)?.image)) : undefined;
+  return tag ?? facts.record.value?.toolVersions.istioctl;
 }
 
 export type Workload = { kind: 'Deployment'; obj: V1Deployment } | { kind: 'DaemonSet'; obj: V1DaemonSet };
@@ -52,23 +56,26 @@ const ISTIO_DEPLOYMENT = (d: V1Deployment) =>
 
 /**
  * The control-plane workloads to judge: those the install record names (so a deleted one is
- * missing), else the Istio workloads found in the namespace.
+ * missing), else the Istio workloads found in the namespace. Workloads the record puts in other
+ * namespaces were not read, so they are neither present nor missing: `elsewhere`.
  */
-export function controlPlaneWorkloads(facts: Facts): { present: Workload[]; missing: string[] } {
-  const expected = facts.record?.workloads;
+export function controlPlaneWorkloads(facts: Facts): { present: Workload[]; missing: string[]; elsewhere: string[] } {
+  const expected = facts.record.value?.workloads;
   const deployments = new Map(facts.deployments.items.map((d) => [`Deployment/${d.metadata?.namespace}/${d.metadata?.name}`, d]));
   const daemonSets = new Map(facts.daemonSets.items.map((d) => [`DaemonSet/${d.metadata?.namespace}/${d.metadata?.name}`, d]));
   if (expected) {
     const present: Workload[] = [];
     const missing: string[] = [];
+    const elsewhere: string[] = [];
     for (const ref of expected) {
       const d = deployments.get(ref);
       const ds = daemonSets.get(ref);
       if (d) present.push({ kind: 'Deployment', obj: d });
       else if (ds) present.push({ kind: 'DaemonSet', obj: ds });
       else if (ref.split('/')[1] === facts.istioNamespace) missing.push(ref);
+      else elsewhere.push(ref);
     }
-    return { present, missing };
+    return { present, missing, elsewhere };
   }
   return {
     present: [
@@ -78,6 +85,7 @@ export function controlPlaneWorkloads(facts: Facts): { present: Workload[]; miss
         .map((obj) => ({ kind: 'DaemonSet' as const, obj })),
     ],
     missing: [],
+    elsewhere: [],
   };
 }
 

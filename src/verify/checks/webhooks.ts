@@ -1,6 +1,6 @@
 import type { AdmissionregistrationV1WebhookClientConfig } from '@kubernetes/client-node';
-import type { CheckResult, Facts } from '../types.js';
-import { result } from './shared.js';
+import type { CheckDefinition, Facts, Verdict } from '../types.js';
+import { fail, ok, skip, warn } from './shared.js';
 
 interface Hook {
   config: string;
@@ -55,134 +55,117 @@ function readyEndpoints(facts: Facts, service: string): number {
     .filter((e) => e.conditions?.ready !== false).length;
 }
 
-export function webhookChecks(facts: Facts): CheckResult[] {
-  const out: CheckResult[] = [];
-  const { injector, validation } = istioHooks(facts);
-  const configs = (hooks: Hook[]) => [...new Set(hooks.map((h) => `${h.kind}/${h.config}`))];
-  if (injector.length)
-    out.push(
-      result(
-        'webhooks',
-        'webhook-injector',
-        'sidecar injector webhook configured',
-        'ok',
-        `${configs(injector)
-          .map((c) => c.split('/')[1])
-          .join(', ')} (${injector.length} webhooks)`,
-        undefined,
-        configs(injector),
-      ),
-    );
-  else
-    out.push(
-      result(
-        'webhooks',
-        'webhook-injector',
-        'sidecar injector webhook configured',
-        'fail',
-        'no MutatingWebhookConfiguration for the Istio sidecar injector',
-        're-run `mesh install`; without it new pods get no sidecar',
-      ),
-    );
-  if (validation.length)
-    out.push(
-      result(
-        'webhooks',
-        'webhook-validation',
-        'config validation webhook configured',
-        'ok',
-        `${configs(validation)
-          .map((c) => c.split('/')[1])
-          .join(', ')}`,
-        undefined,
-        configs(validation),
-      ),
-    );
-  else
-    out.push(
-      result(
-        'webhooks',
-        'webhook-validation',
-        'config validation webhook configured',
-        'warn',
-        'no ValidatingWebhookConfiguration for Istio config',
-        'set values.global.configValidation=true and re-run `mesh install`; invalid Istio config is accepted silently without it',
-      ),
-    );
+const configs = (hooks: Hook[]) => [...new Set(hooks.map((h) => `${h.kind}/${h.config}`))];
+const configNames = (hooks: Hook[]) => configs(hooks).map((c) => c.split('/')[1]);
 
+function caBundles(facts: Facts): Verdict {
+  const { injector, validation } = istioHooks(facts);
   const all = [...injector, ...validation];
   const noCa = all.filter((h) => !h.clientConfig.caBundle);
-  if (!all.length) out.push(result('webhooks', 'webhook-ca-bundle', 'webhook caBundle set', 'skip', 'no Istio webhooks'));
-  else if (noCa.length)
-    out.push(
-      result(
-        'webhooks',
-        'webhook-ca-bundle',
-        'webhook caBundle set',
-        'warn',
-        `${noCa.length} webhook(s) without caBundle: ${[...new Set(noCa.map((h) => h.config))].join(', ')}`,
-        'istiod writes the caBundle when it starts; if istiod is running and it stays empty, ' +
-          "read istiod's logs (`kubectl logs -n istio-system deploy/istiod`)",
-        configs(noCa),
-      ),
+  if (!all.length) return skip('no Istio webhooks');
+  if (noCa.length)
+    return warn(
+      `${noCa.length} webhook(s) without caBundle: ${[...new Set(noCa.map((h) => h.config))].join(', ')}`,
+      'istiod writes the caBundle when it starts; if istiod is running and it stays empty, ' +
+        "read istiod's logs (`kubectl logs -n istio-system deploy/istiod`)",
+      configs(noCa),
     );
-  else out.push(result('webhooks', 'webhook-ca-bundle', 'webhook caBundle set', 'ok', `all ${all.length} webhooks carry a caBundle`));
+  return ok(`all ${all.length} webhooks carry a caBundle`);
+}
 
-  const services = new Map<string, string[]>();
-  for (const h of all) {
-    const svc = h.clientConfig.service;
-    if (!svc) continue;
-    const key = `${svc.namespace}/${svc.name}`;
-    services.set(key, [...(services.get(key) ?? []), h.config]);
-  }
+function webhookServices(facts: Facts): Verdict {
+  const { injector, validation } = istioHooks(facts);
+  const services = new Set<string>();
+  for (const h of [...injector, ...validation])
+    if (h.clientConfig.service) services.add(`${h.clientConfig.service.namespace}/${h.clientConfig.service.name}`);
+  if (!services.size) return skip('no webhook points at a Service');
   const problems: string[] = [];
   const objects: string[] = [];
-  for (const [key] of services) {
+  const elsewhere: string[] = [];
+  for (const key of services) {
     const [ns, name] = key.split('/') as [string, string];
-    if (ns !== facts.istioNamespace) continue;
+    // Services outside the Istio namespace were not read: say so rather than judge them.
+    if (ns !== facts.istioNamespace) {
+      elsewhere.push(key);
+      continue;
+    }
     objects.push(`Service/${key}`);
     if (!facts.services.items.some((s) => s.metadata?.name === name)) problems.push(`Service ${key} not found`);
     else if (!readyEndpoints(facts, name)) problems.push(`Service ${key} has no ready endpoints`);
   }
-  if (!services.size)
-    out.push(result('webhooks', 'webhook-service', 'webhook Services have ready endpoints', 'skip', 'no webhook points at a Service'));
-  else if (problems.length)
-    out.push(
-      result(
-        'webhooks',
-        'webhook-service',
-        'webhook Services have ready endpoints',
-        'fail',
-        problems.join('; '),
-        'the API server cannot call the webhook: check that istiod pods are Ready and match the Service selector ' +
-          '(pods created in injected namespaces will be rejected meanwhile)',
-        objects,
-      ),
+  if (problems.length)
+    return fail(
+      problems.join('; '),
+      'the API server cannot call the webhook: check that istiod pods are Ready and match the Service selector ' +
+        '(pods created in injected namespaces will be rejected meanwhile)',
+      objects,
     );
-  else
-    out.push(
-      result(
-        'webhooks',
-        'webhook-service',
-        'webhook Services have ready endpoints',
-        'ok',
-        [...services.keys()].map((k) => `${k} (${readyEndpoints(facts, k.split('/')[1])} ready)`).join(', '),
-        undefined,
-        objects,
-      ),
-    );
-  return out;
+  const checked = [...services].filter((k) => !elsewhere.includes(k)).map((k) => `${k} (${readyEndpoints(facts, k.split('/')[1])} ready)`);
+  if (!checked.length) return skip(`webhooks point at Services outside ${facts.istioNamespace}, not read: ${elsewhere.join(', ')}`);
+  return ok(`${checked.join(', ')}${elsewhere.length ? `; not read: ${elsewhere.join(', ')}` : ''}`, objects);
 }
 
-export function gatewayChecks(facts: Facts): CheckResult[] {
+export const webhookChecks: CheckDefinition[] = [
+  {
+    id: 'webhook-injector',
+    category: 'webhooks',
+    description: 'sidecar injector webhook configured',
+    means: 'a sidecar-injector MutatingWebhookConfiguration exists',
+    fix: '`mesh install`',
+    reads: ['mutatingWebhooks'],
+    run: (facts) => {
+      const { injector } = istioHooks(facts);
+      if (injector.length) return ok(`${configNames(injector).join(', ')} (${injector.length} webhooks)`, configs(injector));
+      return fail(
+        'no MutatingWebhookConfiguration for the Istio sidecar injector',
+        're-run `mesh install`; without it new pods get no sidecar',
+      );
+    },
+  },
+  {
+    id: 'webhook-validation',
+    category: 'webhooks',
+    description: 'config validation webhook configured',
+    means: 'a config-validation ValidatingWebhookConfiguration exists (warn)',
+    fix: '`values.global.configValidation=true`',
+    reads: ['validatingWebhooks'],
+    run: (facts) => {
+      const { validation } = istioHooks(facts);
+      if (validation.length) return ok(configNames(validation).join(', '), configs(validation));
+      return warn(
+        'no ValidatingWebhookConfiguration for Istio config',
+        'set values.global.configValidation=true and re-run `mesh install`; invalid Istio config is accepted silently without it',
+      );
+    },
+  },
+  {
+    id: 'webhook-ca-bundle',
+    category: 'webhooks',
+    description: 'webhook caBundle set',
+    means: 'every Istio webhook carries a caBundle (istiod writes it when it starts; warn)',
+    fix: 'check istiod is running and its logs',
+    reads: ['mutatingWebhooks', 'validatingWebhooks'],
+    run: caBundles,
+  },
+  {
+    id: 'webhook-service',
+    category: 'webhooks',
+    description: 'webhook Services have ready endpoints',
+    means: 'the Services the webhooks call exist and have ready endpoints',
+    fix: "make istiod's pods Ready and matching the Service selector",
+    reads: ['mutatingWebhooks', 'validatingWebhooks', 'services', 'endpointSlices'],
+    run: webhookServices,
+  },
+];
+
+function gatewayServices(facts: Facts): Verdict {
+  const recorded = facts.record.value?.workloads ?? [];
   const gateways = facts.services.items.filter(
     (s) =>
       ['ingressgateway', 'egressgateway'].includes(s.metadata?.labels?.istio ?? '') ||
-      ((facts.record?.workloads ?? []).includes(`Deployment/${facts.istioNamespace}/${s.metadata?.name}`) &&
-        /gateway/.test(s.metadata?.name ?? '')),
+      (recorded.includes(`Deployment/${facts.istioNamespace}/${s.metadata?.name}`) && /gateway/.test(s.metadata?.name ?? '')),
   );
-  if (!gateways.length)
-    return [result('gateways', 'gateway-services', 'gateway Services have an address', 'skip', 'no gateways installed')];
+  if (!gateways.length) return skip('no gateways installed');
   const pending: string[] = [];
   const fine: string[] = [];
   for (const s of gateways) {
@@ -197,17 +180,23 @@ export function gatewayChecks(facts: Facts): CheckResult[] {
   }
   const objects = gateways.map((s) => `Service/${s.metadata?.namespace}/${s.metadata?.name}`);
   if (pending.length)
-    return [
-      result(
-        'gateways',
-        'gateway-services',
-        'gateway Services have an address',
-        'warn',
-        `LoadBalancer without an external address: ${pending.join(', ')}${fine.length ? `; ${fine.join('; ')}` : ''}`,
-        'this cluster has no load-balancer controller (kind, kwok, bare metal?): ' +
-          `use --set components.ingressGateways[name:${pending[0]}].k8s.service.type=NodePort, or hostNetwork, or install MetalLB`,
-        objects,
-      ),
-    ];
-  return [result('gateways', 'gateway-services', 'gateway Services have an address', 'ok', fine.join('; '), undefined, objects)];
+    return warn(
+      `LoadBalancer without an external address: ${pending.join(', ')}${fine.length ? `; ${fine.join('; ')}` : ''}`,
+      'this cluster has no load-balancer controller (kind, kwok, bare metal?): ' +
+        `use --set components.ingressGateways[name:${pending[0]}].k8s.service.type=NodePort, or hostNetwork, or install MetalLB`,
+      objects,
+    );
+  return ok(fine.join('; '), objects);
 }
+
+export const gatewayChecks: CheckDefinition[] = [
+  {
+    id: 'gateway-services',
+    category: 'gateways',
+    description: 'gateway Services have an address',
+    means: 'each gateway Service has an address; a LoadBalancer without one warns',
+    fix: '`k8s.service.type=NodePort`, hostNetwork, or a load-balancer controller',
+    reads: ['services', 'record'],
+    run: gatewayServices,
+  },
+];
