@@ -4,7 +4,7 @@
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(
-    `mesh needs Node.js 22.12 or newer; this is Node ${process.versions.node}\nhint: install Node 22+ (e.g. \`npx -p node@24 mesh ...\`, or nvm install 24)\n`,
+    `mesh needs Node.js 22.12 or newer; this is Node ${process.versions.node}\nhint: install Node 22+ (e.g. \`npx -p node@24 -p istio-mesh mesh ...\`, or nvm install 24)\n`,
   );
   process.exit(3);
 }

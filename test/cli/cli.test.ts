@@ -244,3 +244,27 @@ describe('on an old Node', () => {
     }
   });
 });
+
+describe('verify --print-role', () => {
+  it('prints the ClusterRoles shipped in examples/, needing no cluster; Secrets only in the analyze one', async () => {
+    const r = await mesh(['verify', '--print-role', '--kubeconfig', '/nonexistent']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(repoRoot, 'examples', 'mesh-verify-clusterrole.yaml'), 'utf8'));
+    const [checks, analyze] = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    expect(checks).toMatchObject({ kind: 'ClusterRole', metadata: { name: 'mesh-verify' } });
+    expect(JSON.stringify(checks)).not.toMatch(/secrets/);
+    expect(analyze).toMatchObject({ kind: 'ClusterRole', metadata: { name: 'mesh-verify-analyze' } });
+  });
+});
+
+describe('examples/github-actions.yml', () => {
+  it('installs the package by its registry name and gates on mesh verify with a JUnit report', () => {
+    const workflow = parse(readFileSync(join(repoRoot, 'examples', 'github-actions.yml'), 'utf8'));
+    const steps = workflow.jobs.verify.steps as Array<{ run?: string; uses?: string; if?: string; with?: { path?: string } }>;
+    expect(steps.some((s) => s.run?.includes('npm install --global istio-mesh'))).toBe(true);
+    const verify = steps.find((s) => s.run?.startsWith('mesh verify'))!;
+    expect(verify.run).toMatch(/-o junit > (\S+)$/);
+    const report = steps.find((s) => s.uses?.startsWith('dorny/test-reporter'))!;
+    expect(report).toMatchObject({ if: 'always()', with: { path: /-o junit > (\S+)$/.exec(verify.run!)![1] } });
+  });
+});
