@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { usageError } from '../../errors.js';
+import { listBuiltinProfiles } from '../../profiles/load.js';
+import { CHECK_IDS } from '../../verify/catalog.js';
+import { CATEGORIES } from '../../verify/types.js';
 
 interface Tree {
   commands: Record<string, string[]>;
@@ -27,7 +30,10 @@ function commandTree(program: Command): Tree {
 
 export function completionScript(shell: string, program: Command): string {
   const { commands } = commandTree(program);
-  const profiles = 'default demo minimal sds remote empty ambient';
+  // Values come from where the program gets them: the profiles directory and verify's catalog.
+  const profiles = listBuiltinProfiles().join(' ');
+  const categories = CATEGORIES.join(' ');
+  const skippable = [...CATEGORIES, ...CHECK_IDS].join(' ');
   if (shell === 'bash' || shell === 'zsh') {
     const cases = Object.entries(commands)
       .map(([path, words]) => `    "${path}") words="${words.join(' ')}" ;;`)
@@ -38,7 +44,11 @@ export function completionScript(shell: string, program: Command): string {
   for w in "\${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
     case "$w" in -*) ;; *) [[ -n "$path" ]] && path="$path $w" || path="$w" ;; esac
   done
-  if [[ "\${COMP_WORDS[COMP_CWORD-1]}" == "--profile" ]]; then COMPREPLY=($(compgen -W "${profiles}" -- "$cur")); return; fi
+  case "\${COMP_WORDS[COMP_CWORD-1]}" in
+    --profile) COMPREPLY=($(compgen -W "${profiles}" -- "$cur")); return ;;
+    --only) COMPREPLY=($(compgen -W "${categories}" -- "$cur")); return ;;
+    --skip) COMPREPLY=($(compgen -W "${skippable}" -- "$cur")); return ;;
+  esac
   local words=""
   case "$path" in
 ${cases}
@@ -61,6 +71,8 @@ complete -F _mesh_complete mesh
       }
     }
     lines.push(`complete -c mesh -l profile -a '${profiles}'`);
+    lines.push(`complete -c mesh -n '__fish_seen_subcommand_from verify' -l only -a '${categories}'`);
+    lines.push(`complete -c mesh -n '__fish_seen_subcommand_from verify' -l skip -a '${skippable}'`);
     return `${lines.join('\n')}\n`;
   }
   throw usageError(`completion ${shell}: unsupported shell`, 'use bash, zsh or fish');
