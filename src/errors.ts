@@ -16,15 +16,23 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
  * unless --verbose.
  */
 export class CliError extends Error {
+  readonly hint?: string;
   constructor(
     message: string,
     readonly exitCode: ExitCodeValue,
-    readonly hint?: string,
+    hint?: string,
   ) {
-    super(message);
+    // Messages quote user input (--set values, file names): control characters are escaped so an
+    // error stays one line and cannot rewrite the terminal.
+    super(oneLine(message));
+    if (hint !== undefined) this.hint = oneLine(hint);
     this.name = 'CliError';
   }
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+export const oneLine = (text: string): string => text.replace(CONTROL, (c) => JSON.stringify(c).slice(1, -1));
 
 export const usageError = (message: string, hint?: string) => new CliError(message, ExitCode.usage, hint);
 export const preflightError = (message: string, hint?: string) => new CliError(message, ExitCode.preflight, hint);

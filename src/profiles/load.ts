@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, stringify, type Tags } from 'yaml';
 import type { z } from 'zod';
-import { usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { inline, type Tree } from './merge.js';
 import { IstioOperatorSchema, ProfileFileSchema, describeSchemaIssue, type ProfileFile } from './schema.js';
 
@@ -76,19 +76,50 @@ function parseYamlText(
   }
   if (doc.contents === null) return {};
   if (!isMap(doc.contents)) throw usageError(`${what} ${label} must be a YAML mapping (key: value), not a ${typeof doc.toJS()}`);
-  return doc.toJS({ maxAliasCount: 100 }) as Tree;
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as Tree;
+  } catch (error) {
+    // The yaml library stops alias expansion that would blow up ("billion laughs").
+    throw usageError(`${what} ${label}: ${(error as Error).message}`, 'write the values out instead of nesting YAML aliases');
+  }
 }
 
 const isIstioOperator = (raw: Tree): boolean =>
   raw.kind === 'IstioOperator' || (typeof raw.apiVersion === 'string' && raw.apiVersion.startsWith('install.istio.io/'));
 
+/** IstioOperator files and profiles are a few KiB; anything this big is a mistake or an attack. */
+export const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads a profile or overlay as UTF-8 text, refusing before reading anything that is not a small
+ * regular text file: a directory, a FIFO (which would block forever), a huge or binary file.
+ */
 function readText(path: string, label: string, what: string): string {
+  const refuse = (why: string, hint = 'check the path') => usageError(`cannot read ${what} ${label}: ${why}`, hint);
+  let buffer: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw refuse('it is a directory');
+    if (!stat.isFile()) throw refuse('it is not a regular file (a FIFO, socket or device)');
+    if (stat.size > MAX_PROFILE_BYTES)
+      throw refuse(`it is ${(stat.size / 1024 / 1024).toFixed(1)} MiB; profiles and overlays are limited to 4 MiB`, 'pass the right file');
+    buffer = readFileSync(path);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error));
-    throw usageError(`cannot read ${what} ${label}: ${why}`, 'check the path');
+    const why: Record<string, string> = {
+      ENOENT: 'no such file',
+      ELOOP: 'a symlink loop',
+      EACCES: 'permission denied',
+      ENOTDIR: 'no such file',
+    };
+    throw refuse(why[code ?? ''] ?? code ?? String(error));
+  }
+  if (buffer.includes(0)) throw refuse('it is a binary file, not YAML', 'pass a YAML file');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buffer);
+  } catch {
+    throw refuse('it is not UTF-8 text', 'save it as UTF-8');
   }
 }
 
