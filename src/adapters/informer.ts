@@ -36,15 +36,29 @@ export class Informer<T extends KubeObject> {
     this.resourceVersion = list.metadata.resourceVersion ?? '';
   }
 
+  /** Set while the API server cannot be reached: since when, and why. */
+  lost?: { since: number; error: Error };
+  /** Set when the watch stopped for good (an error that is not an outage). */
+  failed?: Error;
+
   /** Lists, then watches in the background, calling onChange after every event. */
   async start(onChange: () => void, watchSeconds: number): Promise<void> {
     await this.list();
     this.running = this.loop(onChange, watchSeconds);
-    this.running.catch(() => undefined);
+    this.running.catch((error: unknown) => {
+      this.failed = error instanceof Error ? error : new Error(String(error));
+      onChange();
+    });
   }
 
+  /**
+   * Watches from the last resourceVersion; a watch the server ends is resumed, 410 Gone re-lists,
+   * and an outage (the API server restarting) is ridden out: retried with backoff, then re-listed
+   * so the copy is current again before anyone judges it.
+   */
   private async loop(onChange: () => void, watchSeconds: number): Promise<void> {
     const signal = this.controller.signal;
+    let failures = 0;
     while (!signal.aborted) {
       let gone = false;
       try {
@@ -66,11 +80,22 @@ export class Informer<T extends KubeObject> {
         );
       } catch (error) {
         if (signal.aborted) return;
-        if (!(error instanceof KubeApiError && error.status === 410)) throw error;
-        gone = true;
+        if (error instanceof KubeApiError && error.status === 410) gone = true;
+        else if (isOutage(error)) {
+          this.lost ??= { since: Date.now(), error: error as Error };
+          onChange();
+          await delay(Math.min(250 * 2 ** failures++, 4000), signal);
+          gone = true; // re-list: events during the outage may be compacted away
+        } else throw error;
       }
       if (gone && !signal.aborted) {
-        await this.list();
+        try {
+          await this.list();
+          this.lost = undefined;
+          failures = 0;
+        } catch (error) {
+          if (!isOutage(error)) throw error;
+        }
         onChange();
       }
     }
@@ -80,3 +105,17 @@ export class Informer<T extends KubeObject> {
     this.controller.abort();
   }
 }
+
+/** The API server is away (restarting, overloaded), as opposed to refusing the request. */
+function isOutage(error: unknown): boolean {
+  if (error instanceof KubeApiError) return error.status === 429 || error.status >= 500;
+  // A refused connect arrives wrapped (cause); a stream cut mid-watch arrives bare ("aborted", ECONNRESET).
+  const code = (error as { cause?: NodeJS.ErrnoException }).cause?.code ?? (error as NodeJS.ErrnoException).code;
+  return code !== undefined && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND'].includes(code);
+}
+
+const delay = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
 import { MESH_VERSION } from '../version.js';
+import { connectionError, credentialPluginError, redactCredentials, rejectedCredentials } from './kube-errors.js';
 
 /** Which cluster to talk to: kubectl's --kubeconfig and --context. */
 export interface KubeTarget {
@@ -91,19 +92,34 @@ const query = (params?: Record<string, string>): string => {
   return search ? `?${search}` : '';
 };
 
-export async function createKubeGateway(target: KubeTarget): Promise<KubeGateway> {
+/** Reads retry on these: the API server is busy or restarting, not refusing. */
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+const RETRYABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+/** Backoff for a read: 0.25, 0.5, 1, 2, 4 s (a Retry-After up to 5 s is honoured): about 8 s in all. */
+export const READ_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+
+export async function createKubeGateway(target: KubeTarget, options: { sleep?: (ms: number) => Promise<void> } = {}): Promise<KubeGateway> {
   const kc = loadKubeConfig(target);
   const cluster = kc.getCurrentCluster()!;
   const base = new URL(cluster.server);
   const context = kc.getCurrentContext();
+  const where = { context, server: cluster.server, cluster, user: kc.getCurrentUser() ?? undefined };
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const tls: RequestOptions = {};
-  await kc.applyToHTTPSOptions(tls);
-  let requests = 0;
-  const unreachable = (error: NodeJS.ErrnoException) =>
-    unreachableError(
-      `cluster unreachable: context ${context} (server ${cluster.server}): ${error.code ?? error.message}`,
-      'check that the cluster is running and that --kubeconfig/--context point at it',
+  try {
+    // Client certificates, tokens, and exec credential plugins (aws, gcloud, kubelogin) are applied here.
+    await kc.applyToHTTPSOptions(tls);
+  } catch (error) {
+    if (where.user?.exec) throw credentialPluginError(error as Error, where);
+    throw unreachableError(
+      `cannot use the credentials of context ${context}: ${redactCredentials((error as Error).message)}`,
+      'check the kubeconfig user entry',
     );
+  }
+  let requests = 0;
+  /** Once the server has answered, a refused or reset connection is a restart to ride out, not a wrong address. */
+  let answered = false;
+  const unreachable = (error: NodeJS.ErrnoException) => connectionError(error, where);
 
   const open = (method: string, path: string, body?: string, contentType?: string, signal?: AbortSignal) =>
     new Promise<IncomingMessage>((resolve, reject) => {
@@ -130,7 +146,9 @@ export async function createKubeGateway(target: KubeTarget): Promise<KubeGateway
         resolve,
       );
       req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', (error: NodeJS.ErrnoException) => reject(error.name === 'AbortError' ? error : unreachable(error)));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        reject(error.name === 'AbortError' ? error : Object.assign(unreachable(error), { cause: error })),
+      );
       req.end(body);
     });
 
@@ -147,19 +165,41 @@ export async function createKubeGateway(target: KubeTarget): Promise<KubeGateway
       return requests;
     },
     async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-      const res = await open(method, path, body === undefined ? undefined : JSON.stringify(body), contentType);
-      const text = await readBody(res);
-      const status = res.statusCode ?? 0;
-      if (status >= 400) {
-        let reason = text.slice(0, 200);
+      // Reads are retried with backoff through 429/5xx and (once the server has answered) connection
+      // resets; writes are not, as they may have been applied.
+      for (let attempt = 0; ; attempt++) {
+        const retry = method === 'GET' && attempt < READ_RETRY_DELAYS_MS.length;
+        let res: IncomingMessage;
         try {
-          reason = (JSON.parse(text) as { message?: string }).message ?? reason;
-        } catch {
-          /* not a Status object */
+          res = await open(method, path, body === undefined ? undefined : JSON.stringify(body), contentType);
+        } catch (error) {
+          const code = (error as { cause?: NodeJS.ErrnoException }).cause?.code;
+          if (retry && answered && code && RETRYABLE_NETWORK.has(code)) {
+            await sleep(READ_RETRY_DELAYS_MS[attempt]);
+            continue;
+          }
+          throw error;
         }
-        throw new KubeApiError(status, method, path, reason);
+        const text = await readBody(res);
+        const status = res.statusCode ?? 0;
+        answered = true;
+        if (retry && RETRYABLE_STATUS.has(status)) {
+          const after = Number(res.headers['retry-after']);
+          await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 5) * 1000 : READ_RETRY_DELAYS_MS[attempt]);
+          continue;
+        }
+        if (status === 401) throw rejectedCredentials(where);
+        if (status >= 400) {
+          let reason = text.slice(0, 200);
+          try {
+            reason = (JSON.parse(text) as { message?: string }).message ?? reason;
+          } catch {
+            /* not a Status object */
+          }
+          throw new KubeApiError(status, method, path, reason);
+        }
+        return (text ? JSON.parse(text) : undefined) as T;
       }
-      return (text ? JSON.parse(text) : undefined) as T;
     },
     async get<T>(path: string): Promise<T | undefined> {
       try {
@@ -194,7 +234,9 @@ export async function createKubeGateway(target: KubeTarget): Promise<KubeGateway
         if (signal.aborted) return;
         throw error;
       }
+      if (res.statusCode === 401) throw rejectedCredentials(where);
       if ((res.statusCode ?? 0) >= 400) throw new KubeApiError(res.statusCode ?? 0, 'WATCH', path, (await readBody(res)).slice(0, 200));
+      answered = true;
       let buffer = '';
       try {
         for await (const chunk of res) {

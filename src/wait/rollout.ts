@@ -1,6 +1,7 @@
 import type { V1DaemonSet, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { Informer } from '../adapters/informer.js';
 import type { KubeGateway } from '../adapters/kube.js';
+import { CliError, ExitCode } from '../errors.js';
 import { formatWorkload, type WorkloadRef } from '../render/workloads.js';
 import { daemonSetStatus, deploymentStatus, podProblem, podsOfSelector } from '../verify/workload-status.js';
 
@@ -58,7 +59,10 @@ export async function waitForRollout(kube: KubeGateway, workloads: WorkloadRef[]
   const informers = [...byNamespace.values()].flatMap((w) => [w.deployments, w.daemonSets, w.pods]);
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
+  // Ready is declared only from a current view: not while a watch is riding out an outage.
   const check = () => {
+    if (informers.some((i) => i.failed)) return finish();
+    if (informers.some((i) => i.lost)) return;
     if (!assess(workloads, byNamespace).length) finish();
   };
   const timer = setTimeout(finish, timeoutSeconds * 1000);
@@ -70,6 +74,15 @@ export async function waitForRollout(kube: KubeGateway, workloads: WorkloadRef[]
     clearTimeout(timer);
     informers.forEach((i) => i.stop());
   }
+  const failed = informers.find((i) => i.failed)?.failed;
+  if (failed) throw failed;
+  const lost = informers.find((i) => i.lost)?.lost;
+  if (lost)
+    throw new CliError(
+      `lost the API server during the wait (for the last ${Math.round((Date.now() - lost.since) / 1000)}s): ${lost.error.message}`,
+      ExitCode.unreachable,
+      'nothing was judged from a stale view: re-run the same command once the cluster answers (it converges)',
+    );
   const notReady = assess(workloads, byNamespace);
   return { ready: notReady.length === 0, notReady, elapsedMs: Date.now() - started };
 }
