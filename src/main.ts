@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './errors.js';
 import type { GlobalOptions } from './cli/options.js';
 import type { Action } from './cli/action.js';
+import { runInterruptCleanups } from './adapters/cleanup.js';
 import { registerProfile } from './commands/profile/command.js';
 import { registerRender } from './commands/render/command.js';
 import { registerInstall } from './commands/install/command.js';
@@ -60,19 +61,26 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Ctrl-C: say what that means for the cluster and return 130; bin/mesh.js then exits, and execa
- * stops any istioctl/helm still running. mesh's steps are idempotent, so re-running converges.
+ * Ctrl-C or SIGTERM (a CI job cancelled): release what the run holds (its lock, its temp files),
+ * say what that means for the cluster and return 130; bin/mesh.js then exits, and execa stops any
+ * istioctl/helm still running. mesh's steps are idempotent, so re-running converges.
  */
 function interrupted(): Promise<number> {
-  return new Promise((resolve) =>
-    process.once('SIGINT', () => {
-      process.stderr.write(
-        '\nError: interrupted\nhint: a change in progress may be partly applied: ' +
-          're-run the same command to converge (`mesh status` shows the install record)\n',
-      );
-      resolve(ExitCode.interrupted);
-    }),
-  );
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      void runInterruptCleanups().then(() => {
+        process.stderr.write(
+          `\nError: interrupted (${signal})\nhint: a change in progress may be partly applied: ` +
+            're-run the same command to converge (`mesh status` shows the install record)\n',
+        );
+        resolve(ExitCode.interrupted);
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
 }
 
 function reportError(error: unknown, verbose: boolean): number {

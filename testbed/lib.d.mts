@@ -22,3 +22,4 @@ export const kubeconfigPath: string;
 export function buildTestbed(options?: { quiet?: boolean }): TestbedPaths;
 export function readState(): TestbedState | undefined;
 export function isAlive(pid: number): boolean;
+export function spawnComponent(name: string, bin: string, args: string[]): number;

@@ -1,6 +1,6 @@
 // Shared by testbed/up.mjs, down.mjs and the e2e tests: where the testbed's files live.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,4 +43,12 @@ export function isAlive(pid) {
   } catch {
     return false;
   }
+}
+
+/** Starts one testbed component detached, its output appended to logs/<name>.log; returns its pid. */
+export function spawnComponent(name, bin, args) {
+  const out = openSync(join(stateDir, 'logs', `${name}.log`), 'a');
+  const child = spawn(bin, args, { detached: true, stdio: ['ignore', out, out] });
+  child.unref();
+  return child.pid;
 }

@@ -2,12 +2,12 @@
 // npm run testbed:up — etcd + kube-apiserver + kube-controller-manager + kube-scheduler + kwok,
 // all on loopback, with 3 fake nodes whose pods become Ready, and a runner that serves each
 // istiod Service with a real pilot-discovery (see istiod-runner.mjs). Reuses a running testbed.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { buildTestbed, isAlive, kubeconfigPath, readState, stateDir, statePath, testbedDir } from './lib.mjs';
+import { buildTestbed, isAlive, kubeconfigPath, readState, spawnComponent, stateDir, statePath, testbedDir } from './lib.mjs';
 import { kubeconfigYaml, makeCertificates } from './certs.mjs';
 
 const NODE_COUNT = Number(process.env.MESH_TESTBED_NODES ?? 3);
@@ -56,12 +56,13 @@ async function waitFor(what, seconds, test) {
   throw new Error(`${what} not ready after ${seconds}s; logs in ${join(stateDir, 'logs')}`);
 }
 
+/** Every component's command line, kept in state.json so testbed/restart.mjs can start one again. */
+const commands = {};
+
 function start(name, bin, args, pids) {
-  const out = openSync(join(stateDir, 'logs', `${name}.log`), 'a');
-  const child = spawn(bin, args, { detached: true, stdio: ['ignore', out, out] });
-  child.unref();
-  pids[name] = child.pid;
-  log(`${name} started (pid ${child.pid})`);
+  commands[name] = { bin, args };
+  pids[name] = spawnComponent(name, bin, args);
+  log(`${name} started (pid ${pids[name]})`);
 }
 
 function nodeManifest(i) {
@@ -114,7 +115,7 @@ async function main() {
   const server = `https://127.0.0.1:${apiPort}`;
   writeFileSync(kubeconfigPath, kubeconfigYaml({ server, ca: certs.ca, cert: certs.adminCert, key: certs.adminKey }), { mode: 0o600 });
   const pids = {};
-  const state = { pids, server, kubeconfig: kubeconfigPath, context: 'mesh-testbed', startedAt: new Date().toISOString(), paths };
+  const state = { pids, commands, server, kubeconfig: kubeconfigPath, context: 'mesh-testbed', startedAt: new Date().toISOString(), paths };
   const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
   try {
     start(

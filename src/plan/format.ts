@@ -27,6 +27,8 @@ function stepDetail(step: PlanStep): string[] {
       return [`namespace ${step.namespace}`];
     case 'record':
       return [`${step.action} ConfigMap ${step.configMap}`];
+    case 'lock':
+      return [`Lease ${step.lease}, renewed until the change is done`];
   }
 }
 

@@ -5,6 +5,7 @@ import { renderIstioOperator } from '../render/istioctl.js';
 import { renderHelmReleases } from '../render/helm.js';
 import { LOCAL_CHART_PATHS, type HelmRelease } from '../render/charts.js';
 import { formatWorkload, type InstallContents } from '../render/workloads.js';
+import { LOCK_NAME } from '../install/lock.js';
 import type { KubeTarget } from '../adapters/kube.js';
 import { placeholder, type Backend, type Plan, type PlanStep } from './types.js';
 
@@ -57,6 +58,7 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
         'k8s-version',
         'permissions',
         'existing-install',
+        'install-lock',
       ],
     },
   ];
@@ -64,6 +66,11 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
   // so mesh creates each one missing, and records it for uninstall.
   for (const namespace of new Set([ns, ...contents.components.map((c) => c.namespace)]))
     steps.push({ id: 'namespace', description: `create namespace ${namespace} if it does not exist`, namespace });
+  steps.push({
+    id: 'lock',
+    description: `take the install lock (Lease ${ns}/${LOCK_NAME}) so no other mesh run changes ${ns} meanwhile`,
+    lease: `${ns}/${LOCK_NAME}`,
+  });
   steps.push({
     id: 'record',
     description: `record the install in ConfigMap ${ns}/${RECORD_NAME} before changing anything else, so a failed install can be undone`,

@@ -1,8 +1,12 @@
-import type { Backend } from './types.js';
+import { parseAllDocuments } from 'yaml';
+import { toYaml, YAML_OPTIONS } from '../profiles/load.js';
+import { isTree, type Tree } from '../profiles/merge.js';
+import type { Backend, Plan } from './types.js';
 
 /**
  * What mesh wrote about an install, kept in ConfigMap <istio-ns>/mesh-install so that
  * uninstall undoes exactly that, and status/verify can compare it with the live state.
+ * Records written by mesh 0.1 have the same shape (the fields added since are optional).
  */
 export interface InstallRecord {
   schemaVersion: 1;
@@ -13,6 +17,7 @@ export interface InstallRecord {
   revision: string;
   istioNamespace: string;
   overlays: string[];
+  /** `--set` flags as given, with the values of secret-looking paths redacted. */
   sets: string[];
   specSha256: string;
   toolVersions: Record<string, string>;
@@ -24,10 +29,13 @@ export interface InstallRecord {
   labelledNamespaces: Array<{ namespace: string; labels: Record<string, string>; previous?: Record<string, string> }>;
   /** Namespaces that did not exist before the install (so uninstall may delete them). */
   createdNamespaces: string[];
-  /** The rendered IstioOperator (istioctl backend), for `istioctl uninstall -f` without --purge. */
+  /** The rendered IstioOperator (istioctl backend), for `istioctl uninstall -f`; secret-looking values redacted. */
   renderedSpec?: string;
-  /** `installing` from before the first change until the install is ready and labelled. */
-  status: 'installing' | 'installed';
+  /** `installing` from before the first change until the install is ready and labelled; `failed` with `error`. */
+  status: 'installing' | 'installed' | 'failed';
+  error?: string;
+  /** The mesh process making the change, so an install that was killed can be told from one still running. */
+  runner?: { pid: number; host: string };
   installedAt: string;
 }
 
@@ -41,4 +49,93 @@ export function parseRecord(json: string | undefined): InstallRecord | undefined
   } catch {
     return undefined;
   }
+}
+
+/** Keys whose values are credentials by their name: never written to a record or printed. */
+const SECRET_KEY = /password|passwd|token|secret|(^|[._-])key$|apikey|api_key|privatekey|private_key|credential/i;
+export const REDACTED = '<redacted>';
+
+/** `--set path=value` with the value hidden when the path looks like a credential. */
+export function redactSet(flag: string): string {
+  const eq = flag.indexOf('=');
+  if (eq === -1) return flag;
+  const last =
+    flag
+      .slice(0, eq)
+      .split(/(?<!\\)\./)
+      .at(-1) ?? '';
+  return SECRET_KEY.test(last.replace(/\[.*$/, '')) ? `${flag.slice(0, eq)}=${REDACTED}` : flag;
+}
+
+function redactTree(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactTree);
+  if (!isTree(value)) return value;
+  const out: Tree = {};
+  for (const [key, item] of Object.entries(value))
+    out[key] = SECRET_KEY.test(key) && !isTree(item) && !Array.isArray(item) ? REDACTED : redactTree(item);
+  return out;
+}
+
+/** A YAML document with the values under secret-looking keys redacted (uninstall needs its shape, not its secrets). */
+export function redactYaml(text: string): string {
+  return parseAllDocuments(text, YAML_OPTIONS)
+    .map((doc) => toYaml(redactTree(doc.toJS())))
+    .join('---\n');
+}
+
+export interface RecordFacts {
+  toolVersions: Record<string, string>;
+  kubernetesVersion: string;
+  existing?: InstallRecord;
+  missingNamespaces: string[];
+}
+
+/** The record an install writes before its first change: pure, from the plan and what preflight found. */
+export function newRecord(
+  plan: Plan,
+  input: {
+    profile: string;
+    istioProfile: string;
+    overlays: string[];
+    sets: string[];
+    workloads: string[];
+    specSha256: string;
+    meshVersion: string;
+    runner: { pid: number; host: string };
+  },
+  facts: RecordFacts,
+  now = new Date(),
+): InstallRecord {
+  const previous = facts.existing;
+  return {
+    schemaVersion: 1,
+    meshVersion: input.meshVersion,
+    backend: plan.backend,
+    profile: input.profile,
+    istioProfile: input.istioProfile,
+    revision: plan.revision,
+    istioNamespace: plan.istioNamespace,
+    overlays: input.overlays,
+    sets: input.sets.map(redactSet),
+    specSha256: input.specSha256,
+    toolVersions: { ...facts.toolVersions, kubernetes: facts.kubernetesVersion },
+    // Releases of an earlier install stay listed, so a converge to a smaller profile can still undo them.
+    releases: [
+      ...(previous?.releases ?? []),
+      ...plan.steps.flatMap((s) =>
+        s.id === 'apply' && s.tool === 'helm' && s.release && s.namespace
+          ? [{ release: s.release, namespace: s.namespace, chart: s.chart ?? '' }]
+          : [],
+      ),
+    ].filter((r, i, all) => all.findIndex((o) => o.release === r.release && o.namespace === r.namespace) === i),
+    workloads: input.workloads,
+    labelledNamespaces: [...(previous?.labelledNamespaces ?? [])],
+    createdNamespaces: [...new Set([...(previous?.createdNamespaces ?? []), ...facts.missingNamespaces])],
+    ...(plan.backend === 'istioctl' && plan.files['istio-operator.yaml']
+      ? { renderedSpec: redactYaml(plan.files['istio-operator.yaml']) }
+      : {}),
+    status: 'installing',
+    runner: input.runner,
+    installedAt: now.toISOString(),
+  };
 }

@@ -9,7 +9,8 @@ export type PlanStep =
   | { id: 'label'; description: string; namespace: string; set?: Record<string, string>; remove?: string[] }
   | { id: 'delete'; description: string; what: string[]; waitSeconds?: number }
   | { id: 'namespace'; description: string; namespace: string }
-  | { id: 'record'; description: string; configMap: string; action: 'write' | 'complete' | 'delete' };
+  | { id: 'record'; description: string; configMap: string; action: 'write' | 'complete' | 'delete' }
+  | { id: 'lock'; description: string; lease: string };
 
 export interface Plan {
   schemaVersion: 1;

@@ -1,4 +1,5 @@
 import type { InstallRecord } from './record.js';
+import { LOCK_NAME } from '../install/lock.js';
 import { kubeFlags, RECORD_NAME } from './install.js';
 import type { KubeTarget } from '../adapters/kube.js';
 import { placeholder, type Plan, type PlanStep } from './types.js';
@@ -17,6 +18,7 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
   const files: Record<string, string> = {};
   const steps: PlanStep[] = [
     { id: 'preflight', description: 'check tools and that the cluster is reachable', checks: ['tools', 'cluster-reachable'] },
+    { id: 'lock', description: `take the install lock (Lease ${ns}/${LOCK_NAME})`, lease: `${ns}/${LOCK_NAME}` },
   ];
   for (const { namespace, labels, previous } of record.labelledNamespaces)
     steps.push({

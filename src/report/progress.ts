@@ -41,3 +41,55 @@ export function createProgress(style: OutputStyle): Progress {
     },
   };
 }
+
+/** What one step of a change did, for the JSON result. */
+export interface StepOutcome {
+  id: string;
+  description: string;
+  status: 'ok' | 'failed';
+  durationMs: number;
+  detail?: string;
+}
+
+/**
+ * The one step runner for every command that changes a cluster: each step under a spinner (or a
+ * plain line), its outcome and duration kept for `-o json`, its failure shown and rethrown.
+ */
+export interface StepRunner {
+  readonly outcomes: StepOutcome[];
+  run<T>(
+    step: { id: string; description: string },
+    text: string,
+    body: (handle: StepHandle) => Promise<T>,
+    detail?: (value: T) => string | undefined,
+  ): Promise<T>;
+}
+
+export function createStepRunner(progress: Progress): StepRunner {
+  const outcomes: StepOutcome[] = [];
+  return {
+    outcomes,
+    async run(step, text, body, detail) {
+      const handle = await progress.step(text);
+      const started = Date.now();
+      try {
+        const value = await body(handle);
+        const d = detail?.(value);
+        handle.succeed(d ? `${text}: ${d}` : text);
+        outcomes.push({
+          id: step.id,
+          description: step.description,
+          status: 'ok',
+          durationMs: Date.now() - started,
+          ...(d ? { detail: d } : {}),
+        });
+        return value;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        handle.fail(`${text}: ${message}`);
+        outcomes.push({ id: step.id, description: step.description, status: 'failed', durationMs: Date.now() - started, detail: message });
+        throw error;
+      }
+    },
+  };
+}

@@ -152,7 +152,7 @@ describe('install failures', () => {
     });
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
-    expect(stderr).toMatch(/Error: interrupted\nhint: a change in progress may be partly applied: re-run the same command/);
+    expect(stderr).toMatch(/Error: interrupted \(SIGINT\)\nhint: a change in progress may be partly applied: re-run the same command/);
   });
 
   it("values istioctl rejects are exit 2 before any change, with istioctl's reason", async () => {

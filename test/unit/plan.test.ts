@@ -20,8 +20,9 @@ describe('install plan', () => {
       backend: 'istioctl',
       target: { kubeconfig: '/k', context: 'ctx' },
     });
-    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'namespace', 'record', 'apply', 'wait', 'label', 'record']);
-    expect(plan.steps[3]).toMatchObject({
+    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'namespace', 'lock', 'record', 'apply', 'wait', 'label', 'record']);
+    expect(plan.steps[2]).toMatchObject({ id: 'lock', lease: 'istio-system/mesh-lock' });
+    expect(plan.steps[4]).toMatchObject({
       tool: 'istioctl',
       argv: [
         'install',
@@ -36,7 +37,7 @@ describe('install plan', () => {
         'ctx',
       ],
     });
-    expect(plan.steps[5]).toMatchObject({ namespace: 'default', set: { 'istio-injection': 'enabled' } });
+    expect(plan.steps[6]).toMatchObject({ namespace: 'default', set: { 'istio-injection': 'enabled' } });
     expect(plan.steps.filter((s) => s.id === 'record').map((s) => (s as { action: string }).action)).toEqual(['write', 'complete']);
     expect(plan.files['istio-operator.yaml']).toContain('kind: IstioOperator');
   });
@@ -69,7 +70,7 @@ describe('install plan', () => {
       target: {},
       chartVersion: '1.31.0',
     });
-    expect((plan.steps[3] as { argv: string[] }).argv.slice(0, 8)).toEqual([
+    expect((plan.steps[4] as { argv: string[] }).argv.slice(0, 8)).toEqual([
       'upgrade',
       '--install',
       'istio-base',
@@ -118,9 +119,20 @@ describe('uninstall plan', () => {
 
   it('undoes labels (restoring previous values), helm releases in reverse, CRDs with --purge, then the namespace', () => {
     const plan = buildUninstallPlan({ record, purge: true, target: {}, timeoutSeconds: 60 });
-    expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'label', 'label', 'apply', 'apply', 'delete', 'record', 'delete', 'delete']);
-    expect(plan.steps[1]).toMatchObject({ namespace: 'default', remove: ['istio-injection'] });
-    expect(plan.steps[2]).toMatchObject({ namespace: 'apps', remove: [], set: { 'istio-injection': 'disabled' } });
+    expect(plan.steps.map((s) => s.id)).toEqual([
+      'preflight',
+      'lock',
+      'label',
+      'label',
+      'apply',
+      'apply',
+      'delete',
+      'record',
+      'delete',
+      'delete',
+    ]);
+    expect(plan.steps[2]).toMatchObject({ namespace: 'default', remove: ['istio-injection'] });
+    expect(plan.steps[3]).toMatchObject({ namespace: 'apps', remove: [], set: { 'istio-injection': 'disabled' } });
     expect(plan.steps.filter((s) => s.id === 'apply').map((s) => (s as { release: string }).release)).toEqual(['istiod', 'istio-base']);
     expect(plan.steps.at(-2)).toMatchObject({ what: ['Namespace/istio-system'] });
   });
@@ -140,5 +152,22 @@ describe('uninstall plan', () => {
     expect(
       buildUninstallPlan({ record: r, purge: true, target: {}, timeoutSeconds: 60 }).steps.find((s) => s.id === 'apply'),
     ).toMatchObject({ argv: ['uninstall', '--purge', '-y'] });
+  });
+});
+
+describe('the install record keeps no secrets', () => {
+  it('redacts the values of secret-looking --set paths and spec keys', async () => {
+    const { redactSet, redactYaml } = await import('../../src/plan/record.js');
+    expect(redactSet('values.global.proxy.privateKey=abc')).toBe('values.global.proxy.privateKey=<redacted>');
+    expect(redactSet('values.pilot.env.VAULT_TOKEN=s.abc')).toBe('values.pilot.env.VAULT_TOKEN=<redacted>');
+    expect(redactSet('meshConfig.defaultConfig.proxyMetadata.DB_PASSWORD=hunter2')).toBe(
+      'meshConfig.defaultConfig.proxyMetadata.DB_PASSWORD=<redacted>',
+    );
+    expect(redactSet('values.pilot.traceSampling=10')).toBe('values.pilot.traceSampling=10');
+    expect(redactSet('values.global.keyCertBundle=x')).toBe('values.global.keyCertBundle=x');
+    const spec = redactYaml('spec:\n  values:\n    pilot:\n      env:\n        API_TOKEN: s3cret\n        LOG: debug\n');
+    expect(spec).toContain('API_TOKEN: <redacted>');
+    expect(spec).toContain('LOG: debug');
+    expect(spec).not.toContain('s3cret');
   });
 });

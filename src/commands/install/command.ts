@@ -13,6 +13,7 @@ export function registerInstall(program: Command, wrap: Wrap): void {
       .option('--dry-run', 'print the plan (every step and command) and change nothing')
       .option('-y, --yes', 'do not ask for confirmation')
       .option('--timeout <duration>', 'how long to wait for readiness (e.g. 90s, 5m)', '5m')
+      .option('--wait-for-lock <duration>', 'when another mesh run is changing the mesh, wait this long for it instead of exiting 3')
       .option('--inject-namespace <ns>', 'label a namespace for sidecar injection; repeatable', collect, [])
       .option('--charts <dir>', "helm backend: local charts directory (Istio's manifests/charts), works offline")
       .option('--chart-version <version>', 'helm backend: chart version to fetch from the Istio chart repository')

@@ -7,6 +7,7 @@ export interface InstallOptions extends ProfileInputOptions {
   dryRun?: boolean;
   yes?: boolean;
   timeout: string;
+  waitForLock?: string;
   injectNamespace: string[];
   charts?: string;
   chartVersion?: string;

@@ -10,6 +10,7 @@ import { planToJson, planToText } from '../../plan/format.js';
 export async function install(globals: GlobalOptions, options: InstallOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'install');
   const timeoutSeconds = parseDuration(options.timeout, '--timeout');
+  const lockWaitSeconds = options.waitForLock ? parseDuration(options.waitForLock, '--wait-for-lock') : 0;
   const injectNamespaces = [...new Set(options.injectNamespace.map((ns) => checkNamespace(ns, '--inject-namespace')))];
   if (options.backend === 'istioctl' && (options.charts || options.chartVersion))
     throw usageError('--charts/--chart-version apply to the helm backend only', 'add --backend helm, or drop the flag');
@@ -39,5 +40,5 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     return ExitCode.ok;
   }
   const { executeInstall } = await import('./execute.js');
-  return executeInstall({ plan, profile, contents, options, globals, output, target });
+  return executeInstall({ plan, profile, contents, options, globals, output, target, lockWaitSeconds });
 }

@@ -52,7 +52,8 @@ export async function status(globals: GlobalOptions): Promise<number> {
   else if (!r) lines.push(`no mesh install record in ${ns}${present.length ? ' (Istio runs here, installed by something else)' : ''}`);
   else {
     lines.push(
-      `installed by mesh ${r.meshVersion} at ${r.installedAt}`,
+      `installed by mesh ${r.meshVersion} at ${r.installedAt}: ${r.status}${r.error ? ` (${r.error})` : ''}` +
+        (r.status === 'installing' && r.runner ? ` by pid ${r.runner.pid} on ${r.runner.host}` : ''),
       `  profile ${r.profile} (Istio profile ${r.istioProfile}), backend ${r.backend}${r.revision ? `, revision ${r.revision}` : ''}`,
       `  overlays: ${r.overlays.join(', ') || 'none'}; --set: ${r.sets.join(' ') || 'none'}`,
       `  tools: ${Object.entries(r.toolVersions)

@@ -9,6 +9,7 @@ export function registerUninstall(program: Command, wrap: Wrap): void {
     .option('--dry-run', 'print the plan and change nothing')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
     .option('--timeout <duration>', 'how long to wait for resources to be gone', '5m')
+    .option('--wait-for-lock <duration>', 'when another mesh run is changing the mesh, wait this long for it instead of exiting 3')
     .option('--istioctl <path>', 'istioctl binary to run', 'istioctl')
     .option('--helm <path>', 'helm binary to run', 'helm')
     .addHelpText('after', '\nExamples:\n  mesh uninstall --dry-run\n  mesh uninstall --purge -y')

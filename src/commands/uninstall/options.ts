@@ -4,6 +4,7 @@ export interface UninstallOptions {
   dryRun?: boolean;
   yes?: boolean;
   timeout: string;
+  waitForLock?: string;
   istioctl: string;
   helm: string;
 }

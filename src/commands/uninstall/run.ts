@@ -4,12 +4,14 @@ import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from
 import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
 import { Informer } from '../../adapters/informer.js';
 import { runProcess, ToolFailedError, type Runner } from '../../adapters/process.js';
-import { withRenderedFiles } from '../../adapters/tempfiles.js';
+import { sweepStaleRuns, withRenderedFiles } from '../../adapters/tempfiles.js';
+import { onInterrupt } from '../../adapters/cleanup.js';
+import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock.js';
 import { CliError, ExitCode, usageError } from '../../errors.js';
 import { deleteRecord, patchNamespaceLabels, readRecord } from '../../install/cluster.js';
 import { buildUninstallPlan } from '../../plan/uninstall.js';
 import { planToJson, planToText } from '../../plan/format.js';
-import { createProgress } from '../../report/progress.js';
+import { createProgress, createStepRunner } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
 import { confirm } from '../../report/confirm.js';
 
@@ -20,6 +22,7 @@ export async function uninstall(
 ): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'uninstall');
   const timeoutSeconds = parseDuration(options.timeout, '--timeout');
+  const lockWaitSeconds = options.waitForLock ? parseDuration(options.waitForLock, '--wait-for-lock') : 0;
   const ns = istioNamespaceOf(globals);
   if (!options.dryRun && !options.yes && !process.stdin.isTTY)
     throw usageError(
@@ -55,54 +58,72 @@ export async function uninstall(
 
   const run = deps.run ?? runProcess;
   const progress = createProgress(outputStyle({ color: globals.color, machine: json }));
-  const done: Array<{ id: string; description: string; detail?: string }> = [];
-  await withRenderedFiles(plan.files, async (resolveArgv) => {
-    for (const step of plan.steps) {
-      const handle = await progress.step(step.description);
-      let detail: string | undefined;
-      try {
-        if (step.id === 'preflight')
-          detail = `record found: profile ${record.profile}, backend ${record.backend}, installed ${record.installedAt}`;
-        else if (step.id === 'label') {
-          const patch: Record<string, string | null> = {
-            ...Object.fromEntries((step.remove ?? []).map((k) => [k, null])),
-            ...(step.set ?? {}),
-          };
-          try {
-            await patchNamespaceLabels(kube, step.namespace, patch);
-          } catch (error) {
-            if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-            detail = 'namespace is gone';
-          }
-        } else if (step.id === 'apply') {
-          const tool = step.tool === 'istioctl' ? options.istioctl : options.helm;
-          const result = await run(tool, resolveArgv(step.argv));
-          // helm says "not found" for a release already removed: that is the state we want.
-          if (result.exitCode !== 0 && !(step.tool === 'helm' && /not found/i.test(result.stderr)))
-            throw new ToolFailedError(step.tool, step.argv, result);
-          if (result.exitCode !== 0) detail = 'already removed';
-        } else if (step.id === 'delete') {
-          if (step.what[0]?.startsWith('CustomResourceDefinition')) detail = `${await deleteIstioCrds(kube)} CRDs deleted`;
-          else if (step.what[0]?.startsWith('ConfigMap/')) detail = `${await deleteRootCertCopies(kube)} deleted`;
-          else {
-            const names = step.what.map((w) => w.replace(/^Namespace\//, ''));
-            await deleteNamespacesAndWait(kube, names, step.waitSeconds ?? timeoutSeconds);
-            detail = `${names.join(', ')} gone`;
-          }
-        } else if (step.id === 'record') {
-          detail = (await deleteRecord(kube, ns)) ? 'deleted' : 'already gone';
-        }
-        handle.succeed(detail ? `${step.description}: ${detail}` : step.description);
-        done.push({ id: step.id, description: step.description, ...(detail ? { detail } : {}) });
-      } catch (error) {
-        handle.fail(`${step.description}: ${error instanceof Error ? error.message : String(error)}`);
-        throw error;
+  const steps = createStepRunner(progress);
+  for (const swept of sweepStaleRuns()) progress.note(`removed the private files of an interrupted mesh run (pid ${swept.deadPid})`);
+  let lock: Lock | undefined;
+  let releaseOnInterrupt: (() => void) | undefined;
+  try {
+    await withRenderedFiles(plan.files, async (resolveArgv) => {
+      for (const step of plan.steps) {
+        await steps.run(
+          step,
+          step.description,
+          async (handle): Promise<string | undefined> => {
+            if (step.id === 'preflight')
+              return `record found: profile ${record.profile}, backend ${record.backend}, installed ${record.installedAt}`;
+            if (step.id === 'lock') {
+              lock = await acquireLock(kube, ns, {
+                identity: lockIdentity('uninstall'),
+                waitSeconds: lockWaitSeconds,
+                onWait: (h) => handle.info(`waiting for ${heldBy(h)}`),
+                onTakeOver: (h) => handle.info(`warning: took over the expired lock of ${heldBy(h)} (last renewed ${h.renewed})`),
+              });
+              const held = lock;
+              releaseOnInterrupt = onInterrupt(() => held.release());
+              return 'held';
+            }
+            if (step.id === 'label') {
+              const patch: Record<string, string | null> = {
+                ...Object.fromEntries((step.remove ?? []).map((k) => [k, null])),
+                ...(step.set ?? {}),
+              };
+              try {
+                await patchNamespaceLabels(kube, step.namespace, patch);
+              } catch (error) {
+                if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+                return 'namespace is gone';
+              }
+              return undefined;
+            }
+            if (step.id === 'apply') {
+              const tool = step.tool === 'istioctl' ? options.istioctl : options.helm;
+              const result = await run(tool, resolveArgv(step.argv));
+              // helm says "not found" for a release already removed: that is the state we want.
+              if (result.exitCode !== 0 && !(step.tool === 'helm' && /not found/i.test(result.stderr)))
+                throw new ToolFailedError(step.tool, step.argv, result);
+              return result.exitCode !== 0 ? 'already removed' : undefined;
+            }
+            if (step.id === 'delete') {
+              if (step.what[0]?.startsWith('CustomResourceDefinition')) return `${await deleteIstioCrds(kube)} CRDs deleted`;
+              if (step.what[0]?.startsWith('ConfigMap/')) return `${await deleteRootCertCopies(kube)} deleted`;
+              const names = step.what.map((w) => w.replace(/^Namespace\//, ''));
+              await deleteNamespacesAndWait(kube, names, step.waitSeconds ?? timeoutSeconds);
+              return `${names.join(', ')} gone`;
+            }
+            if (step.id === 'record') return (await deleteRecord(kube, ns)) ? 'deleted' : 'already gone';
+            return undefined;
+          },
+          (detail) => detail,
+        );
       }
-    }
-  });
+    });
+  } finally {
+    releaseOnInterrupt?.();
+    await lock?.release().catch(() => undefined);
+  }
   if (json)
     process.stdout.write(
-      `${JSON.stringify({ schemaVersion: 1, kind: 'UninstallResult', success: true, changed: true, steps: done }, null, 2)}\n`,
+      `${JSON.stringify({ schemaVersion: 1, kind: 'UninstallResult', success: true, changed: true, steps: steps.outcomes }, null, 2)}\n`,
     );
   else
     progress.note(

@@ -2,7 +2,7 @@ import type { VerifyOptions } from './options.js';
 import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess, type Runner } from '../../adapters/process.js';
-import { ExitCode, usageError } from '../../errors.js';
+import { CliError, ExitCode, usageError } from '../../errors.js';
 import { outputStyle } from '../../report/style.js';
 import { plain, verifyJson, verifyJunit, verifyText, type Paint } from '../../report/verify-output.js';
 import { runAnalyze } from '../../verify/analyze.js';
@@ -62,7 +62,17 @@ export async function verify(
             `${Math.ceil((deadline - Date.now()) / 1000)}s left)...\n`,
         );
       if (!(await feed.next(deadline - Date.now()))) break;
-      report = await once();
+      // The API server going away mid-wait (a restart) is waited out until the deadline; past it, exit 4.
+      for (;;) {
+        try {
+          report = await once();
+          break;
+        } catch (error) {
+          if (!(error instanceof CliError && error.exitCode === ExitCode.unreachable) || Date.now() >= deadline) throw error;
+          if (output === 'text') process.stderr.write(`lost the API server (${error.message}); waiting...\n`);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, deadline - Date.now())));
+        }
+      }
     }
   } finally {
     feed?.close();

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { checkKubernetesVersion } from '../../install/compat.js';
 import type { CheckDefinition, Facts, ReadError } from '../types.js';
 import {
@@ -12,6 +13,18 @@ import {
   versionOfTag,
   warn,
 } from './shared.js';
+
+/** Says whether the mesh run that was installing is gone (same host, dead pid): it was interrupted, not slow. */
+function interrupted(runner: { pid: number; host: string } | undefined): string {
+  if (!runner) return '';
+  if (runner.host !== hostname()) return ` (mesh pid ${runner.pid} on ${runner.host} may still be running)`;
+  try {
+    process.kill(runner.pid, 0);
+    return ` (mesh pid ${runner.pid} is still running)`;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? ` (interrupted: mesh pid ${runner.pid} is gone)` : '';
+  }
+}
 
 /** Every read that did not happen, for the permissions check. */
 function unreadable(facts: Facts): ReadError[] {
@@ -116,9 +129,15 @@ export const installChecks: CheckDefinition[] = [
           );
         return fail(`Istio is not installed in ${ns} (no install record, no istiod)`, 'run `mesh install --profile <name>`');
       }
+      if (record.status === 'failed')
+        return warn(
+          `the install of profile ${record.profile} (${record.installedAt}) failed: ${record.error ?? 'no reason recorded'}`,
+          'fix the cause, then re-run the same `mesh install` to converge, or `mesh uninstall` to remove what it did',
+          [`ConfigMap/${ns}/mesh-install`],
+        );
       if (record.status === 'installing')
         return warn(
-          `the install of profile ${record.profile} (${record.installedAt}) did not complete`,
+          `the install of profile ${record.profile} (${record.installedAt}) did not complete${interrupted(record.runner)}`,
           're-run the same `mesh install` to converge, or `mesh uninstall` to remove what it did',
           [`ConfigMap/${ns}/mesh-install`],
         );
