@@ -10,6 +10,7 @@ import { registerUninstall } from './commands/uninstall/command.js';
 import { registerVerify } from './commands/verify/command.js';
 import { registerStatus } from './commands/status/command.js';
 import { registerCompletion } from './commands/completion/command.js';
+import { registerIstio } from './commands/istio/command.js';
 import { MESH_VERSION } from './version.js';
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -37,6 +38,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     registerUninstall,
     registerVerify,
     registerStatus,
+    registerIstio,
     registerCompletion,
   ])
     register(program, wrap);

@@ -12,5 +12,6 @@ export interface InstallOptions extends ProfileInputOptions {
   charts?: string;
   chartVersion?: string;
   istioctl: string;
+  istioVersion?: string;
   helm: string;
 }

@@ -5,6 +5,7 @@ import { checkNamespace, checkOutput, parseDuration, type GlobalOptions } from '
 import { ExitCode, usageError } from '../../errors.js';
 import { resolveIntent } from '../render/intent.js';
 import { buildInstallPlan } from '../../plan/install.js';
+import { resolveIstioRelease } from '../../istio/resolve.js';
 import { planToJson, planToText } from '../../plan/format.js';
 
 export async function install(globals: GlobalOptions, options: InstallOptions): Promise<number> {
@@ -14,7 +15,10 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
   const injectNamespaces = [...new Set(options.injectNamespace.map((ns) => checkNamespace(ns, '--inject-namespace')))];
   if (options.backend === 'istioctl' && (options.charts || options.chartVersion))
     throw usageError('--charts/--chart-version apply to the helm backend only', 'add --backend helm, or drop the flag');
-  let chartsDir: string | undefined;
+  // From here on options.istioctl is the binary to run: a flag's, a cached release's, or the PATH's.
+  const { istioctl, release } = resolveIstioRelease(options);
+  options.istioctl = istioctl;
+  let chartsDir = options.backend === 'helm' && !options.chartVersion ? release?.charts : undefined;
   if (options.charts) {
     chartsDir = resolve(options.charts);
     if (!existsSync(chartsDir) || !statSync(chartsDir).isDirectory() || !existsSync(resolve(chartsDir, 'base/Chart.yaml')))

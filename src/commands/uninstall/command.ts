@@ -10,7 +10,8 @@ export function registerUninstall(program: Command, wrap: Wrap): void {
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
     .option('--timeout <duration>', 'how long to wait for resources to be gone', '5m')
     .option('--wait-for-lock <duration>', 'when another mesh run is changing the mesh, wait this long for it instead of exiting 3')
-    .option('--istioctl <path>', 'istioctl binary to run', 'istioctl')
+    .option('--istioctl <path>', 'istioctl binary to run (default: the release in use, else istioctl on the PATH)')
+    .option('--istio-version <version>', 'run the istioctl (and helm: the charts) of this cached release (mesh istio fetch)')
     .option('--helm <path>', 'helm binary to run', 'helm')
     .addHelpText('after', '\nExamples:\n  mesh uninstall --dry-run\n  mesh uninstall --purge -y')
     .action(wrap(async (globals, options) => (await import('./run.js')).uninstall(globals, options as never)));

@@ -6,5 +6,6 @@ export interface UninstallOptions {
   timeout: string;
   waitForLock?: string;
   istioctl: string;
+  istioVersion?: string;
   helm: string;
 }

@@ -1,4 +1,5 @@
 import type { UninstallOptions } from './options.js';
+import { resolveIstioRelease } from '../../istio/resolve.js';
 import type { V1ConfigMap, V1CustomResourceDefinition, V1Namespace } from '@kubernetes/client-node';
 import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
@@ -24,6 +25,7 @@ export async function uninstall(
   const timeoutSeconds = parseDuration(options.timeout, '--timeout');
   const lockWaitSeconds = options.waitForLock ? parseDuration(options.waitForLock, '--wait-for-lock') : 0;
   const ns = istioNamespaceOf(globals);
+  options.istioctl = resolveIstioRelease(options).istioctl;
   if (!options.dryRun && !options.yes && !process.stdin.isTTY)
     throw usageError(
       'uninstall needs confirmation, and stdin is not a terminal',

@@ -12,7 +12,8 @@ export function registerVerify(program: Command, wrap: Wrap): void {
     .option('--strict', 'treat warnings and unknown checks (reads that were refused or failed) as failures')
     .option('--print-role', 'print the ClusterRole a user needs for every check to run, and exit')
     .option('--skip-analyze', 'do not run `istioctl analyze`')
-    .option('--istioctl <path>', 'istioctl binary for the config category', 'istioctl')
+    .option('--istioctl <path>', 'istioctl binary for the config category (default: the release in use, else the PATH)')
+    .option('--istio-version <version>', 'run the istioctl of this cached release (mesh istio fetch)')
     .addHelpText(
       'after',
       '\nExamples:\n  mesh verify\n  mesh verify --wait 2m -o junit > verify.xml\n  mesh verify --only control-plane -o json\n' +

@@ -6,5 +6,6 @@ export interface VerifyOptions {
   strict?: boolean;
   skipAnalyze?: boolean;
   istioctl: string;
+  istioVersion?: string;
   printRole?: boolean;
 }

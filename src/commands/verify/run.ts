@@ -1,4 +1,5 @@
 import type { VerifyOptions } from './options.js';
+import { resolveIstioRelease } from '../../istio/resolve.js';
 import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess, type Runner } from '../../adapters/process.js';
@@ -30,6 +31,7 @@ export async function verify(
   for (const c of options.skip)
     if (!(CATEGORIES as readonly string[]).includes(c) && !CHECK_IDS.includes(c))
       throw usageError(`--skip ${c}: unknown category or check id`, `categories: ${CATEGORIES.join(', ')}; check ids are listed in README`);
+  options.istioctl = resolveIstioRelease(options).istioctl;
   const waitSeconds = options.wait ? parseDuration(options.wait, '--wait') : 0;
   const selection: Selection = { only: options.only, skip: options.skip, strict: Boolean(options.strict) };
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
