@@ -26,22 +26,43 @@ wrapper() { # dir, module requirements (go.mod body)
   echo "$dir"
 }
 
-build() { # name, wrapper dir, package@version, ldflags
-  local name="$1" dir="$2" pkg="${3%@*}" version="${3##*@}" ldflags="$4"
-  if [[ -x "$bin/$name" ]]; then log "$name: cached"; return; fi
-  log "$name: building $pkg"
-  local start=$SECONDS
-  # `go get pkg@version` records the go.sum lines of exactly that package's imports.
-  (cd "$dir" && go get "$pkg@$version" 2>&1 | grep -v '^go: \(added\|upgraded\|downloading\)' >&2 || true)
-  (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$name.tmp" "$pkg")
-  mv "$bin/$name.tmp" "$bin/$name"
-  log "$name: built in $((SECONDS - start))s"
+# Fetches a wrapper's modules (`go get` records exactly the go.sum lines its packages import).
+# Every fetch starts at once in the background: downloads are network-bound and overlap the
+# compiles, which are CPU-bound; each build waits only for its own fetch.
+declare -A fetch_pid
+fetch() { # wrapper dir, package@version...
+  local dir="$1"; shift
+  (cd "$dir" && go get "$@" 2>&1 | grep -v '^go: \(added\|upgraded\|downloading\|finding\)' >&2 || true) &
+  fetch_pid[$dir]=$!
 }
+
+# Builds several commands of one module graph in one `go build`, so shared packages are
+# compiled once and the links run side by side. Binaries land in bin/ only when complete.
+build() { # wrapper dir, ldflags, name=package...
+  local dir="$1" ldflags="$2"; shift 2
+  local names=() pkgs=() p; for p in "$@"; do names+=("${p%%=*}"); pkgs+=("${p#*=}"); done
+  wait "${fetch_pid[$dir]}" || true
+  log "${names[*]}: building"
+  local start=$SECONDS out="$dir/out"
+  rm -rf "$out"; mkdir -p "$out"
+  (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out/" "${pkgs[@]}")
+  # go names each binary after its package's last path element that is not a major version.
+  for i in "${!names[@]}"; do
+    p="${pkgs[$i]%/v[0-9]*}"; mv "$out/${p##*/}" "$bin/${names[$i]}"
+  done
+  log "${names[*]}: built in $((SECONDS - start))s"
+}
+
+missing() { local n; for n in "$@"; do [[ -x "$bin/$n" ]] || return 0; done; return 1; }
 
 k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
 k8s_staging_version="v0.${KUBERNETES_VERSION#v1.}"
+k8s_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+iv="istio.io/istio/pkg/version"
+istio_stamp="-X $iv.buildVersion=$ISTIO_VERSION -X $iv.buildGitRevision=${ISTIO_MODULE_VERSION##*-} -X $iv.buildTag=$ISTIO_VERSION -X $iv.buildHub=docker.io/istio -X $iv.buildStatus=Clean"
 
-if [[ ! -x "$bin/kubectl" || ! -x "$bin/kube-apiserver" || ! -x "$bin/kube-controller-manager" || ! -x "$bin/kube-scheduler" ]]; then
+# Stage 1: every wrapper module and its fetch, all at once.
+if missing "${k8s_cmds[@]}"; then
   # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging,
   # which a dependent module cannot see: replace each with its published v0.Y.Z instead.
   gomod="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')"
@@ -51,17 +72,11 @@ if [[ ! -x "$bin/kubectl" || ! -x "$bin/kube-apiserver" || ! -x "$bin/kube-contr
 replace (
 $replaces
 )")"
-  kv="k8s.io/component-base/version"; cv="k8s.io/client-go/pkg/version"
-  stamp=""
-  for p in "$kv" "$cv"; do
-    stamp+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$k8s_minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
-  done
-  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
-    build "$c" "$k8s_dir" "k8s.io/kubernetes/cmd/$c@$KUBERNETES_VERSION" "$stamp"
-  done
+  k8s_pkgs=(); for c in "${k8s_cmds[@]}"; do k8s_pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  fetch "$k8s_dir" "${k8s_pkgs[@]/%/@$KUBERNETES_VERSION}"
+  k8s_builds=(); for c in "${k8s_cmds[@]}"; do k8s_builds+=("$c=k8s.io/kubernetes/cmd/$c"); done
 fi
-
-if [[ ! -x "$bin/etcd" ]]; then
+if missing etcd; then
   # etcd's server module replaces its siblings with relative paths: require them all at one version.
   etcd_dir="$(wrapper etcd "require (
 	go.etcd.io/etcd/server/v3 $ETCD_VERSION
@@ -70,38 +85,44 @@ if [[ ! -x "$bin/etcd" ]]; then
 	go.etcd.io/etcd/client/v3 $ETCD_VERSION
 	go.etcd.io/etcd/pkg/v3 $ETCD_VERSION
 )")"
-  build etcd "$etcd_dir" "go.etcd.io/etcd/server/v3@$ETCD_VERSION" ""
+  fetch "$etcd_dir" "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
 fi
-
-if [[ ! -x "$bin/kwok" ]]; then
+if missing kwok; then
   kwok_dir="$(wrapper kwok "require sigs.k8s.io/kwok $KWOK_VERSION")"
-  build kwok "$kwok_dir" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
+  fetch "$kwok_dir" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 fi
-
-if [[ ! -x "$bin/helm" ]]; then
+if missing helm; then
   helm_dir="$(wrapper helm "require helm.sh/helm/v3 $HELM_VERSION")"
-  build helm "$helm_dir" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  fetch "$helm_dir" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 fi
-
 istio_src="$(go mod download -json "istio.io/istio@$ISTIO_MODULE_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
-if [[ ! -x "$bin/istioctl" ]]; then
+if missing istioctl pilot-discovery; then
   # Repeat istio's own replace directives (it has carried some, e.g. for mergo).
   istio_replaces="$(awk '/^replace \(/{f=1;next} f&&/^\)/{f=0} f{print "\t"$0} /^replace [^(]/{sub(/^replace /,"");print "\t"$0}' "$istio_src/go.mod")"
   istio_dir="$(wrapper istio "require istio.io/istio $ISTIO_MODULE_VERSION
 ${istio_replaces:+replace (
 $istio_replaces
 )}")"
-  iv="istio.io/istio/pkg/version"
-  build istioctl "$istio_dir" "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_MODULE_VERSION" \
-    "-X $iv.buildVersion=$ISTIO_VERSION -X $iv.buildGitRevision=${ISTIO_MODULE_VERSION##*-} -X $iv.buildTag=$ISTIO_VERSION -X $iv.buildHub=docker.io/istio -X $iv.buildStatus=Clean"
+  fetch "$istio_dir" "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_MODULE_VERSION" "istio.io/istio/pilot/cmd/pilot-discovery@$ISTIO_MODULE_VERSION"
 fi
 
-if [[ ! -x "$bin/pilot-discovery" ]]; then
-  # istiod itself, run on loopback by the testbed so admission webhooks (injection, validation) answer.
-  iv="istio.io/istio/pkg/version"
-  build pilot-discovery "$root/work/istio" "istio.io/istio/pilot/cmd/pilot-discovery@$ISTIO_MODULE_VERSION" \
-    "-X $iv.buildVersion=$ISTIO_VERSION -X $iv.buildGitRevision=${ISTIO_MODULE_VERSION##*-} -X $iv.buildTag=$ISTIO_VERSION -X $iv.buildHub=docker.io/istio -X $iv.buildStatus=Clean"
+# Stage 2: the compiles, one module graph after another (two cores: running them side by side
+# only makes them compete).
+if missing "${k8s_cmds[@]}"; then
+  stamp=""
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    stamp+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$k8s_minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  done
+  build "$k8s_dir" "$stamp" "${k8s_builds[@]}"
 fi
+missing etcd && build "$etcd_dir" "" etcd=go.etcd.io/etcd/server/v3
+missing kwok && build "$kwok_dir" "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" kwok=sigs.k8s.io/kwok/cmd/kwok
+missing helm && build "$helm_dir" "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
+  helm=helm.sh/helm/v3/cmd/helm
+# istiod itself (pilot-discovery) runs on loopback in the testbed so admission webhooks answer.
+missing istioctl pilot-discovery && build "$istio_dir" "$istio_stamp" \
+  istioctl=istio.io/istio/istioctl/cmd/istioctl pilot-discovery=istio.io/istio/pilot/cmd/pilot-discovery
+wait
 
 # Charts and addons straight from the module source istioctl was built from (read-only in the
 # module cache), so the helm backend installs offline.
