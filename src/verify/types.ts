@@ -61,6 +61,8 @@ export interface Facts {
   /** Pods of the injection-enabled namespaces, by namespace. */
   dataPlanePods: { byNamespace: Map<string, V1Pod[]>; error?: ReadError };
   analyze?: AnalyzeOutcome;
+  /** The version of the istioctl that ran analyze (`istioctl version --remote=false`), when it said. */
+  istioctlVersion?: string;
 }
 
 /** The reads a check can stand on: a fact whose read failed makes the check `unknown`. */

@@ -123,6 +123,51 @@ describe('mesh istio fetch', () => {
     expect(uninstall.code, uninstall.stderr).toBe(0);
   });
 
+  it("the helm backend installs the cached release's charts offline; a control plane 3 minors from istioctl and the charts is warned about", async () => {
+    const mirror = await startMirror(serve(good), () => 'none');
+    try {
+      expect((await meshCached(['istio', 'fetch', VERSION, '--mirror', mirror.url])).code).toBe(0);
+    } finally {
+      mirror.close();
+    }
+    const charts = join(cache, 'istio', VERSION, 'manifests', 'charts');
+    // istiod's image says 1.28.0: the version verify and preflight read is the one the cluster runs
+    const args = [
+      '--kubeconfig',
+      kubeconfig(),
+      'install',
+      '--backend',
+      'helm',
+      '--profile',
+      'minimal',
+      '--set',
+      'values.global.tag=1.28.0',
+    ];
+    const plan = JSON.parse((await meshCached([...args, '--dry-run', '-o', 'json'])).stdout) as { steps: Array<{ argv?: string[] }> };
+    expect(plan.steps.flatMap((s) => s.argv ?? []).filter((a) => a.startsWith(charts))).toEqual([
+      join(charts, 'base'),
+      join(charts, 'istio-control', 'istio-discovery'),
+    ]);
+    const install = await meshCached([...args, '-y']);
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stderr).not.toMatch(/minors apart/);
+
+    const verify = await meshCached(['--kubeconfig', kubeconfig(), 'verify', '-o', 'json']);
+    const checks = (
+      JSON.parse(verify.stdout) as { categories: Array<{ checks: Array<{ id: string; status: string; message: string }> }> }
+    ).categories.flatMap((c) => c.checks);
+    expect(checks.find((c) => c.id === 'config-istioctl-version')).toMatchObject({
+      status: 'warn',
+      message: `istioctl ${VERSION} and control plane 1.28.0 are 3 minors apart (Istio supports one)`,
+    });
+    expect(verify.code, verify.stdout).toBe(0); // a warning, not a failure (--strict would fail)
+
+    const again = await meshCached([...args, '-y']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`warning: charts ${VERSION} and control plane 1.28.0 are 3 minors apart (Istio supports one)`);
+    expect((await meshCached(['--kubeconfig', kubeconfig(), 'uninstall', '--purge', '-y'])).code).toBe(0);
+  });
+
   it('latest: the highest release the mirror lists', async () => {
     const mirror = await startMirror(serve(good), () => 'none');
     try {

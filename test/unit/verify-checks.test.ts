@@ -4,7 +4,7 @@ import { buildReport } from '../../src/verify/report.js';
 import type { Facts } from '../../src/verify/types.js';
 import { podProblem, deploymentStatus, daemonSetStatus } from '../../src/verify/workload-status.js';
 import { shorten, verifyJunit, verifyText } from '../../src/report/verify-output.js';
-import { versionOfTag } from '../../src/verify/checks/shared.js';
+import { versionOfTag } from '../../src/istio/versions.js';
 import type { ReadError } from '../../src/verify/types.js';
 
 const empty = { items: [] };
@@ -174,6 +174,21 @@ describe('checks', () => {
     ).toMatchObject({ status: 'fail', message: '1 error(s): IST0101 VirtualService a/b: Referenced host not found' });
     expect(analyze({ status: 'skipped', reason: 'istioctl not found' }).status).toBe('skip');
     expect(analyze({ status: 'failed', error: 'forbidden' }).status).toBe('unknown');
+  });
+
+  it('an istioctl more than one minor from the control plane warns; within one, or unknown, does not', () => {
+    const ran: Facts['analyze'] = { status: 'ran', messages: [] };
+    const check = (istioctlVersion: string | undefined, analyze: Facts['analyze'] = ran) =>
+      find(facts({ analyze, istioctlVersion }), 'config-istioctl-version');
+    expect(check('1.29.2')).toMatchObject({
+      status: 'warn',
+      message: 'istioctl 1.29.2 and control plane 1.31.0 are 2 minors apart (Istio supports one)',
+    });
+    expect(check('1.33.0').status).toBe('warn');
+    expect(check('1.30.5')).toMatchObject({ status: 'ok', message: 'istioctl 1.30.5, control plane 1.31.0' });
+    expect(check('1.32.0-beta.1').status).toBe('ok');
+    expect(check(undefined).status).toBe('skip');
+    expect(check('1.20.0', { status: 'skipped', reason: '--skip-analyze' }).status).toBe('skip');
   });
 
   it('--only and --skip select categories and checks; --strict fails on warnings', () => {

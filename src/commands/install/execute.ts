@@ -31,6 +31,8 @@ export interface ExecuteInput {
   output: string;
   target: KubeTarget;
   lockWaitSeconds: number;
+  /** The Istio version of the charts the helm backend installs from the cache, when they come from there. */
+  chartsVersion?: string;
   run?: Runner;
   kube?: KubeGateway;
 }
@@ -90,7 +92,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         tools: { istioctl: options.istioctl, helm: options.helm },
         namespacesTouched: touched,
         injectNamespaces: options.injectNamespace,
-        chartVersion: options.chartVersion,
+        chartVersion: options.chartVersion ?? input.chartsVersion,
         waitingForLockAllowed: input.lockWaitSeconds > 0,
         handle,
       }),

@@ -5,6 +5,7 @@ import { helmVersion, istioctlRejects, istioctlVersion } from '../../adapters/to
 import { preflightError, usageError } from '../../errors.js';
 import { checkIstioVersion, checkKubernetesVersion } from '../../install/compat.js';
 import { deniedAccess, formatAccess, getNamespace, readRecord, serverVersion } from '../../install/cluster.js';
+import { skewWarning, versionOfImage } from '../../istio/versions.js';
 import { heldBy, LOCK_NAME, LOCK_SECONDS, lockHolder } from '../../install/lock.js';
 import type { Plan } from '../../plan/types.js';
 import type { InstallRecord } from '../../plan/record.js';
@@ -26,6 +27,7 @@ export interface PreflightInput {
   tools: { istioctl: string; helm: string };
   namespacesTouched: string[];
   injectNamespaces: string[];
+  /** The Istio version the helm backend installs, when known (--chart-version, or the cached release's charts). */
   chartVersion?: string;
   /** --wait-for-lock: a held lock is waited for at the lock step instead of refused here. */
   waitingForLockAllowed: boolean;
@@ -102,6 +104,9 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
       `wait for it to finish, or pass --wait-for-lock <duration>; a lock whose holder died expires ${LOCK_SECONDS}s after its last renewal`,
     );
   judgeExisting(plan, record, handle);
+  const running = versionOfImage(istiod.items[0]?.spec?.template?.spec?.containers?.find((c) => c.name === 'discovery')?.image);
+  const skew = skewWarning(plan.backend === 'istioctl' ? 'istioctl' : 'charts', istioVersion, running);
+  if (skew) handle.info(`warning: ${skew.message}; ${skew.hint}`);
   if (!record && istiod.items.length)
     throw preflightError(
       `Istio is already installed in ${ns} (Deployment ${istiod.items[0].metadata?.name}) but not by mesh`,

@@ -44,5 +44,15 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     return ExitCode.ok;
   }
   const { executeInstall } = await import('./execute.js');
-  return executeInstall({ plan, profile, contents, options, globals, output, target, lockWaitSeconds });
+  return executeInstall({
+    plan,
+    profile,
+    contents,
+    options,
+    globals,
+    output,
+    target,
+    lockWaitSeconds,
+    chartsVersion: chartsDir && chartsDir === release?.charts ? release.version : undefined,
+  });
 }

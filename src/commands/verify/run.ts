@@ -6,6 +6,7 @@ import { runProcess, type Runner } from '../../adapters/process.js';
 import { CliError, ExitCode, usageError } from '../../errors.js';
 import { outputStyle } from '../../report/style.js';
 import { plain, verifyJson, verifyJunit, verifyText, type Paint } from '../../report/verify-output.js';
+import { istioctlVersion } from '../../adapters/tools.js';
 import { runAnalyze } from '../../verify/analyze.js';
 import { gatherFacts } from '../../verify/facts.js';
 import { buildReport, type Selection } from '../../verify/report.js';
@@ -31,7 +32,8 @@ export async function verify(
   for (const c of options.skip)
     if (!(CATEGORIES as readonly string[]).includes(c) && !CHECK_IDS.includes(c))
       throw usageError(`--skip ${c}: unknown category or check id`, `categories: ${CATEGORIES.join(', ')}; check ids are listed in README`);
-  options.istioctl = resolveIstioRelease(options).istioctl;
+  const { istioctl, release } = resolveIstioRelease(options);
+  options.istioctl = istioctl;
   const waitSeconds = options.wait ? parseDuration(options.wait, '--wait') : 0;
   const selection: Selection = { only: options.only, skip: options.skip, strict: Boolean(options.strict) };
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
@@ -45,8 +47,15 @@ export async function verify(
   const started = Date.now();
   const deadline = started + waitSeconds * 1000;
 
+  // The version of istioctl, asked once beside the first reads (a cached release knows its own).
+  const istioctlVersionOnce = wantsAnalyze
+    ? release && istioctl === release.istioctl
+      ? Promise.resolve(release.version)
+      : istioctlVersion(run, istioctl).catch(() => undefined)
+    : Promise.resolve(undefined);
   const once = async (): Promise<VerifyReport> => {
     const facts = await gatherFacts(kube, ns);
+    facts.istioctlVersion = await istioctlVersionOnce;
     facts.analyze = wantsAnalyze
       ? await runAnalyze(run, options.istioctl, target, [ns, ...facts.dataPlanePods.byNamespace.keys()])
       : { status: 'skipped', reason: options.skipAnalyze ? '--skip-analyze' : 'not selected' };

@@ -1,18 +1,8 @@
 import { hostname } from 'node:os';
 import { checkKubernetesVersion } from '../../install/compat.js';
+import { versionOfImage } from '../../istio/versions.js';
 import type { CheckDefinition, Facts, ReadError } from '../types.js';
-import {
-  controlPlaneVersion,
-  controlPlaneWorkloads,
-  discoveryContainer,
-  fail,
-  imageTag,
-  istiodDeployments,
-  ok,
-  skip,
-  versionOfTag,
-  warn,
-} from './shared.js';
+import { controlPlaneVersion, controlPlaneWorkloads, discoveryContainer, fail, istiodDeployments, ok, skip, warn } from './shared.js';
 
 /** Says whether the mesh run that was installing is gone (same host, dead pid): it was interrupted, not slow. */
 function interrupted(runner: { pid: number; host: string } | undefined): string {
@@ -161,7 +151,7 @@ export const installChecks: CheckDefinition[] = [
         const rev = d.metadata?.labels?.['istio.io/rev'] ?? 'default';
         if (rev !== (record.revision || 'default'))
           drift.push(`${d.metadata?.name} has revision ${rev}, record says ${record.revision || 'default'}`);
-        const version = versionOfTag(imageTag(discoveryContainer(d)?.image));
+        const version = versionOfImage(discoveryContainer(d)?.image);
         const recorded = record.toolVersions.istioctl;
         if (record.backend === 'istioctl' && recorded && version && version !== recorded)
           drift.push(`${d.metadata?.name} runs ${version}, installed with istioctl ${recorded}`);

@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CheckDefinition, Facts, Verdict } from '../types.js';
-import { controlPlaneVersion, fail, imageTag, ok, skip, versionOfTag, warn } from './shared.js';
+import { skewWarning, versionOfImage } from '../../istio/versions.js';
+import { controlPlaneVersion, fail, ok, skip, warn } from './shared.js';
 
 const proxyContainer = (pod: V1Pod) =>
   pod.spec?.containers?.find((c) => c.name === 'istio-proxy') ?? pod.spec?.initContainers?.find((c) => c.name === 'istio-proxy');
@@ -42,7 +43,7 @@ function dataPlane(facts: Facts): DataPlane {
         const key = `${ns}/${owner(pod)}`;
         uninjected.set(key, (uninjected.get(key) ?? new Set()).add(pod.metadata?.name ?? '?'));
       } else {
-        const version = versionOfTag(imageTag(proxy.image)) ?? 'unknown';
+        const version = versionOfImage(proxy.image) ?? 'unknown';
         versions.set(version, (versions.get(version) ?? 0) + 1);
       }
     }
@@ -144,6 +145,16 @@ function analyzeVerdict(facts: Facts): Verdict {
   return ok(`no errors or warnings${analyze.messages.length ? ` (${analyze.messages.length} info)` : ''}`);
 }
 
+/** analyze's findings are istioctl's: one too far from the control plane judges config by other rules. */
+function istioctlVersionVerdict(facts: Facts): Verdict {
+  if (facts.analyze?.status !== 'ran') return skip('istioctl analyze did not run');
+  const cp = controlPlaneVersion(facts);
+  if (!facts.istioctlVersion) return skip('istioctl did not say its version');
+  if (!cp) return skip('control-plane version unknown');
+  const skew = skewWarning('istioctl', facts.istioctlVersion, cp);
+  return skew ? warn(skew.message, skew.hint) : ok(`istioctl ${facts.istioctlVersion}, control plane ${cp}`);
+}
+
 export const configChecks: CheckDefinition[] = [
   {
     id: 'config-analyze',
@@ -155,5 +166,14 @@ export const configChecks: CheckDefinition[] = [
     fix: "follow the analyzer's documentation link",
     reads: [],
     run: analyzeVerdict,
+  },
+  {
+    id: 'config-istioctl-version',
+    category: 'config',
+    description: 'istioctl is within one minor of the control plane',
+    means: 'the istioctl that ran analyze is within one minor of the control plane (warn: further apart than Istio supports)',
+    fix: "`mesh istio fetch` the control plane's version and pass `--istio-version`",
+    reads: ['deployments', 'record'],
+    run: istioctlVersionVerdict,
   },
 ];

@@ -1,5 +1,6 @@
 import type { V1Container, V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
 import type { Facts, Verdict } from '../types.js';
+import { versionOfImage } from '../../istio/versions.js';
 
 /** Every hint ends with where README explains the check. */
 export const docs = (id: string) => `see README#${id}`;
@@ -19,21 +20,6 @@ export const fail = (message: string, hint: string, objects?: string[]): Verdict
   ...(objects?.length ? { objects } : {}),
 });
 
-/** An image's tag (`latest` when it names none). */
-export const imageTag = (image: string | undefined): string | undefined => {
-  if (!image) return undefined;
-  const at = image.indexOf('@');
-  const name = at >= 0 ? image.slice(0, at) : image;
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
-};
-
-/**
- * The Istio version an image tag stands for: `1.31.0-distroless` and `1.31.0-debug` are image
- * variants of 1.31.0, not other versions (`global.variant`).
- */
-export const versionOfTag = (tag: string | undefined): string | undefined => tag?.replace(/-(distroless|debug)$/, '');
-
 export const istiodDeployments = (facts: Facts): V1Deployment[] =>
   facts.deployments.items.filter((d) => d.metadata?.labels?.app === 'istiod' || /^istiod(-|$)/.test(d.metadata?.name ?? ''));
 
@@ -43,7 +29,7 @@ export const discoveryContainer = (d: V1Deployment): V1Container | undefined =>
 /** The control plane's Istio version: istiod's image tag without its variant, else what the install record says. */
 export function controlPlaneVersion(facts: Facts): string | undefined {
   const istiod = istiodDeployments(facts)[0];
-  const tag = istiod ? versionOfTag(imageTag(discoveryContainer(istiod)?.image)) : undefined;
+  const tag = istiod ? versionOfImage(discoveryContainer(istiod)?.image) : undefined;
   return tag ?? facts.record.value?.toolVersions.istioctl;
 }
 
