@@ -105,6 +105,9 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
           '--namespace',
           release.namespace,
           '--create-namespace',
+          // The release's values are exactly this render: without it helm keeps the last release's
+          // values when the new file is empty, so an overlay the user dropped would stay applied.
+          '--reset-values',
           '--values',
           placeholder(file),
           ...kubeFlags('helm', target),

@@ -79,7 +79,12 @@ async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise
  * Reads everything verify needs in a fixed number of requests (12, plus at most 2 pod lists),
  * all in parallel: lists by namespace, never object by object.
  */
-export async function gatherFacts(kube: KubeGateway, istioNamespace: string): Promise<Facts> {
+export async function gatherFacts(
+  kube: KubeGateway,
+  istioNamespace: string,
+  /** Told the injected namespaces as soon as they are known, so work over them (analyze) runs beside the reads. */
+  onInjected: (injected: string[]) => void = () => undefined,
+): Promise<Facts> {
   const ns = istioNamespace;
   const r = VERIFY_READS;
   // The (small) namespace list first: it says which pod lists to ask for, and those - the
@@ -89,6 +94,7 @@ export async function gatherFacts(kube: KubeGateway, istioNamespace: string): Pr
     .filter(injectionEnabled)
     .map((n) => n.metadata!.name!)
     .filter((n) => n !== ns);
+  onInjected(injected);
   const dataPlane = readDataPlanePods(kube, injected);
   const [
     version,

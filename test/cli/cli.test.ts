@@ -34,7 +34,9 @@ describe('mesh basics', () => {
     expect(bash.stdout).toContain('--inject-namespace');
     // values from the profiles directory and verify's catalog, not a copy
     expect(bash.stdout).toContain('--profile) COMPREPLY=($(compgen -W "ambient default demo empty minimal remote sds"');
-    expect(bash.stdout).toMatch(/--skip\) COMPREPLY=\(\$\(compgen -W "kubernetes .* kubernetes-permissions .* config-analyze config-istioctl-version"/);
+    expect(bash.stdout).toMatch(
+      /--skip\) COMPREPLY=\(\$\(compgen -W "kubernetes .* kubernetes-permissions .* config-analyze config-istioctl-version"/,
+    );
     expect((await mesh(['completion', 'zsh'])).stdout).toContain('bashcompinit');
     expect((await mesh(['completion', 'fish'])).stdout).toContain("__fish_seen_subcommand_from install' -l dry-run");
     const tcsh = await mesh(['completion', 'tcsh']);

@@ -21,7 +21,12 @@ const pki = () => join(dirOf(kubeconfig()), 'pki');
 const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/'));
 
 /** Starts mesh in the background on the testbed; resolves with its result, calls `onLine` per stderr line. */
-function meshLive(args: string[], onLine: (line: string, child: ReturnType<typeof spawn>) => void = () => undefined) {
+/**
+ * mesh running in the background, its stderr fed line by line to `onLine`. A run still going after
+ * `limitMs` is killed (SIGKILL) and its lock removed, so a hang fails this test with mesh's own
+ * output instead of holding the install lock against every later one.
+ */
+function meshLive(args: string[], onLine: (line: string, child: ReturnType<typeof spawn>) => void = () => undefined, limitMs = 150_000) {
   const child = spawn(process.execPath, [meshBin, '--kubeconfig', kubeconfig(), ...args], {
     env: { ...process.env, PATH: PATH(), NO_COLOR: '1', CI: 'true' },
   });
@@ -33,8 +38,16 @@ function meshLive(args: string[], onLine: (line: string, child: ReturnType<typeo
     stderr += text;
     for (const line of text.split('\n')) if (line) onLine(line, child);
   });
+  const guard = setTimeout(() => {
+    stderr += `\n[test] mesh still running after ${limitMs / 1000}s: killed\n`;
+    child.kill('SIGKILL');
+    void kubectl('delete', 'lease', 'mesh-lock', '-n', 'istio-system', '--ignore-not-found').catch(() => undefined);
+  }, limitMs);
   const done = new Promise<MeshResult>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })),
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    }),
   );
   return { child, done };
 }
@@ -149,6 +162,24 @@ describe('the API server restarts during a wait', () => {
     const r = await done;
     await kubectl('label', 'node', node, 'disktype-');
     expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('past the deadline with the API server still away: exit 4, nothing reported ready', async () => {
+    const overlay = join(dir, 'nowhere.yaml');
+    writeFileSync(overlay, 'spec:\n  components:\n    pilot:\n      k8s:\n        nodeSelector:\n          disktype: nowhere\n');
+    let restarted: Promise<void> | undefined;
+    const { done } = meshLive(['install', '--profile', 'minimal', ...helm(), '-f', overlay, '-y', '--timeout', '20s'], (line) => {
+      if (!restarted && line.includes('wait for 1 workload')) restarted = restartApiServer(40);
+    });
+    const r = await done;
+    await restarted;
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/Error: lost the API server during the wait/);
+    expect(r.stderr).not.toMatch(/ok: wait for/);
+    await expect.poll(async () => kubectl('get', '--raw', '/readyz').catch(() => ''), { timeout: 60_000, interval: 500 }).toBe('ok');
+    // and the same install converges once the cluster is back
+    const again = await meshOn(['install', '--profile', 'minimal', ...helm(), '-y']);
+    expect(again.code, again.stderr).toBe(0);
   });
 });
 
@@ -379,6 +410,23 @@ describe('tools and mesh itself, crashed or killed', () => {
     expect(status.record).toMatchObject({ status: 'failed', error: expect.stringContaining('exit 2') });
     const again = await meshOn(['install', '--profile', 'minimal', '-y']);
     expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('SIGTERM (a cancelled CI job) is handled like Ctrl-C: exit 130, lock released, private files removed', async () => {
+    expect((await meshOn(['uninstall', '--purge', '-y'])).code).toBe(0);
+    const overlay = join(dir, 'never.yaml');
+    writeFileSync(overlay, 'spec:\n  components:\n    pilot:\n      k8s:\n        nodeSelector:\n          disktype: never\n');
+    let sent = false;
+    const { done } = meshLive(['install', '--profile', 'minimal', ...helm(), '-f', overlay, '-y', '--timeout', '2m'], (line, child) => {
+      if (!sent && line.includes('wait for 1 workload')) sent = child.kill('SIGTERM');
+    });
+    const r = await done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/Error: interrupted \(SIGTERM\)/);
+    await expect(kubectl('get', 'lease', 'mesh-lock', '-n', 'istio-system')).rejects.toThrow(/NotFound/);
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith('mesh-run-'))).toEqual([]);
+    expect((await meshOn(['install', '--profile', 'minimal', ...helm(), '-y'])).code).toBe(0);
+    expect((await meshOn(['uninstall', '--purge', '-y'])).code).toBe(0);
   });
 
   it('SIGKILL during istioctl install: the next run sweeps the files and stops the orphan, the record shows the interruption', async () => {

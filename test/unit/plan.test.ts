@@ -57,6 +57,8 @@ describe('install plan', () => {
       ['upgrade', '--install', 'istio-ingressgateway', '/charts/gateway'],
     ]);
     expect((applies[0] as { argv: string[] }).argv).toContain('--kube-context');
+    // values are what mesh rendered now, never the last release's (a dropped overlay goes away)
+    for (const a of applies) expect((a as { argv: string[] }).argv).toContain('--reset-values');
     expect(plan.steps.find((s) => s.id === 'label')).toMatchObject({ set: { 'istio.io/rev': 'canary' } });
     expect(Object.keys(plan.files)).toEqual(['istio-base.values.yaml', 'istiod-canary.values.yaml', 'istio-ingressgateway.values.yaml']);
   });

@@ -12,7 +12,7 @@ import { gatherFacts } from '../../verify/facts.js';
 import { buildReport, type Selection } from '../../verify/report.js';
 import { CHECK_IDS } from '../../verify/catalog.js';
 import { verifyClusterRoles } from '../../verify/reads.js';
-import { CATEGORIES, type VerifyReport } from '../../verify/types.js';
+import { CATEGORIES, type AnalyzeOutcome, type VerifyReport } from '../../verify/types.js';
 import { openChangeFeed } from '../../verify/wait.js';
 
 export async function verify(
@@ -54,11 +54,17 @@ export async function verify(
       : istioctlVersion(run, istioctl).catch(() => undefined)
     : Promise.resolve(undefined);
   const once = async (): Promise<VerifyReport> => {
-    const facts = await gatherFacts(kube, ns);
+    // analyze (a process of its own, the slowest part) starts as soon as the namespaces are known
+    // and runs beside the API reads instead of after them.
+    let analyzed: Promise<AnalyzeOutcome> = Promise.resolve({
+      status: 'skipped',
+      reason: options.skipAnalyze ? '--skip-analyze' : 'not selected',
+    });
+    const facts = await gatherFacts(kube, ns, (injected) => {
+      if (wantsAnalyze) analyzed = runAnalyze(run, istioctl, target, [ns, ...injected]);
+    });
     facts.istioctlVersion = await istioctlVersionOnce;
-    facts.analyze = wantsAnalyze
-      ? await runAnalyze(run, options.istioctl, target, [ns, ...facts.dataPlanePods.byNamespace.keys()])
-      : { status: 'skipped', reason: options.skipAnalyze ? '--skip-analyze' : 'not selected' };
+    facts.analyze = await analyzed;
     return buildReport(facts, selection, { durationMs: Date.now() - started, apiRequests: kube.requests });
   };
 
