@@ -1,6 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
 import { preflightError } from '../errors.js';
+import { LOCK_NAME, LOCK_SECONDS } from './lock-name.js';
 
 /**
  * One change at a time per Istio namespace: a coordination.k8s.io Lease `mesh-lock`, held and
@@ -9,9 +10,6 @@ import { preflightError } from '../errors.js';
  * (`--wait-for-lock`). A run killed outright stops renewing, and its lock is taken over once it
  * has expired, with a warning.
  */
-export const LOCK_NAME = 'mesh-lock';
-/** How long a lock lives without renewal: a dead run blocks others this long at most. */
-export const LOCK_SECONDS = 30;
 const RENEW_EVERY_MS = 10_000;
 
 interface Lease {

@@ -5,7 +5,7 @@ import { renderIstioOperator } from '../render/istioctl.js';
 import { renderHelmReleases } from '../render/helm.js';
 import { LOCAL_CHART_PATHS, type HelmRelease } from '../render/charts.js';
 import { formatWorkload, type InstallContents } from '../render/workloads.js';
-import { LOCK_NAME } from '../install/lock.js';
+import { LOCK_NAME } from '../install/lock-name.js';
 import type { KubeTarget } from '../adapters/kube.js';
 import { placeholder, type Backend, type Plan, type PlanStep } from './types.js';
 

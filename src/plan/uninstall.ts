@@ -1,5 +1,5 @@
 import type { InstallRecord } from './record.js';
-import { LOCK_NAME } from '../install/lock.js';
+import { LOCK_NAME } from '../install/lock-name.js';
 import { kubeFlags, RECORD_NAME } from './install.js';
 import type { KubeTarget } from '../adapters/kube.js';
 import { placeholder, type Plan, type PlanStep } from './types.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, stringify, type Tags } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { CliError, usageError } from '../errors.js';
 import { inline, type Tree } from './merge.js';
 import { IstioOperatorSchema, ProfileFileSchema, describeSchemaIssue, type ProfileFile } from './schema.js';

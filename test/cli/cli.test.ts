@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mesh, meshBin, repoRoot } from '../helpers/mesh.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -18,6 +19,30 @@ describe('mesh basics', () => {
   it('--version prints package.json version', async () => {
     const r = await mesh(['--version']);
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
+  });
+
+  it('commands that do not talk to a cluster never load the Kubernetes client', () => {
+    // A module hook reports every file Node loads; the bundler names client-node's modules by path.
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-hook-'));
+    const hook = join(dir, 'hook.mjs');
+    writeFileSync(
+      hook,
+      "import { registerHooks } from 'node:module';\n" +
+        'registerHooks({ load(url, context, next) { const r = next(url, context);\n' +
+        "  if (String(r.source ?? '').includes('node_modules/@kubernetes/client-node/')) process.stderr.write(`CLIENT-NODE ${url}\\n`);\n" +
+        '  return r; } });\n',
+    );
+    const loads = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', hook, meshBin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    for (const args of [['--help'], ['render', '--profile', 'demo'], ['install', '--profile', 'demo', '--dry-run'], ['profile', 'list']]) {
+      const r = loads(args);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr, args.join(' ')).not.toContain('CLIENT-NODE');
+    }
+    // and the hook does see it where it is loaded (a command that talks to a cluster)
+    const verify = loads(['verify', '--kubeconfig', join(dir, 'none'), '-o', 'json']);
+    expect(verify.stderr).toContain('CLIENT-NODE');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('an unknown flag or command is a usage error (exit 2)', async () => {
