@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { GlobalOptions } from '../../cli/options.js';
+import { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { onInterrupt } from '../../adapters/cleanup.js';
 import { createKubeGateway, type KubeGateway, type KubeTarget } from '../../adapters/kube.js';
 import { runProcess, ToolFailedError, type Runner } from '../../adapters/process.js';
@@ -95,6 +96,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         chartVersion: options.chartVersion ?? input.chartsVersion,
         waitingForLockAllowed: input.lockWaitSeconds > 0,
         handle,
+        memo: new IstioctlMemo(),
       }),
     );
     let stored = facts.existingConfigMap;

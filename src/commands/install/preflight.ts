@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { KubeGateway } from '../../adapters/kube.js';
 import type { Runner } from '../../adapters/process.js';
+import type { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { helmVersion, istioctlRejects, istioctlVersion } from '../../adapters/tools.js';
 import { preflightError, usageError } from '../../errors.js';
 import { checkIstioVersion, checkKubernetesVersion } from '../../install/compat.js';
@@ -33,6 +34,8 @@ export interface PreflightInput {
   /** --wait-for-lock: a held lock is waited for at the lock step instead of refused here. */
   waitingForLockAllowed: boolean;
   handle: StepHandle;
+  /** What this istioctl answered before (absent: always ask it). */
+  memo?: IstioctlMemo;
 }
 
 /** Everything install checks before it changes anything; throws a CliError (exit 3 or 4) on the first problem. */
@@ -44,12 +47,23 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   // beside the cluster reads below. Settled into a value so an earlier failure leaves no stray rejection.
   let rejected: Promise<unknown> = Promise.resolve(undefined);
   if (plan.backend === 'istioctl') {
-    istioVersion = await istioctlVersion(run, tools.istioctl);
+    // The check starts beside the version query (each is a process of its own); a spec this
+    // istioctl accepted before is not checked again.
+    const spec = plan.files['istio-operator.yaml'];
+    const memo = input.memo;
+    if (spec && !memo?.accepted(tools.istioctl, spec))
+      rejected = istioctlRejects(run, tools.istioctl, spec).then(
+        (complaint) => (complaint === undefined && memo?.rememberAccepted(tools.istioctl, spec), complaint),
+        (error: unknown) => error,
+      );
+    istioVersion = memo?.version(tools.istioctl);
+    if (!istioVersion) {
+      istioVersion = await istioctlVersion(run, tools.istioctl);
+      if (istioVersion) memo?.rememberVersion(tools.istioctl, istioVersion);
+    }
     toolVersions.istioctl = istioVersion ?? 'unknown';
     const verdict = checkIstioVersion(istioVersion);
     if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);
-    const spec = plan.files['istio-operator.yaml'];
-    if (spec) rejected = istioctlRejects(run, tools.istioctl, spec).catch((error: unknown) => error);
   } else {
     toolVersions.helm = (await helmVersion(run, tools.helm)) ?? 'unknown';
     if (!/^3\.|^4\./.test(toolVersions.helm))

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { meshCacheDir } from '../istio/cache.js';
+
+/**
+ * What a given istioctl binary answered before, so a re-run (CI, converging) does not ask again:
+ * its version (0.2 s) and the IstioOperator specs it accepted (`manifest generate` exit 0, 0.7 s).
+ * Both are pure functions of the binary and the spec. Keys cover the binary's path, size and
+ * modification time (known before istioctl runs, so the spec check can start beside the version
+ * query) and the spec; rejections and failures are never memoised.
+ */
+export class IstioctlMemo {
+  private readonly dir: string;
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    this.dir = join(meshCacheDir(env), 'istioctl-memo');
+  }
+
+  private key(istioctl: string, what: string): string | undefined {
+    const path = locate(istioctl);
+    if (!path) return undefined;
+    const s = statSync(path);
+    return createHash('sha256').update(`${path}\0${s.size}:${s.mtimeMs}\0${what}`).digest('hex');
+  }
+
+  private read(key: string | undefined): string | undefined {
+    if (!key || !existsSync(join(this.dir, key))) return undefined;
+    return readFileSync(join(this.dir, key), 'utf8');
+  }
+
+  private write(key: string | undefined, text: string): void {
+    if (!key) return;
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(this.dir, key), text, { mode: 0o600 });
+    } catch {
+      // a read-only cache only costs the next run the question again
+    }
+  }
+
+  accepted(istioctl: string, spec: string): boolean {
+    return this.read(this.key(istioctl, `spec\0${spec}`)) !== undefined;
+  }
+
+  rememberAccepted(istioctl: string, spec: string): void {
+    this.write(this.key(istioctl, `spec\0${spec}`), '');
+  }
+
+  version(istioctl: string): string | undefined {
+    return this.read(this.key(istioctl, 'version')) || undefined;
+  }
+
+  rememberVersion(istioctl: string, version: string): void {
+    this.write(this.key(istioctl, 'version'), version);
+  }
+}
+
+/** The file a command name runs: a path as given, else the first match on the PATH. */
+function locate(command: string): string | undefined {
+  const candidates = command.includes('/')
+    ? [isAbsolute(command) ? command : resolve(command)]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command));
+  return candidates.find((file) => {
+    try {
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
+}

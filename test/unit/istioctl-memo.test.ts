@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IstioctlMemo } from '../../src/adapters/istioctl-memo.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mesh-accepted-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('what an istioctl binary answered before', () => {
+  it('remembers a spec for that binary only, and forgets it when the binary changes', () => {
+    const istioctl = join(dir, 'istioctl');
+    writeFileSync(istioctl, '#!/bin/sh\n', { mode: 0o755 });
+    const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
+    expect(memo.accepted(istioctl, 'spec: {}\n')).toBe(false);
+    memo.rememberAccepted(istioctl, 'spec: {}\n');
+    expect(memo.accepted(istioctl, 'spec: {}\n')).toBe(true);
+    expect(memo.accepted(istioctl, 'spec: {profile: demo}\n')).toBe(false);
+    // another binary at the same path (an upgrade): checked again
+    utimesSync(istioctl, new Date(), new Date(Date.now() + 60_000));
+    expect(memo.accepted(istioctl, 'spec: {}\n')).toBe(false);
+  });
+
+  it('remembers the version per binary', () => {
+    const istioctl = join(dir, 'istioctl-v');
+    writeFileSync(istioctl, '#!/bin/sh\n', { mode: 0o755 });
+    const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
+    expect(memo.version(istioctl)).toBeUndefined();
+    memo.rememberVersion(istioctl, '1.31.0');
+    expect(memo.version(istioctl)).toBe('1.31.0');
+    writeFileSync(istioctl, '#!/bin/sh\necho other\n');
+    expect(memo.version(istioctl)).toBeUndefined();
+  });
+
+  it('a command it cannot find is never memoised', () => {
+    const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
+    memo.rememberAccepted('no-such-istioctl-here', 'spec: {}\n');
+    expect(memo.accepted('no-such-istioctl-here', 'spec: {}\n')).toBe(false);
+  });
+});
