@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, stringify, type Tags } from 'yaml';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { CliError, usageError } from '../errors.js';
 import { inline, type Tree } from './merge.js';
 import { IstioOperatorSchema, ProfileFileSchema, describeSchemaIssue, type ProfileFile } from './schema.js';
@@ -123,7 +123,7 @@ function readText(path: string, label: string, what: string): string {
   }
 }
 
-function check<T>(schema: z.ZodType<T>, raw: unknown, label: string, what: string, prefix: string[] = []): T {
+function check<T>(schema: z.ZodMiniType<T>, raw: unknown, label: string, what: string, prefix: string[] = []): T {
   const result = schema.safeParse(raw);
   if (!result.success)
     throw usageError(
