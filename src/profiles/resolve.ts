@@ -77,7 +77,7 @@ export function resolveProfile(input: ResolveInput): Profile {
         'pass the profile once',
       );
   }
-  const validated = checkSpec(spec, 'the layered profile');
+  const validated = validateSpec(spec, 'the layered profile');
   const root = chain.at(-1);
   const istioProfile = typeof validated.profile === 'string' && validated.profile ? validated.profile : 'default';
   const description = [...chain].reverse().find((layer) => layer.description !== undefined)?.description ?? '';
@@ -92,7 +92,8 @@ export function resolveProfile(input: ResolveInput): Profile {
   };
 }
 
-function checkSpec(spec: Tree, what: string): Spec {
+/** The spec against Istio's IstioOperator schema; `what` names the input in the error. */
+export function validateSpec(spec: Tree, what: string): Spec {
   const result = SpecSchema.safeParse(spec);
   if (!result.success)
     throw usageError(`${what}: ${describeSchemaIssue(result.error, ['spec'])}`, 'see `mesh profile show default` for the fields');

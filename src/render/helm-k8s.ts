@@ -174,6 +174,9 @@ const GATEWAY_K8S: Partial<Record<string, Translate>> = {
     out.service = { ...(out.service ?? {}), ...service };
   },
   serviceAnnotations: (value, out) => void (out.service = { ...(out.service ?? {}), annotations: value }),
+  overlays: (_value, _out, where) => {
+    throw cannot(`${where}.overlays`, 'the gateway chart takes no patches, nor a hostNetwork value (what --ingress-host-network needs)');
+  },
 };
 
 /**

@@ -1,7 +1,8 @@
 import { installChecks, kubernetesChecks } from './checks/cluster.js';
 import { controlPlaneChecks, crdChecks } from './checks/control-plane.js';
 import { configChecks, dataPlaneChecks } from './checks/data-plane.js';
-import { gatewayChecks, webhookChecks } from './checks/webhooks.js';
+import { gatewayChecks } from './checks/gateways.js';
+import { webhookChecks } from './checks/webhooks.js';
 import type { CheckDefinition } from './types.js';
 
 /**

@@ -75,8 +75,16 @@ async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise
   return error ? { byNamespace, error } : { byNamespace };
 }
 
+/** One read over several namespaces: every item, and the first error (its permission names the namespace). */
+function joinReads<T>(reads: Read<T>[]): Read<T> {
+  const error = reads.find((read) => read.error)?.error;
+  const items = reads.flatMap((read) => read.items);
+  return error ? { items, error } : { items };
+}
+
 /**
- * Reads everything verify needs in a fixed number of requests (12, plus at most 2 pod lists),
+ * Reads everything verify needs in a fixed number of requests (12, plus at most 2 pod lists, plus
+ * 4 for each other namespace the install record puts workloads in),
  * all in parallel: lists by namespace, never object by object.
  */
 export async function gatherFacts(
@@ -89,47 +97,39 @@ export async function gatherFacts(
   const r = VERIFY_READS;
   // The (small) namespace list first: it says which pod lists to ask for, and those - the
   // biggest reads by far - then run alongside everything else instead of after it.
-  const namespaces = await list<V1Namespace>(kube, r.namespaces, ns);
+  // The record rides along: it says which other namespaces hold workloads of the install (the
+  // CNI plugin in kube-system, gateways in their own), read beside the Istio namespace's.
+  const [namespaces, recordMap] = await Promise.all([list<V1Namespace>(kube, r.namespaces, ns), get<V1ConfigMap>(kube, r.record, ns)]);
   const injected = namespaces.items
     .filter(injectionEnabled)
     .map((n) => n.metadata!.name!)
     .filter((n) => n !== ns);
   onInjected(injected);
   const dataPlane = readDataPlanePods(kube, injected);
-  const [
-    version,
-    namespace,
-    recordMap,
-    deployments,
-    daemonSets,
-    pods,
-    services,
-    endpointSlices,
-    crds,
-    mutating,
-    validating,
-    dataPlanePods,
-  ] = await Promise.all([
-    serverVersion(kube),
-    get<V1Namespace>(kube, r.namespace, ns),
-    get<V1ConfigMap>(kube, r.record, ns),
-    list<V1Deployment>(kube, r.deployments, ns),
-    list<V1DaemonSet>(kube, r.daemonSets, ns),
-    list<V1Pod>(kube, r.pods, ns),
-    list<V1Service>(kube, r.services, ns),
-    list<V1EndpointSlice>(kube, r.endpointSlices, ns),
-    list<V1CustomResourceDefinition>(kube, r.crds, ns),
-    list<V1MutatingWebhookConfiguration>(kube, r.mutatingWebhooks, ns),
-    list<V1ValidatingWebhookConfiguration>(kube, r.validatingWebhooks, ns),
-    dataPlane,
-  ]);
   const record: Got<InstallRecord> = recordMap.error
     ? { error: recordMap.error }
     : { value: parseRecord(recordMap.value?.data?.[RECORD_DATA_KEY]) };
+  const workloadNamespaces = [ns, ...new Set((record.value?.workloads ?? []).map((w) => w.split('/')[1]).filter((n) => n && n !== ns))];
+  const inEach = <T>(spec: ReadSpec) => Promise.all(workloadNamespaces.map((n) => list<T>(kube, spec, n))).then(joinReads);
+  const [version, namespace, deployments, daemonSets, pods, services, endpointSlices, crds, mutating, validating, dataPlanePods] =
+    await Promise.all([
+      serverVersion(kube),
+      get<V1Namespace>(kube, r.namespace, ns),
+      inEach<V1Deployment>(r.deployments),
+      inEach<V1DaemonSet>(r.daemonSets),
+      inEach<V1Pod>(r.pods),
+      inEach<V1Service>(r.services),
+      list<V1EndpointSlice>(kube, r.endpointSlices, ns),
+      list<V1CustomResourceDefinition>(kube, r.crds, ns),
+      list<V1MutatingWebhookConfiguration>(kube, r.mutatingWebhooks, ns),
+      list<V1ValidatingWebhookConfiguration>(kube, r.validatingWebhooks, ns),
+      dataPlane,
+    ]);
   return {
     context: kube.context,
     server: kube.server,
     istioNamespace: ns,
+    workloadNamespaces,
     serverVersion: version,
     namespace,
     record,

@@ -45,6 +45,8 @@ export interface Facts {
   context: string;
   server: string;
   istioNamespace: string;
+  /** Where workloads, pods and services were read: the Istio namespace, and others the install record names. */
+  workloadNamespaces: string[];
   serverVersion?: { gitVersion: string; minor: number };
   namespace: Got<V1Namespace>;
   record: Got<InstallRecord>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { V1DaemonSet, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import { buildReport } from '../../src/verify/report.js';
 import type { Facts } from '../../src/verify/types.js';
 import { podProblem, deploymentStatus, daemonSetStatus } from '../../src/verify/workload-status.js';
@@ -30,6 +30,7 @@ function facts(overrides: Partial<Facts> = {}): Facts {
     context: 'ctx',
     server: 'https://k',
     istioNamespace: 'istio-system',
+    workloadNamespaces: ['istio-system'],
     serverVersion: { gitVersion: 'v1.36.3', minor: 36 },
     namespace: { value: { metadata: { name: 'istio-system' } } },
     record: {},
@@ -230,5 +231,53 @@ describe('reporters', () => {
     });
     expect(xml).toContain('<failure message="&lt;a &amp; &quot;b&quot;&gt;">');
     expect(xml.match(/<testcase /g)).toHaveLength(1);
+  });
+});
+
+describe('gateway-services: how each gateway is reached', () => {
+  const service = (type: string, extra: Partial<V1Service> = {}): V1Service => ({
+    metadata: { name: 'istio-ingressgateway', namespace: 'istio-system', labels: { istio: 'ingressgateway' } },
+    spec: {
+      type,
+      selector: { istio: 'ingressgateway' },
+      ports: [
+        { name: 'status-port', port: 15021, nodePort: 31021 },
+        { name: 'http2', port: 80, targetPort: 8080, nodePort: 32000 },
+      ],
+    },
+    ...extra,
+  });
+  const gatewayPod: V1Pod = {
+    metadata: { name: 'gw-1', namespace: 'istio-system', labels: { istio: 'ingressgateway' } },
+    status: { hostIP: '192.0.2.7', conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+  const reach = (svc: V1Service, more: Partial<Facts> = {}) =>
+    find(facts({ services: { items: [svc] }, pods: { items: [gatewayPod] }, ...more }), 'gateway-services');
+
+  it('NodePort: the node port on the address of the node the gateway runs on', () => {
+    expect(reach(service('NodePort'))).toMatchObject({ status: 'ok', message: 'istio-ingressgateway NodePort: http://192.0.2.7:32000' });
+  });
+  it('LoadBalancer: its address; without one, a warning that names the node port meanwhile and the flags', () => {
+    const withAddress = service('LoadBalancer', { status: { loadBalancer: { ingress: [{ ip: '203.0.113.5' }] } } });
+    expect(reach(withAddress).message).toBe('istio-ingressgateway LoadBalancer: http://203.0.113.5');
+    const pending = reach(service('LoadBalancer'));
+    expect(pending.status).toBe('warn');
+    expect(pending.message).toContain('without an external address (meanwhile its node port: http://192.0.2.7:32000)');
+    expect(pending.hint).toContain('--ingress-type NodePort');
+  });
+  it("hostNetwork: the node's address and the port the proxy listens on", () => {
+    const onHost: V1Deployment = {
+      ...deployment('istio-ingressgateway', 1, 1),
+      spec: { selector: { matchLabels: {} }, template: { spec: { hostNetwork: true, containers: [] } } },
+    };
+    expect(reach(service('ClusterIP'), { deployments: { items: [onHost] } }).message).toBe(
+      'istio-ingressgateway hostNetwork: http://192.0.2.7:8080',
+    );
+  });
+  it('ClusterIP: in-cluster only; no Ready pod: says so instead of an address', () => {
+    expect(reach(service('ClusterIP')).message).toBe(
+      'istio-ingressgateway ClusterIP: in-cluster only, http://istio-ingressgateway.istio-system.svc',
+    );
+    expect(reach(service('NodePort'), { pods: empty }).message).toContain('http://<node address>:32000 (no Ready pod yet)');
   });
 });

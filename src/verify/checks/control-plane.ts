@@ -56,12 +56,13 @@ function podsReady(facts: Facts): Verdict {
   const restarted: string[] = [];
   const podObjects: string[] = [];
   for (const w of present) {
-    for (const pod of podsOfSelector(w.obj.spec?.selector?.matchLabels, facts.pods.items, facts.istioNamespace)) {
+    const ns = w.obj.metadata?.namespace ?? facts.istioNamespace;
+    for (const pod of podsOfSelector(w.obj.spec?.selector?.matchLabels, facts.pods.items, ns)) {
       const name = pod.metadata?.name ?? '?';
       const problem = podProblem(pod);
       if (problem) {
         failing.push(`pod ${name} ${problem}`);
-        podObjects.push(`Pod/${facts.istioNamespace}/${name}`);
+        podObjects.push(`Pod/${ns}/${name}`);
       }
       const restarts = (pod.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
       if (!problem && restarts > 0) restarted.push(`pod ${name} restarted ${restarts} time(s)`);

@@ -42,8 +42,8 @@ const ISTIO_DEPLOYMENT = (d: V1Deployment) =>
 
 /**
  * The control-plane workloads to judge: those the install record names (so a deleted one is
- * missing), else the Istio workloads found in the namespace. Workloads the record puts in other
- * namespaces were not read, so they are neither present nor missing: `elsewhere`.
+ * missing), else the Istio workloads found in the namespace. Workloads in a namespace that was
+ * not read are neither present nor missing: `elsewhere`.
  */
 export function controlPlaneWorkloads(facts: Facts): { present: Workload[]; missing: string[]; elsewhere: string[] } {
   const expected = facts.record.value?.workloads;
@@ -58,7 +58,7 @@ export function controlPlaneWorkloads(facts: Facts): { present: Workload[]; miss
       const ds = daemonSets.get(ref);
       if (d) present.push({ kind: 'Deployment', obj: d });
       else if (ds) present.push({ kind: 'DaemonSet', obj: ds });
-      else if (ref.split('/')[1] === facts.istioNamespace) missing.push(ref);
+      else if (facts.workloadNamespaces.includes(ref.split('/')[1])) missing.push(ref);
       else elsewhere.push(ref);
     }
     return { present, missing, elsewhere };

@@ -90,7 +90,8 @@ function webhookServices(facts: Facts): Verdict {
       continue;
     }
     objects.push(`Service/${key}`);
-    if (!facts.services.items.some((s) => s.metadata?.name === name)) problems.push(`Service ${key} not found`);
+    if (!facts.services.items.some((s) => s.metadata?.name === name && s.metadata?.namespace === ns))
+      problems.push(`Service ${key} not found`);
     else if (!readyEndpoints(facts, name)) problems.push(`Service ${key} has no ready endpoints`);
   }
   if (problems.length)
@@ -155,48 +156,5 @@ export const webhookChecks: CheckDefinition[] = [
     fix: "make istiod's pods Ready and matching the Service selector",
     reads: ['mutatingWebhooks', 'validatingWebhooks', 'services', 'endpointSlices'],
     run: webhookServices,
-  },
-];
-
-function gatewayServices(facts: Facts): Verdict {
-  const recorded = facts.record.value?.workloads ?? [];
-  const gateways = facts.services.items.filter(
-    (s) =>
-      ['ingressgateway', 'egressgateway'].includes(s.metadata?.labels?.istio ?? '') ||
-      (recorded.includes(`Deployment/${facts.istioNamespace}/${s.metadata?.name}`) && /gateway/.test(s.metadata?.name ?? '')),
-  );
-  if (!gateways.length) return skip('no gateways installed');
-  const pending: string[] = [];
-  const fine: string[] = [];
-  for (const s of gateways) {
-    const type = s.spec?.type ?? 'ClusterIP';
-    const name = s.metadata?.name ?? '?';
-    if (type === 'LoadBalancer') {
-      const ingress = s.status?.loadBalancer?.ingress ?? [];
-      if (!ingress.length) pending.push(name);
-      else fine.push(`${name} LoadBalancer ${ingress.map((i) => i.ip ?? i.hostname).join(',')}`);
-    } else if (type === 'NodePort') fine.push(`${name} NodePort ${(s.spec?.ports ?? []).map((p) => `${p.port}:${p.nodePort}`).join(',')}`);
-    else fine.push(`${name} ${type} ${s.spec?.clusterIP ?? ''}`.trim());
-  }
-  const objects = gateways.map((s) => `Service/${s.metadata?.namespace}/${s.metadata?.name}`);
-  if (pending.length)
-    return warn(
-      `LoadBalancer without an external address: ${pending.join(', ')}${fine.length ? `; ${fine.join('; ')}` : ''}`,
-      'this cluster has no load-balancer controller (kind, kwok, bare metal?): ' +
-        `use --set components.ingressGateways[name:${pending[0]}].k8s.service.type=NodePort, or hostNetwork, or install MetalLB`,
-      objects,
-    );
-  return ok(fine.join('; '), objects);
-}
-
-export const gatewayChecks: CheckDefinition[] = [
-  {
-    id: 'gateway-services',
-    category: 'gateways',
-    description: 'gateway Services have an address',
-    means: 'each gateway Service has an address; a LoadBalancer without one warns',
-    fix: '`k8s.service.type=NodePort`, hostNetwork, or a load-balancer controller',
-    reads: ['services', 'record'],
-    run: gatewayServices,
   },
 ];
