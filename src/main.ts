@@ -11,6 +11,7 @@ import { registerVerify } from './commands/verify/command.js';
 import { registerStatus } from './commands/status/command.js';
 import { registerCompletion } from './commands/completion/command.js';
 import { registerIstio } from './commands/istio/command.js';
+import { registerAddons } from './commands/addons/command.js';
 import { MESH_VERSION } from './version.js';
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -39,6 +40,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     registerVerify,
     registerStatus,
     registerIstio,
+    registerAddons,
     registerCompletion,
   ])
     register(program, wrap);

@@ -34,8 +34,18 @@ export interface InstallRecord {
   /** `installing` from before the first change until the install is ready and labelled; `failed` with `error`. */
   status: 'installing' | 'installed' | 'failed';
   error?: string;
+  /** Addons `mesh addons install` applied, with every object, so they can be removed exactly. */
+  addons?: RecordedAddon[];
   /** The mesh process making the change, so an install that was killed can be told from one still running. */
   runner?: { pid: number; host: string };
+  installedAt: string;
+}
+
+export interface RecordedAddon {
+  name: string;
+  /** The release file it came from. */
+  source: string;
+  objects: Array<{ apiVersion: string; kind: string; namespace?: string; name: string }>;
   installedAt: string;
 }
 
@@ -134,6 +144,8 @@ export function newRecord(
     ...(plan.backend === 'istioctl' && plan.files['istio-operator.yaml']
       ? { renderedSpec: redactYaml(plan.files['istio-operator.yaml']) }
       : {}),
+    // Addons outlive a converge of the control plane: uninstall still has to remove them.
+    ...(previous?.addons?.length ? { addons: previous.addons } : {}),
     status: 'installing',
     runner: input.runner,
     installedAt: now.toISOString(),

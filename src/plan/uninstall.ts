@@ -20,6 +20,14 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
     { id: 'preflight', description: 'check tools and that the cluster is reachable', checks: ['tools', 'cluster-reachable'] },
     { id: 'lock', description: `take the install lock (Lease ${ns}/${LOCK_NAME})`, lease: `${ns}/${LOCK_NAME}` },
   ];
+  // Addons first: they sit on the control plane (kiali reads istiod), and their objects are listed one by one.
+  if (record.addons?.length)
+    steps.push({
+      id: 'delete',
+      description: `delete the addons mesh installed (${record.addons.map((a) => a.name).join(', ')}) and wait until they are gone`,
+      what: record.addons.map((a) => `Addon/${a.name}`),
+      waitSeconds: input.timeoutSeconds,
+    });
   for (const { namespace, labels, previous } of record.labelledNamespaces)
     steps.push({
       id: 'label',

@@ -3,9 +3,9 @@ import type { Profile } from '../profiles/schema.js';
 import { effectiveComponents, effectiveIstioOperator, effectiveNamespace, type EffectiveComponent } from './effective.js';
 import { istioProfileOwnValues, type ProfileSource } from './istio-profiles.js';
 
-/** A Kubernetes workload an install owns and waits for. */
+/** A Kubernetes workload an install owns and waits for (StatefulSets come with addons). */
 export interface WorkloadRef {
-  kind: 'Deployment' | 'DaemonSet';
+  kind: 'Deployment' | 'DaemonSet' | 'StatefulSet';
   namespace: string;
   name: string;
 }

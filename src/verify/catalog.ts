@@ -1,6 +1,7 @@
 import { installChecks, kubernetesChecks } from './checks/cluster.js';
 import { controlPlaneChecks, crdChecks } from './checks/control-plane.js';
 import { configChecks, dataPlaneChecks } from './checks/data-plane.js';
+import { addonChecks } from './checks/addons.js';
 import { gatewayChecks } from './checks/gateways.js';
 import { webhookChecks } from './checks/webhooks.js';
 import type { CheckDefinition } from './types.js';
@@ -16,6 +17,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   ...crdChecks,
   ...webhookChecks,
   ...gatewayChecks,
+  ...addonChecks,
   ...dataPlaneChecks,
   ...configChecks,
 ];

@@ -8,6 +8,7 @@ import type {
   V1Namespace,
   V1Pod,
   V1Service,
+  V1StatefulSet,
   V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
 import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
@@ -111,20 +112,34 @@ export async function gatherFacts(
     : { value: parseRecord(recordMap.value?.data?.[RECORD_DATA_KEY]) };
   const workloadNamespaces = [ns, ...new Set((record.value?.workloads ?? []).map((w) => w.split('/')[1]).filter((n) => n && n !== ns))];
   const inEach = <T>(spec: ReadSpec) => Promise.all(workloadNamespaces.map((n) => list<T>(kube, spec, n))).then(joinReads);
-  const [version, namespace, deployments, daemonSets, pods, services, endpointSlices, crds, mutating, validating, dataPlanePods] =
-    await Promise.all([
-      serverVersion(kube),
-      get<V1Namespace>(kube, r.namespace, ns),
-      inEach<V1Deployment>(r.deployments),
-      inEach<V1DaemonSet>(r.daemonSets),
-      inEach<V1Pod>(r.pods),
-      inEach<V1Service>(r.services),
-      list<V1EndpointSlice>(kube, r.endpointSlices, ns),
-      list<V1CustomResourceDefinition>(kube, r.crds, ns),
-      list<V1MutatingWebhookConfiguration>(kube, r.mutatingWebhooks, ns),
-      list<V1ValidatingWebhookConfiguration>(kube, r.validatingWebhooks, ns),
-      dataPlane,
-    ]);
+  const addonStatefulSets = (record.value?.addons ?? []).some((a) => a.objects.some((o) => o.kind === 'StatefulSet'));
+  const [
+    version,
+    namespace,
+    deployments,
+    daemonSets,
+    statefulSets,
+    pods,
+    services,
+    endpointSlices,
+    crds,
+    mutating,
+    validating,
+    dataPlanePods,
+  ] = await Promise.all([
+    serverVersion(kube),
+    get<V1Namespace>(kube, r.namespace, ns),
+    inEach<V1Deployment>(r.deployments),
+    inEach<V1DaemonSet>(r.daemonSets),
+    addonStatefulSets ? list<V1StatefulSet>(kube, r.statefulSets, ns) : Promise.resolve({ items: [] }),
+    inEach<V1Pod>(r.pods),
+    inEach<V1Service>(r.services),
+    list<V1EndpointSlice>(kube, r.endpointSlices, ns),
+    list<V1CustomResourceDefinition>(kube, r.crds, ns),
+    list<V1MutatingWebhookConfiguration>(kube, r.mutatingWebhooks, ns),
+    list<V1ValidatingWebhookConfiguration>(kube, r.validatingWebhooks, ns),
+    dataPlane,
+  ]);
   return {
     context: kube.context,
     server: kube.server,
@@ -136,6 +151,7 @@ export async function gatherFacts(
     ...(recordMap.value ? { recordConfigMap: recordMap.value } : {}),
     deployments,
     daemonSets,
+    statefulSets,
     pods,
     services,
     endpointSlices,

@@ -25,6 +25,13 @@ export const VERIFY_READS = {
   },
   deployments: { path: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`, verb: 'list', resource: 'deployments.apps', namespaced: true },
   daemonSets: { path: (ns) => `/apis/apps/v1/namespaces/${ns}/daemonsets`, verb: 'list', resource: 'daemonsets.apps', namespaced: true },
+  /** Read only when an addon recorded a StatefulSet (loki). */
+  statefulSets: {
+    path: (ns) => `/apis/apps/v1/namespaces/${ns}/statefulsets`,
+    verb: 'list',
+    resource: 'statefulsets.apps',
+    namespaced: true,
+  },
   pods: { path: (ns) => `/api/v1/namespaces/${ns}/pods`, verb: 'list', resource: 'pods', namespaced: true },
   allPods: { path: () => '/api/v1/pods', verb: 'list', resource: 'pods', namespaced: false },
   services: { path: (ns) => `/api/v1/namespaces/${ns}/services`, verb: 'list', resource: 'services', namespaced: true },

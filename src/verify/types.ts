@@ -8,6 +8,7 @@ import type {
   V1Namespace,
   V1Pod,
   V1Service,
+  V1StatefulSet,
   V1ValidatingWebhookConfiguration,
 } from '@kubernetes/client-node';
 import type { InstallRecord } from '../plan/record.js';
@@ -17,7 +18,17 @@ import type { InstallRecord } from '../plan/record.js';
  * says nothing about the mesh — never `fail` or `ok` for something not observed.
  */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip' | 'unknown';
-export const CATEGORIES = ['kubernetes', 'install', 'control-plane', 'crds', 'webhooks', 'gateways', 'data-plane', 'config'] as const;
+export const CATEGORIES = [
+  'kubernetes',
+  'install',
+  'control-plane',
+  'crds',
+  'webhooks',
+  'gateways',
+  'addons',
+  'data-plane',
+  'config',
+] as const;
 export type CategoryId = (typeof CATEGORIES)[number];
 
 /** Why a read did not happen: the permission it needed, and whether it was refused or failed. */
@@ -53,6 +64,8 @@ export interface Facts {
   recordConfigMap?: V1ConfigMap;
   deployments: Read<V1Deployment>;
   daemonSets: Read<V1DaemonSet>;
+  /** Only read when an addon recorded a StatefulSet; otherwise empty. */
+  statefulSets: Read<V1StatefulSet>;
   pods: Read<V1Pod>;
   services: Read<V1Service>;
   endpointSlices: Read<V1EndpointSlice>;
@@ -73,6 +86,7 @@ export type ReadName =
   | 'record'
   | 'deployments'
   | 'daemonSets'
+  | 'statefulSets'
   | 'pods'
   | 'services'
   | 'endpointSlices'

@@ -1,4 +1,4 @@
-import type { V1DaemonSet, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 
 /** Pure readiness rules shared by install's wait and verify's checks. */
 export interface WorkloadStatus {
@@ -25,6 +25,15 @@ export function daemonSetStatus(ds: V1DaemonSet): WorkloadStatus {
   const observed = (s?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0);
   const ready = observed && (s?.numberAvailable ?? 0) >= desired && (s?.updatedNumberScheduled ?? 0) >= desired && s !== undefined;
   return { ready, summary: `${s?.numberAvailable ?? 0}/${desired} available on nodes` };
+}
+
+export function statefulSetStatus(ss: V1StatefulSet): WorkloadStatus {
+  const want = ss.spec?.replicas ?? 1;
+  const s = ss.status;
+  const observed = (s?.observedGeneration ?? 0) >= (ss.metadata?.generation ?? 0);
+  const available = s?.availableReplicas ?? s?.readyReplicas ?? 0;
+  const ready = s !== undefined && observed && available >= want && (s.updatedReplicas ?? 0) >= want;
+  return { ready, summary: `${available}/${want} available` };
 }
 
 export const isPodReady = (pod: V1Pod): boolean => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

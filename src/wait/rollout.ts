@@ -1,9 +1,9 @@
-import type { V1DaemonSet, V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { Informer } from '../adapters/informer.js';
 import type { KubeGateway } from '../adapters/kube.js';
 import { CliError, ExitCode } from '../errors.js';
 import { formatWorkload, type WorkloadRef } from '../render/workloads.js';
-import { daemonSetStatus, deploymentStatus, podProblem, podsOfSelector } from '../verify/workload-status.js';
+import { daemonSetStatus, deploymentStatus, podProblem, podsOfSelector, statefulSetStatus } from '../verify/workload-status.js';
 
 export interface NotReady {
   workload: string;
@@ -20,24 +20,43 @@ export interface RolloutResult {
 interface NamespaceWatch {
   deployments: Informer<V1Deployment & { metadata: { name: string } }>;
   daemonSets: Informer<V1DaemonSet & { metadata: { name: string } }>;
+  /** Only watched where a StatefulSet is waited for (addons), so an install opens no extra watch. */
+  statefulSets?: Informer<V1StatefulSet & { metadata: { name: string } }>;
   pods: Informer<V1Pod & { metadata: { name: string } }>;
 }
+
+function lookup(
+  w: WorkloadRef,
+  watch: NamespaceWatch,
+): { obj?: V1Deployment | V1DaemonSet | V1StatefulSet; status?: string; ready: boolean } {
+  const key = `${w.namespace}/${w.name}`;
+  if (w.kind === 'Deployment') {
+    const obj = watch.deployments.items.get(key);
+    return obj ? { obj, ...statusOf(deploymentStatus(obj)) } : { ready: false };
+  }
+  if (w.kind === 'DaemonSet') {
+    const obj = watch.daemonSets.items.get(key);
+    return obj ? { obj, ...statusOf(daemonSetStatus(obj)) } : { ready: false };
+  }
+  const obj = watch.statefulSets?.items.get(key);
+  return obj ? { obj, ...statusOf(statefulSetStatus(obj)) } : { ready: false };
+}
+const statusOf = (s: { ready: boolean; summary: string }) => ({ ready: s.ready, status: s.summary });
 
 /** Where each workload stands now, from the informers' copies (pure apart from reading them). */
 export function assess(workloads: WorkloadRef[], byNamespace: Map<string, NamespaceWatch>): NotReady[] {
   const out: NotReady[] = [];
   for (const w of workloads) {
     const watch = byNamespace.get(w.namespace)!;
-    const obj = (w.kind === 'Deployment' ? watch.deployments : watch.daemonSets).items.get(`${w.namespace}/${w.name}`);
+    const { obj, status, ready } = lookup(w, watch);
     if (!obj) {
       out.push({ workload: formatWorkload(w), status: 'not found', pods: [] });
       continue;
     }
-    const status = w.kind === 'Deployment' ? deploymentStatus(obj) : daemonSetStatus(obj as V1DaemonSet);
     const pods = podsOfSelector(obj.spec?.selector?.matchLabels, watch.pods.items.values(), w.namespace)
       .map((p) => ({ name: p.metadata!.name!, problem: podProblem(p) }))
       .filter((p): p is { name: string; problem: string } => p.problem !== undefined);
-    if (!status.ready || pods.length) out.push({ workload: formatWorkload(w), status: status.summary, pods });
+    if (!ready || pods.length) out.push({ workload: formatWorkload(w), status: status ?? '', pods });
   }
   return out;
 }
@@ -53,10 +72,18 @@ export async function waitForRollout(kube: KubeGateway, workloads: WorkloadRef[]
     byNamespace.set(ns, {
       deployments: new Informer(kube, `/apis/apps/v1/namespaces/${ns}/deployments`),
       daemonSets: new Informer(kube, `/apis/apps/v1/namespaces/${ns}/daemonsets`),
+      ...(workloads.some((w) => w.kind === 'StatefulSet' && w.namespace === ns)
+        ? { statefulSets: new Informer(kube, `/apis/apps/v1/namespaces/${ns}/statefulsets`) }
+        : {}),
       pods: new Informer(kube, `/api/v1/namespaces/${ns}/pods`),
     });
   }
-  const informers = [...byNamespace.values()].flatMap((w) => [w.deployments, w.daemonSets, w.pods]);
+  const informers = [...byNamespace.values()].flatMap((w) => [
+    w.deployments,
+    w.daemonSets,
+    ...(w.statefulSets ? [w.statefulSets] : []),
+    w.pods,
+  ]);
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
   // Ready is declared only from a current view: not while a watch is riding out an outage.

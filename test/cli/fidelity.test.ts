@@ -198,3 +198,100 @@ describe.concurrent('several -f files layer as istioctl layers them', () => {
     await expectSameWorkloads(args, objects);
   });
 });
+
+/** Every field-level difference between two renderings, as `Kind/ns/name path` (object-level when one side lacks it). */
+function allDifferences(before: Map<string, K8sObject>, after: Map<string, K8sObject>): string[] {
+  const out: string[] = [];
+  for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const a = before.get(key);
+    const b = after.get(key);
+    if (!a || !b) out.push(`${key} ${a ? 'removed' : 'added'}`);
+    else for (const change of diff(a, b)) out.push(`${key} ${change.path.join('.')}`);
+  }
+  return out;
+}
+
+describe.concurrent('exposure flags: through istioctl, each changes exactly the fields it names', () => {
+  const SVC = 'Service/istio-system/istio-ingressgateway';
+  const DEPLOY = 'Deployment/istio-system/istio-ingressgateway';
+  const cases: Array<[string, string[], string[]]> = [
+    ['--ingress-type NodePort', ['--ingress-type', 'NodePort'], [`${SVC} spec.type`]],
+    [
+      '--ingress-node-port http=32000,https=32443',
+      ['--ingress-node-port', 'http=32000,https=32443'],
+      [`${SVC} spec.ports.1.nodePort`, `${SVC} spec.ports.2.nodePort`, `${SVC} spec.type`],
+    ],
+    [
+      '--ingress-host-network',
+      ['--ingress-host-network'],
+      [`${DEPLOY} spec.template.spec.dnsPolicy`, `${DEPLOY} spec.template.spec.hostNetwork`],
+    ],
+    ['--ingress-node-selector', ['--ingress-node-selector', 'edge=true'], [`${DEPLOY} spec.template.spec.nodeSelector`]],
+    ['--ingress-type ClusterIP', ['--ingress-type', 'ClusterIP'], [`${SVC} spec.type`]],
+  ];
+  it.each(cases)('%s', async (name, flags, expected) => {
+    const [plain, exposed] = await Promise.all([mesh(['render', '--profile', 'demo']), mesh(['render', '--profile', 'demo', ...flags])]);
+    expect(exposed.code, exposed.stderr).toBe(0);
+    const [before, after] = await Promise.all([
+      generate(['-f', t.write(`plain-${name.replace(/\W+/g, '_')}.yaml`, plain.stdout)]),
+      generate(['-f', t.write(`exposed-${name.replace(/\W+/g, '_')}.yaml`, exposed.stdout)]),
+    ]);
+    expect(after.code, `istioctl rejected mesh's render: ${after.stderr}`).toBe(0);
+    expect(allDifferences(before.objects, after.objects)).toEqual(expected);
+  });
+
+  it('the values are the ones asked for', async () => {
+    const exposed = await mesh(['render', '--profile', 'demo', '--ingress-node-port', 'http=32000,https=32443', '--ingress-host-network']);
+    const objects = (await generate(['-f', t.write('exposed-values.yaml', exposed.stdout)])).objects;
+    const service = objects.get(SVC) as { spec: { type: string; ports: Array<{ port: number; nodePort?: number }> } };
+    expect(service.spec.type).toBe('NodePort');
+    expect(service.spec.ports.map((p) => [p.port, p.nodePort])).toEqual([
+      [15021, undefined],
+      [80, 32000],
+      [443, 32443],
+    ]);
+    const pod = (objects.get(DEPLOY) as { spec: { template: { spec: { hostNetwork: boolean; dnsPolicy: string } } } }).spec.template.spec;
+    expect([pod.hostNetwork, pod.dnsPolicy]).toEqual([true, 'ClusterFirstWithHostNet']);
+  });
+});
+
+describe.concurrent('CNI flags: same objects as the IstioOperator fields they stand for', () => {
+  it('--cni is seed 002: kube-system, the Istio namespace and kube-system left alone', async () => {
+    const objects = await expectSameObjects(
+      ['--profile', 'demo', '--cni'],
+      [
+        '--set',
+        'profile=demo',
+        '--set',
+        'components.cni.enabled=true',
+        '--set',
+        'components.cni.namespace=kube-system',
+        '--set',
+        'values.cni.excludeNamespaces[0]=istio-system',
+        '--set',
+        'values.cni.excludeNamespaces[1]=kube-system',
+      ],
+      'cni-flag',
+    );
+    const daemonSet = objects.get('DaemonSet/kube-system/istio-cni-node') as {
+      spec: { template: { spec: { priorityClassName: string } } };
+    };
+    expect(daemonSet.spec.template.spec.priorityClassName).toBe('system-node-critical');
+    await expectSameWorkloads(['--profile', 'demo', '--cni'], objects);
+  });
+
+  it('--cni-exclude-namespace replaces the list', async () => {
+    await expectSameObjects(
+      ['--profile', 'ambient', '--cni-exclude-namespace', 'kube-system,monitoring'],
+      [
+        '--set',
+        'profile=ambient',
+        '--set',
+        'values.cni.excludeNamespaces[0]=kube-system',
+        '--set',
+        'values.cni.excludeNamespaces[1]=monitoring',
+      ],
+      'cni-exclude',
+    );
+  });
+});

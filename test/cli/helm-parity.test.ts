@@ -30,6 +30,9 @@ const CASES: Array<[string, string[]]> = [
     '24-gateways-add.yaml',
     '20-revision.yaml',
   ].map((f): [string, string[]] => [f, corpusFile(f)]),
+  // the exposure and CNI flags
+  ['demo --ingress-node-port', ['--profile', 'demo', '--ingress-node-port', 'http=32000,https=32443']],
+  ['default --ingress-type ClusterIP --cni', ['--profile', 'default', '--ingress-type', 'ClusterIP', '--cni']],
 ];
 
 /** Differences by design: workload (regexp on Kind/ns/name), what differs, why. */
@@ -116,6 +119,16 @@ describe.concurrent('helm backend installs what the istioctl backend installs', 
       }
     }
     expect(undocumented).toEqual([]);
+    // The gateways' Services: same type and node ports (the charts differ in target ports by design).
+    const gatewayServices = (objects: Map<string, K8sObject>) =>
+      workloadKeys(objects)
+        .filter((key) => key.endsWith('gateway'))
+        .map((key) => {
+          const service = objects.get(key.replace(/^Deployment\//, 'Service/')) as
+            { spec: { type: string; ports: Array<{ port: number; nodePort?: number }> } } | undefined;
+          return [key, service?.spec.type, service?.spec.ports.map((p) => [p.port, p.nodePort ?? null])];
+        });
+    expect(gatewayServices(viaHelm)).toEqual(gatewayServices(viaIstioctl.objects));
   });
 });
 

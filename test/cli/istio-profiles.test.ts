@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ISTIO_1_31_PROFILES } from '../../src/render/istio-profiles.js';
+import { ISTIO_INGRESS_PORTS } from '../../src/render/exposure.js';
 import { istioManifestsDir } from '../helpers/istio.js';
 import { testbedPaths } from '../helpers/testbed.js';
 
@@ -24,4 +25,11 @@ describe("mesh's copy of Istio 1.31's profiles", () => {
     const source = parse(readFileSync(join(istioManifestsDir(), 'profiles', `${name}.yaml`), 'utf8'));
     expect(ISTIO_1_31_PROFILES[name]).toEqual(source);
   });
+});
+
+it("mesh's copy of the ingress gateway's ports (what --ingress-node-port adds node ports to) is the chart's", () => {
+  const values = parse(readFileSync(join(testbedPaths().MESH_ISTIO_CHARTS, 'gateways', 'istio-ingress', 'values.yaml'), 'utf8')) as {
+    _internal_defaults_do_not_set: { gateways: { 'istio-ingressgateway': { ports: unknown[] } } };
+  };
+  expect(ISTIO_INGRESS_PORTS).toEqual(values._internal_defaults_do_not_set.gateways['istio-ingressgateway'].ports);
 });

@@ -87,6 +87,121 @@ describe.each(['istioctl', 'helm'])('backend %s', (backend) => {
   );
 });
 
+/** Issue 10's exposure modes and CNI plugin, installed for real and read back by verify. */
+describe.each(['istioctl', 'helm'])('exposure and CNI, backend %s', (backend) => {
+  const reach = async () => check(await meshOn(['verify', '-o', 'json', '--skip-analyze']), 'gateway-services');
+  const nodeIp = /http:\/\/(\d+\.\d+\.\d+\.\d+)/;
+
+  it('NodePort on fixed node ports with the CNI plugin in kube-system; verify gives the URL; uninstall leaves nothing', async () => {
+    const before = await snapshot();
+    const install = await meshOn([
+      'install',
+      '--profile',
+      'demo',
+      ...backendArgs(backend),
+      '--ingress-node-port',
+      'http=32000,https=32443',
+      '--cni',
+      '-y',
+      '--timeout',
+      '2m',
+    ]);
+    expect(install.code, install.stderr).toBe(0);
+    const ports = await kubectl(
+      'get',
+      'service',
+      'istio-ingressgateway',
+      '-n',
+      'istio-system',
+      '-o',
+      'jsonpath={.spec.type} {.spec.ports[*].nodePort}',
+    );
+    expect(ports).toMatch(/^NodePort \d+ 32000 32443$/);
+    const cni = await kubectl(
+      'get',
+      'daemonset',
+      'istio-cni-node',
+      '-n',
+      'kube-system',
+      '-o',
+      'jsonpath={.spec.template.spec.priorityClassName}',
+    );
+    expect(cni).toBe('system-node-critical');
+    const excluded = await kubectl(
+      'get',
+      'configmap',
+      'istio-cni-config',
+      '-n',
+      'kube-system',
+      '-o',
+      'jsonpath={.data.EXCLUDE_NAMESPACES}',
+    );
+    expect(excluded).toBe('istio-system,kube-system');
+
+    const verify = await meshOn(['verify', '-o', 'json', '--skip-analyze']);
+    expect(verify.code, verify.stdout).toBe(0);
+    // The CNI DaemonSet lives outside the Istio namespace: verify reads it there, and judges it.
+    expect(check(verify, 'control-plane-available').message).toMatch(/istio-cni-node \d+\/\d+ available on nodes/);
+    const gateway = check(verify, 'gateway-services');
+    expect(gateway.status).toBe('ok');
+    expect(gateway.message).toMatch(
+      /^istio-ingressgateway NodePort: http:\/\/\d+\.\d+\.\d+\.\d+:32000; istio-egressgateway ClusterIP: in-cluster only/,
+    );
+    // The address is the node the gateway pod runs on, as the seeds compute it.
+    const hostIp = await kubectl(
+      'get',
+      'pods',
+      '-n',
+      'istio-system',
+      '-l',
+      'istio=ingressgateway',
+      '-o',
+      'jsonpath={.items[0].status.hostIP}',
+    );
+    expect(nodeIp.exec(gateway.message)?.[1]).toBe(hostIp);
+
+    const uninstall = await meshOn(['uninstall', '--purge', '-y']);
+    expect(uninstall.code, uninstall.stderr).toBe(0);
+    expect(difference(await snapshot(), before), 'left behind').toEqual([]);
+  });
+
+  it.runIf(backend === 'istioctl')("hostNetwork: the gateway on the nodes' network; verify gives the node address and port", async () => {
+    const install = await meshOn([
+      'install',
+      '--profile',
+      'default',
+      ...backendArgs(backend),
+      '--ingress-host-network',
+      '--ingress-type',
+      'ClusterIP',
+      '-y',
+    ]);
+    expect(install.code, install.stderr).toBe(0);
+    const pod = await kubectl(
+      'get',
+      'deployment',
+      'istio-ingressgateway',
+      '-n',
+      'istio-system',
+      '-o',
+      'jsonpath={.spec.template.spec.hostNetwork} {.spec.template.spec.dnsPolicy}',
+    );
+    expect(pod).toBe('true ClusterFirstWithHostNet');
+    expect((await reach()).message).toMatch(/^istio-ingressgateway hostNetwork: http:\/\/\d+\.\d+\.\d+\.\d+:8080$/);
+    expect((await meshOn(['uninstall', '--purge', '-y'])).code).toBe(0);
+  });
+
+  it.runIf(backend === 'helm')('hostNetwork is refused before any change: the gateway chart cannot express it', async () => {
+    const before = await snapshot();
+    const r = await meshOn(['install', '--profile', 'default', ...backendArgs(backend), '--ingress-host-network', '-y']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toContain(
+      'the helm backend cannot express components.ingressGateways[name:istio-ingressgateway].k8s.overlays',
+    );
+    expect(difference(await snapshot(), before)).toEqual([]);
+  });
+});
+
 describe('install failures', () => {
   let dir: string;
   beforeAll(() => {

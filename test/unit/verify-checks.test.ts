@@ -36,6 +36,7 @@ function facts(overrides: Partial<Facts> = {}): Facts {
     record: {},
     deployments: { items: [deployment('istiod', 1, 1)] },
     daemonSets: empty,
+    statefulSets: empty,
     pods: empty,
     services: empty,
     endpointSlices: empty,
@@ -279,5 +280,51 @@ describe('gateway-services: how each gateway is reached', () => {
       'istio-ingressgateway ClusterIP: in-cluster only, http://istio-ingressgateway.istio-system.svc',
     );
     expect(reach(service('NodePort'), { pods: empty }).message).toContain('http://<node address>:32000 (no Ready pod yet)');
+  });
+});
+
+describe('addons-available', () => {
+  const kiali = {
+    name: 'kiali',
+    source: 'k',
+    installedAt: 'now',
+    objects: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'istio-system', name: 'kiali' }],
+  };
+  const loki = {
+    name: 'loki',
+    source: 'l',
+    installedAt: 'now',
+    objects: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'istio-system', name: 'loki' }],
+  };
+  const record = (addons: unknown[]) => ({ value: { workloads: [], toolVersions: {}, labelledNamespaces: [], addons } as never });
+  const addons = (more: Partial<Facts>) => find(facts(more), 'addons-available');
+
+  it('skips without recorded addons; judges each by the workload it read', () => {
+    expect(addons({}).status).toBe('skip');
+    expect(addons({ record: record([]) }).message).toContain('mesh addons install');
+    expect(addons({ record: record([kiali]), deployments: { items: [deployment('kiali', 1, 1)] } })).toMatchObject({
+      status: 'ok',
+      message: 'kiali 1/1 available',
+    });
+  });
+  it('fails for a missing or unavailable workload, with the way back', () => {
+    const missing = addons({ record: record([kiali]), deployments: empty });
+    expect(missing).toMatchObject({ status: 'fail', message: 'kiali: Deployment/istio-system/kiali not found' });
+    expect(missing.hint).toContain('mesh addons install');
+    const down = addons({
+      record: record([kiali, loki]),
+      deployments: { items: [deployment('kiali', 1, 0)] },
+      statefulSets: {
+        items: [
+          {
+            metadata: { name: 'loki', namespace: 'istio-system', generation: 1 },
+            spec: { replicas: 1, selector: {}, serviceName: 'loki', template: {} },
+            status: { observedGeneration: 1, replicas: 1, availableReplicas: 1, updatedReplicas: 1 },
+          },
+        ],
+      },
+    });
+    expect(down.status).toBe('fail');
+    expect(down.message).toBe('kiali: Deployment kiali 0/1 available');
   });
 });

@@ -11,6 +11,7 @@ import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock
 import { CliError, ExitCode, usageError } from '../../errors.js';
 import { deleteRecord, patchNamespaceLabels, readRecord } from '../../install/cluster.js';
 import { buildUninstallPlan } from '../../plan/uninstall.js';
+import { removeAddonObjects } from '../../addons/remove.js';
 import { planToJson, planToText } from '../../plan/format.js';
 import { createProgress, createStepRunner } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
@@ -106,6 +107,8 @@ export async function uninstall(
               return result.exitCode !== 0 ? 'already removed' : undefined;
             }
             if (step.id === 'delete') {
+              if (step.what[0]?.startsWith('Addon/'))
+                return `${await removeAddonObjects(kube, record.addons ?? [], [], step.waitSeconds ?? timeoutSeconds)} objects deleted`;
               if (step.what[0]?.startsWith('CustomResourceDefinition')) return `${await deleteIstioCrds(kube)} CRDs deleted`;
               if (step.what[0]?.startsWith('ConfigMap/')) return `${await deleteRootCertCopies(kube)} deleted`;
               const names = step.what.map((w) => w.replace(/^Namespace\//, ''));

@@ -1,0 +1,329 @@
+import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
+import { checkOutput, istioNamespaceOf, parseDuration, type GlobalOptions } from '../../cli/options.js';
+import { onInterrupt } from '../../adapters/cleanup.js';
+import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
+import { ObjectPaths, serverSideApply } from '../../adapters/kube-objects.js';
+import { checkAddonNames, formatRef, parseAddon } from '../../addons/catalog.js';
+import { ADDON_FILES, ADDON_NAMES } from '../../addons/names.js';
+import { findReleaseDir, readAddonManifest, type ReleaseDir } from '../../addons/release.js';
+import { CliError, ExitCode, preflightError } from '../../errors.js';
+import { readRecord, writeRecord } from '../../install/cluster.js';
+import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock.js';
+import { versionOfImage } from '../../istio/versions.js';
+import {
+  addonsPlanToText,
+  buildAddonsInstallPlan,
+  buildAddonsUninstallPlan,
+  checkNoSharedObjects,
+  rolloutsOf,
+  type AddonToApply,
+} from '../../plan/addons.js';
+import type { InstallRecord, RecordedAddon } from '../../plan/record.js';
+import { createProgress, createStepRunner, type StepRunner } from '../../report/progress.js';
+import { outputStyle } from '../../report/style.js';
+import { formatWorkload } from '../../render/workloads.js';
+import { waitForRollout } from '../../wait/rollout.js';
+import { removeAddonObjects } from '../../addons/remove.js';
+import type { AddonsOptions } from './command.js';
+
+/** The field manager mesh applies under: `kubectl get -o yaml --show-managed-fields` names it. */
+const FIELD_MANAGER = 'mesh';
+
+const printJson = (value: object) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+/** The install record addons are kept in: without one there is no mesh install to add them to. */
+async function requireRecord(kube: KubeGateway, ns: string): Promise<{ record: InstallRecord; configMap?: V1ConfigMap }> {
+  const { record, configMap } = await readRecord(kube, ns);
+  if (!record)
+    throw preflightError(
+      `no mesh install in namespace ${ns} (context ${kube.context}): addons go with an installed Istio`,
+      'run `mesh install` first (or pass -n with the Istio namespace)',
+    );
+  return { record, configMap };
+}
+
+/** The control plane's version: istiod's image, else what the install record says istioctl was. */
+async function controlPlaneVersion(kube: KubeGateway, ns: string, record: InstallRecord): Promise<string | undefined> {
+  const istiod = await kube.list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: 'app=istiod' });
+  const image = istiod.items[0]?.spec?.template?.spec?.containers?.find((c) => c.name === 'discovery')?.image;
+  return versionOfImage(image) ?? record.toolVersions.istioctl;
+}
+
+const minorOf = (version: string) => /^(\d+\.\d+)/.exec(version)?.[1];
+
+/** Addons of one Istio minor go with a control plane of the same minor (their dashboards, scrape configs). */
+function checkSameMinor(release: ReleaseDir, controlPlane: string | undefined): string | undefined {
+  if (!release.version || !controlPlane || controlPlane === 'unknown')
+    return `cannot tell ${release.version ? 'the control plane' : `${release.dir}`}'s Istio version: not checked against the other`;
+  if (minorOf(release.version) !== minorOf(controlPlane))
+    throw preflightError(
+      `${release.dir} is Istio ${release.version}, the control plane runs ${controlPlane}: addons come from the matching release`,
+      `mesh istio fetch ${controlPlane} (then --istio-version ${controlPlane}), ` +
+        `or --istio-dir with an Istio ${minorOf(controlPlane)} release`,
+    );
+  return undefined;
+}
+
+async function holdLock(kube: KubeGateway, ns: string, waitFor: string | undefined, steps: StepRunner) {
+  const waitSeconds = waitFor ? parseDuration(waitFor, '--wait-for-lock') : 0;
+  return steps.run({ id: 'lock', description: 'take the install lock' }, 'take the install lock', async (handle) => {
+    const lock = await acquireLock(kube, ns, {
+      identity: lockIdentity('addons'),
+      waitSeconds,
+      onWait: (h) => handle.info(`waiting for ${heldBy(h)}`),
+      onTakeOver: (h) => handle.info(`warning: took over the expired lock of ${heldBy(h)} (last renewed ${h.renewed})`),
+    });
+    return { lock, releaseOnInterrupt: onInterrupt(() => lock.release()) };
+  });
+}
+
+/** A 409 from server-side apply: another manager owns fields mesh would set. */
+function conflictError(error: unknown, ref: string): unknown {
+  if (!(error instanceof KubeApiError) || error.status !== 409) return error;
+  return new CliError(
+    `${ref}: ${error.reason}`,
+    ExitCode.preflight,
+    'another tool (kubectl apply, helm) manages these fields: pass --force-conflicts to take them over, or remove the object first',
+  );
+}
+
+export async function installAddons(globals: GlobalOptions, names: string[], options: AddonsOptions): Promise<number> {
+  const output = checkOutput(globals.output, ['text', 'json'], 'addons install');
+  const json = output === 'json';
+  const timeoutSeconds = parseDuration(options.timeout, '--timeout');
+  const ns = istioNamespaceOf(globals);
+  const wanted = checkAddonNames(names);
+  const release = findReleaseDir(options);
+  const addons: AddonToApply[] = wanted.map((name) => {
+    const { source, text } = readAddonManifest(release, name);
+    return { name, source, objects: parseAddon(name, source, text, ns) };
+  });
+  checkNoSharedObjects(addons, []);
+  const kube = await createKubeGateway({ kubeconfig: globals.kubeconfig, context: globals.context });
+  const { record } = await requireRecord(kube, ns);
+  checkNoSharedObjects(addons, record.addons ?? []);
+  const versionNote = checkSameMinor(release, await controlPlaneVersion(kube, ns, record));
+  // Cluster-scoped kinds (ClusterRole) carry no namespace; discovery says which they are.
+  const paths = new ObjectPaths(kube);
+  for (const addon of addons) for (const o of addon.objects) if (!(await paths.namespaced(o))) delete o.namespace;
+  const plan = buildAddonsInstallPlan({ addons, istioNamespace: ns, context: kube.context, release: release.dir });
+  if (options.dryRun) {
+    process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : addonsPlanToText(plan));
+    return ExitCode.ok;
+  }
+
+  const progress = createProgress(outputStyle({ color: globals.color, machine: json }));
+  if (versionNote) progress.note(`warning: ${versionNote}`);
+  const steps = createStepRunner(progress);
+  const started = Date.now();
+  let held: { lock: Lock; releaseOnInterrupt: () => void } | undefined;
+  let outcome: { success: boolean; error?: CliError } = { success: true };
+  try {
+    held = await holdLock(kube, ns, options.waitForLock, steps);
+    const applied: RecordedAddon[] = [];
+    for (const addon of addons) {
+      await steps.run(
+        { id: 'apply', description: `server-side apply ${addon.name}` },
+        `apply ${addon.name} (${addon.objects.length} objects from ${ADDON_FILES[addon.name]})`,
+        async () => {
+          for (const o of addon.objects) {
+            try {
+              await serverSideApply(kube, paths, o, o.body, { fieldManager: FIELD_MANAGER, force: options.forceConflicts });
+            } catch (error) {
+              throw conflictError(error, formatRef(o));
+            }
+          }
+        },
+      );
+      applied.push({
+        name: addon.name,
+        source: addon.source,
+        objects: addon.objects.map(({ apiVersion, kind, namespace, name }) => ({
+          apiVersion,
+          kind,
+          ...(namespace ? { namespace } : {}),
+          name,
+        })),
+        installedAt: new Date().toISOString(),
+      });
+    }
+    // Recorded before the wait: an addon that never turns Ready is still mesh's to remove.
+    await steps.run({ id: 'record', description: 'record the addons in the install record' }, 'record the addons', async () => {
+      const current = await requireRecord(kube, ns);
+      const kept = (current.record.addons ?? []).filter((a) => !applied.some((b) => b.name === a.name));
+      await writeRecord(kube, { ...current.record, addons: [...kept, ...applied] }, current.configMap);
+    });
+    const workloads = addons.flatMap((a) => rolloutsOf(a.objects));
+    if (workloads.length)
+      await steps.run(
+        { id: 'wait', description: 'wait for the addons to roll out' },
+        `wait for ${workloads.map(formatWorkload).join(', ')}`,
+        async () => {
+          const result = await waitForRollout(kube, workloads, timeoutSeconds);
+          if (!result.ready)
+            throw new CliError(
+              `not ready after ${options.timeout}: ${result.notReady
+                .map(
+                  (n) =>
+                    `${n.workload} ${n.status}${n.pods.length ? ` (${n.pods.map((p) => `pod ${p.name} ${p.problem}`).join('; ')})` : ''}`,
+                )
+                .join('; ')}`,
+              ExitCode.verifyFailed,
+              'the addons are applied and recorded; `kubectl describe` the pods for their events, then re-run (it converges)',
+            );
+          return `ready in ${(result.elapsedMs / 1000).toFixed(1)}s`;
+        },
+        (detail) => detail,
+      );
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    outcome = { success: false, error };
+  } finally {
+    held?.releaseOnInterrupt();
+    await held?.lock.release().catch(() => undefined);
+  }
+  if (json)
+    printJson({
+      schemaVersion: 1,
+      kind: 'AddonsResult',
+      action: 'install',
+      success: outcome.success,
+      addons: wanted,
+      release: release.dir,
+      durationMs: Date.now() - started,
+      steps: steps.outcomes,
+      ...(outcome.error ? { error: { message: outcome.error.message, hint: outcome.error.hint, exitCode: outcome.error.exitCode } } : {}),
+    });
+  if (outcome.error) {
+    if (json) return outcome.error.exitCode;
+    throw outcome.error;
+  }
+  if (!json) progress.note(`installed addons ${wanted.join(', ')} in ${ns}; open one with \`mesh dashboard <addon>\``);
+  return ExitCode.ok;
+}
+
+export async function uninstallAddons(globals: GlobalOptions, names: string[], options: AddonsOptions): Promise<number> {
+  const output = checkOutput(globals.output, ['text', 'json'], 'addons uninstall');
+  const json = output === 'json';
+  const timeoutSeconds = parseDuration(options.timeout, '--timeout');
+  const ns = istioNamespaceOf(globals);
+  const wanted = checkAddonNames(names);
+  const kube = await createKubeGateway({ kubeconfig: globals.kubeconfig, context: globals.context });
+  const { record } = await requireRecord(kube, ns);
+  const installed = record.addons ?? [];
+  const remove = installed.filter((a) => wanted.includes(a.name));
+  const keep = installed.filter((a) => !wanted.includes(a.name));
+  const absent = wanted.filter((name) => !remove.some((a) => a.name === name));
+  const plan = buildAddonsUninstallPlan({ remove, keep, istioNamespace: ns, context: kube.context });
+  if (options.dryRun) {
+    process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : addonsPlanToText(plan));
+    return ExitCode.ok;
+  }
+  const progress = createProgress(outputStyle({ color: globals.color, machine: json }));
+  for (const name of absent) progress.note(`${name}: not installed by mesh, nothing to remove`);
+  const steps = createStepRunner(progress);
+  if (remove.length) {
+    let held: { lock: Lock; releaseOnInterrupt: () => void } | undefined;
+    try {
+      held = await holdLock(kube, ns, options.waitForLock, steps);
+      await steps.run(
+        { id: 'delete', description: `delete ${remove.map((a) => a.name).join(', ')}` },
+        `delete ${remove.map((a) => a.name).join(', ')}`,
+        () => removeAddonObjects(kube, remove, keep, timeoutSeconds),
+        (n) => `${n} objects deleted`,
+      );
+      await steps.run({ id: 'record', description: 'update the install record' }, 'update the install record', async () => {
+        const current = await requireRecord(kube, ns);
+        await writeRecord(
+          kube,
+          { ...current.record, addons: (current.record.addons ?? []).filter((a) => !wanted.includes(a.name)) },
+          current.configMap,
+        );
+      });
+    } finally {
+      held?.releaseOnInterrupt();
+      await held?.lock.release().catch(() => undefined);
+    }
+  }
+  if (json)
+    printJson({
+      schemaVersion: 1,
+      kind: 'AddonsResult',
+      action: 'uninstall',
+      success: true,
+      removed: remove.map((a) => a.name),
+      notInstalled: absent,
+      steps: steps.outcomes,
+    });
+  else if (remove.length) progress.note(`removed addons ${remove.map((a) => a.name).join(', ')} from ${ns}`);
+  return ExitCode.ok;
+}
+
+export async function listAddons(globals: GlobalOptions, options: AddonsOptions): Promise<number> {
+  const output = checkOutput(globals.output, ['text', 'json'], 'addons list');
+  const ns = istioNamespaceOf(globals);
+  let release: ReleaseDir | undefined;
+  let releaseError: string | undefined;
+  try {
+    release = findReleaseDir(options);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    releaseError = error.message;
+  }
+  const kube = await createKubeGateway({ kubeconfig: globals.kubeconfig, context: globals.context });
+  const { record } = await readRecord(kube, ns);
+  const deployments = await kube.list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`);
+  const rows = ADDON_NAMES.map((name) => {
+    const recorded = record?.addons?.find((a) => a.name === name);
+    const workloads = recorded ? rolloutsOf(recorded.objects) : [];
+    const ready = workloads.map((w) => {
+      const d = deployments.items.find((x) => x.metadata?.name === w.name);
+      return w.kind !== 'Deployment'
+        ? 'not read'
+        : d
+          ? `${d.status?.availableReplicas ?? 0}/${d.spec?.replicas ?? 1} available`
+          : 'missing';
+    });
+    return {
+      name,
+      available: release ? readableAddon(release, name) : false,
+      installed: Boolean(recorded),
+      ...(recorded
+        ? { installedAt: recorded.installedAt, source: recorded.source, workloads: workloads.map(formatWorkload), state: ready }
+        : {}),
+    };
+  });
+  if (output === 'json') {
+    printJson({
+      schemaVersion: 1,
+      kind: 'AddonList',
+      istioNamespace: ns,
+      release: release?.dir ?? null,
+      ...(releaseError ? { releaseError } : {}),
+      addons: rows,
+    });
+    return ExitCode.ok;
+  }
+  const lines = [
+    `release: ${release ? `${release.dir}${release.version ? ` (Istio ${release.version})` : ''}` : `none (${releaseError})`}`,
+  ];
+  for (const r of rows) {
+    const state = r.installed
+      ? `installed ${r.installedAt}: ${(r.workloads ?? []).map((w, i) => `${w} ${r.state?.[i]}`).join(', ')}`
+      : r.available
+        ? 'available'
+        : 'not in the release';
+    lines.push(`${r.name.padEnd(11)} ${state}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return ExitCode.ok;
+}
+
+function readableAddon(release: ReleaseDir, name: string): boolean {
+  try {
+    readAddonManifest(release, name);
+    return true;
+  } catch {
+    return false;
+  }
+}
