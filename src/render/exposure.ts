@@ -20,16 +20,26 @@ export interface ExposureOptions {
 export const INGRESS_TYPES = ['LoadBalancer', 'NodePort', 'ClusterIP'] as const;
 
 /**
- * The ingress gateway's Service ports in Istio 1.31's chart (manifests/charts/gateways/istio-ingress
- * values.yaml; a test holds this copy against the testbed's Istio source). istioctl hands
- * `k8s.service.ports` to the chart as the whole list, so adding a node port means giving the
- * list: the user's own list when they wrote one, else this one.
+ * The ingress gateway's Service ports in Istio 1.31's chart (manifests/charts/gateways/istio-ingress:
+ * values.yaml, and files/profile-<profile>.yaml where a profile has its own list; a test holds
+ * these copies against the testbed's Istio source). istioctl hands `k8s.service.ports` to the chart
+ * as the whole list, so adding a node port means giving the list: the user's own when they wrote
+ * one, else the one the chart would render for their profile.
  */
 export const ISTIO_INGRESS_PORTS: readonly Tree[] = [
   { port: 15021, targetPort: 15021, name: 'status-port', protocol: 'TCP' },
   { port: 80, targetPort: 8080, name: 'http2', protocol: 'TCP' },
   { port: 443, targetPort: 8443, name: 'https', protocol: 'TCP' },
 ];
+export const ISTIO_INGRESS_PORTS_BY_PROFILE: Readonly<Record<string, readonly Tree[]>> = {
+  demo: [
+    { port: 15021, targetPort: 15021, name: 'status-port' },
+    { port: 80, targetPort: 8080, name: 'http2' },
+    { port: 443, targetPort: 8443, name: 'https' },
+    { port: 31400, targetPort: 31400, name: 'tcp' },
+    { port: 15443, targetPort: 15443, name: 'tls' },
+  ],
+};
 
 /** What people call the chart's ports. */
 const PORT_ALIASES: Record<string, string> = { http: 'http2', status: 'status-port' };
@@ -82,7 +92,11 @@ function withIngressExposure(profile: Profile, spec: Tree, options: ExposureOpti
   const list: Tree[] = (Array.isArray(effectiveList) ? effectiveList : [{ name: 'istio-ingressgateway' }]).map((item) =>
     isTree(item) ? structuredClone(item) : {},
   );
-  const legacyPorts = getPath(contents.effective, ['spec', 'values', 'gateways', 'istio-ingressgateway', 'ports']);
+  // The port list the chart would render: the user's values, else the chart's for the profile.
+  const chartProfile = getPath(contents.effective, ['spec', 'values', 'profile']);
+  const legacyPorts =
+    getPath(contents.effective, ['spec', 'values', 'gateways', 'istio-ingressgateway', 'ports']) ??
+    (typeof chartProfile === 'string' ? ISTIO_INGRESS_PORTS_BY_PROFILE[chartProfile] : undefined);
   for (const entry of list) {
     const name = typeof entry.name === 'string' ? entry.name : 'istio-ingressgateway';
     if (!gateways.some((g) => (g.name ?? 'istio-ingressgateway') === name)) continue;

@@ -249,6 +249,8 @@ describe.concurrent('exposure flags: through istioctl, each changes exactly the 
       [15021, undefined],
       [80, 32000],
       [443, 32443],
+      [31400, undefined],
+      [15443, undefined],
     ]);
     const pod = (objects.get(DEPLOY) as { spec: { template: { spec: { hostNetwork: boolean; dnsPolicy: string } } } }).spec.template.spec;
     expect([pod.hostNetwork, pod.dnsPolicy]).toEqual([true, 'ClusterFirstWithHostNet']);

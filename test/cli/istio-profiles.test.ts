@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ISTIO_1_31_PROFILES } from '../../src/render/istio-profiles.js';
-import { ISTIO_INGRESS_PORTS } from '../../src/render/exposure.js';
+import { ISTIO_INGRESS_PORTS, ISTIO_INGRESS_PORTS_BY_PROFILE } from '../../src/render/exposure.js';
 import { istioManifestsDir } from '../helpers/istio.js';
 import { testbedPaths } from '../helpers/testbed.js';
 
@@ -27,9 +27,19 @@ describe("mesh's copy of Istio 1.31's profiles", () => {
   });
 });
 
-it("mesh's copy of the ingress gateway's ports (what --ingress-node-port adds node ports to) is the chart's", () => {
-  const values = parse(readFileSync(join(testbedPaths().MESH_ISTIO_CHARTS, 'gateways', 'istio-ingress', 'values.yaml'), 'utf8')) as {
-    _internal_defaults_do_not_set: { gateways: { 'istio-ingressgateway': { ports: unknown[] } } };
-  };
-  expect(ISTIO_INGRESS_PORTS).toEqual(values._internal_defaults_do_not_set.gateways['istio-ingressgateway'].ports);
+describe("mesh's copy of the ingress gateway's ports (what --ingress-node-port adds node ports to)", () => {
+  const chart = () => join(testbedPaths().MESH_ISTIO_CHARTS, 'gateways', 'istio-ingress');
+  type Ports = { gateways?: { 'istio-ingressgateway'?: { ports?: unknown[] } } };
+  it("is the chart's default list", () => {
+    const values = parse(readFileSync(join(chart(), 'values.yaml'), 'utf8')) as { _internal_defaults_do_not_set: Ports };
+    expect(ISTIO_INGRESS_PORTS).toEqual(values._internal_defaults_do_not_set.gateways?.['istio-ingressgateway']?.ports);
+  });
+  it('has every profile that brings its own list, and that list', () => {
+    const own: Record<string, unknown[]> = {};
+    for (const file of readdirSync(join(chart(), 'files')).filter((f) => /^profile-[a-z]+\.yaml$/.test(f))) {
+      const ports = (parse(readFileSync(join(chart(), 'files', file), 'utf8')) as Ports).gateways?.['istio-ingressgateway']?.ports;
+      if (ports) own[file.replace(/^profile-|\.yaml$/g, '')] = ports;
+    }
+    expect(ISTIO_INGRESS_PORTS_BY_PROFILE).toEqual(own);
+  });
 });

@@ -32,11 +32,16 @@ describe('ingress exposure flags', () => {
     const [gateway] = ingress(spec);
     expect(gateway).toMatchObject({ name: 'istio-ingressgateway', k8s: { service: { type: 'NodePort' } } });
     const ports = (gateway.k8s as { service: { ports: Array<Record<string, unknown>> } }).service.ports;
+    // demo's chart list has five ports: all kept, the two named get their node ports.
     expect(ports.map((p) => [p.name, p.port, p.targetPort, p.nodePort])).toEqual([
       ['status-port', 15021, 15021, undefined],
       ['http2', 80, 8080, 32000],
       ['https', 443, 8443, 32443],
+      ['tcp', 31400, 31400, undefined],
+      ['tls', 15443, 15443, undefined],
     ]);
+    const defaults = ingress(exposed('default', { ingressNodePort: ['http=32000'] }).spec)[0].k8s as { service: { ports: unknown[] } };
+    expect(defaults.service.ports).toHaveLength(3);
   });
 
   it('patches the port list the user wrote rather than the chart default, and keeps their other settings', () => {
