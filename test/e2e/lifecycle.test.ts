@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { charts, check, difference, kubeconfig, kubectl, meshOn, namespaceLabels, report, resetTestbed, snapshot } from './helpers.js';
 import { spawn } from 'node:child_process';
 import { mesh, meshBin } from '../helpers/mesh.js';
@@ -91,6 +91,8 @@ describe.each(['istioctl', 'helm'])('backend %s', (backend) => {
 describe.each(['istioctl', 'helm'])('exposure and CNI, backend %s', (backend) => {
   const reach = async () => check(await meshOn(['verify', '-o', 'json', '--skip-analyze']), 'gateway-services');
   const nodeIp = /http:\/\/(\d+\.\d+\.\d+\.\d+)/;
+  // Each case starts from a cluster without Istio, whatever the one before it left.
+  afterEach(async () => void (await meshOn(['uninstall', '--purge', '-y'])));
 
   it('NodePort on fixed node ports with the CNI plugin in kube-system; verify gives the URL; uninstall leaves nothing', async () => {
     const before = await snapshot();
@@ -116,7 +118,8 @@ describe.each(['istioctl', 'helm'])('exposure and CNI, backend %s', (backend) =>
       '-o',
       'jsonpath={.spec.type} {.spec.ports[*].nodePort}',
     );
-    expect(ports).toMatch(/^NodePort \d+ 32000 32443$/);
+    // demo's five ports: the two named get the node ports asked for, the rest are assigned.
+    expect(ports).toMatch(/^NodePort \d+ 32000 32443 \d+ \d+$/);
     const cni = await kubectl(
       'get',
       'daemonset',
@@ -144,9 +147,8 @@ describe.each(['istioctl', 'helm'])('exposure and CNI, backend %s', (backend) =>
     expect(check(verify, 'control-plane-available').message).toMatch(/istio-cni-node \d+\/\d+ available on nodes/);
     const gateway = check(verify, 'gateway-services');
     expect(gateway.status).toBe('ok');
-    expect(gateway.message).toMatch(
-      /^istio-ingressgateway NodePort: http:\/\/\d+\.\d+\.\d+\.\d+:32000; istio-egressgateway ClusterIP: in-cluster only/,
-    );
+    expect(gateway.message).toMatch(/(^|; )istio-ingressgateway NodePort: http:\/\/\d+\.\d+\.\d+\.\d+:32000(;|$)/);
+    expect(gateway.message).toMatch(/(^|; )istio-egressgateway ClusterIP: in-cluster only/);
     // The address is the node the gateway pod runs on, as the seeds compute it.
     const hostIp = await kubectl(
       'get',
@@ -158,7 +160,7 @@ describe.each(['istioctl', 'helm'])('exposure and CNI, backend %s', (backend) =>
       '-o',
       'jsonpath={.items[0].status.hostIP}',
     );
-    expect(nodeIp.exec(gateway.message)?.[1]).toBe(hostIp);
+    expect(nodeIp.exec(gateway.message.slice(gateway.message.indexOf('istio-ingressgateway NodePort')))?.[1]).toBe(hostIp);
 
     const uninstall = await meshOn(['uninstall', '--purge', '-y']);
     expect(uninstall.code, uninstall.stderr).toBe(0);
@@ -187,7 +189,7 @@ describe.each(['istioctl', 'helm'])('exposure and CNI, backend %s', (backend) =>
       'jsonpath={.spec.template.spec.hostNetwork} {.spec.template.spec.dnsPolicy}',
     );
     expect(pod).toBe('true ClusterFirstWithHostNet');
-    expect((await reach()).message).toMatch(/^istio-ingressgateway hostNetwork: http:\/\/\d+\.\d+\.\d+\.\d+:8080$/);
+    expect((await reach()).message).toMatch(/(^|; )istio-ingressgateway hostNetwork: http:\/\/\d+\.\d+\.\d+\.\d+:8080(;|$)/);
     expect((await meshOn(['uninstall', '--purge', '-y'])).code).toBe(0);
   });
 
