@@ -1,4 +1,4 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
 import { Informer } from '../adapters/informer.js';
 import type { KubeGateway } from '../adapters/kube.js';
 import { deleteObject, ObjectPaths } from '../adapters/kube-objects.js';
@@ -52,6 +52,7 @@ export async function removeAddonObjects(
   const paths = new ObjectPaths(kube);
   const plan = buildAddonsUninstallPlan({ remove, keep, istioNamespace: '' });
   const byRef = new Map(remove.flatMap((a) => a.objects.map((o) => [formatRef(o), o] as const)));
+  const claims = await claimPrefixes(kube, remove);
   let deleted = 0;
   for (const addon of plan.addons)
     for (const ref of addon.objects) {
@@ -62,5 +63,34 @@ export async function removeAddonObjects(
     .flatMap((a) => rolloutsOf(a.objects))
     .filter((w) => !keep.some((k) => k.objects.some((o) => formatRef(o) === formatWorkload(w))));
   if (workloads.length) await waitGone(kube, workloads, timeoutSeconds);
+  return deleted + (await deleteClaims(kube, claims));
+}
+
+/**
+ * The volume claims a StatefulSet made from its templates (`<template>-<statefulset>-<ordinal>`):
+ * the install created them, Kubernetes keeps them when the StatefulSet goes, so the addon's
+ * removal deletes them too (they hold the sample addon's data, e.g. loki's logs).
+ */
+async function claimPrefixes(kube: KubeGateway, remove: RecordedAddon[]): Promise<Array<{ namespace: string; prefixes: string[] }>> {
+  const sets = remove.flatMap((a) => a.objects.filter((o) => o.kind === 'StatefulSet' && o.namespace));
+  return Promise.all(
+    sets.map(async (o) => {
+      const sts = await kube.get<V1StatefulSet>(`/apis/apps/v1/namespaces/${o.namespace}/statefulsets/${o.name}`);
+      const templates = (sts?.spec?.volumeClaimTemplates ?? []).map((t) => `${t.metadata?.name}-${o.name}-`);
+      return { namespace: o.namespace!, prefixes: templates };
+    }),
+  );
+}
+
+async function deleteClaims(kube: KubeGateway, claims: Array<{ namespace: string; prefixes: string[] }>): Promise<number> {
+  let deleted = 0;
+  for (const { namespace, prefixes } of claims.filter((c) => c.prefixes.length)) {
+    const list = await kube.list<V1PersistentVolumeClaim>(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`);
+    for (const pvc of list.items) {
+      const name = pvc.metadata?.name ?? '';
+      if (prefixes.some((p) => name.startsWith(p) && /^\d+$/.test(name.slice(p.length))))
+        if (await kube.remove(`/api/v1/namespaces/${namespace}/persistentvolumeclaims/${name}`)) deleted++;
+    }
+  }
   return deleted;
 }
