@@ -1,6 +1,18 @@
 import type { Command } from 'commander';
 import { collect } from './options.js';
-import type { ExposureOptions } from '../render/exposure.js';
+
+/** How the ingress gateway is reached, and the CNI plugin: flags seeds 001 and 002 spell as YAML edits. */
+export interface ExposureOptions {
+  ingressType?: string;
+  /** `http=32000,https=32443` (repeatable): a port's name, or its number, = the node port. */
+  ingressNodePort?: string[];
+  ingressHostNetwork?: boolean;
+  /** `k=v` (repeatable): the nodes the ingress gateway runs on. */
+  ingressNodeSelector?: string[];
+  cni?: boolean;
+  cniNamespace?: string;
+  cniExcludeNamespace?: string[];
+}
 
 /** --profile, -f and --set, and the exposure and CNI flags: shared by render, install and profile show. */
 export interface ProfileInputOptions extends ExposureOptions {

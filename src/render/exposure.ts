@@ -3,19 +3,7 @@ import { getPath, inline, isTree, type Tree } from '../profiles/merge.js';
 import type { Profile } from '../profiles/schema.js';
 import { validateSpec } from '../profiles/resolve.js';
 import { installContents } from './workloads.js';
-
-/** How the ingress gateway is reached, and the CNI plugin: flags seeds 001 and 002 spell as YAML edits. */
-export interface ExposureOptions {
-  ingressType?: string;
-  /** `http=32000,https=32443` (repeatable): a port's name, or its number, = the node port. */
-  ingressNodePort?: string[];
-  ingressHostNetwork?: boolean;
-  /** `k=v` (repeatable): the nodes the ingress gateway runs on. */
-  ingressNodeSelector?: string[];
-  cni?: boolean;
-  cniNamespace?: string;
-  cniExcludeNamespace?: string[];
-}
+import type { ExposureOptions } from '../cli/profile-input.js';
 
 export const INGRESS_TYPES = ['LoadBalancer', 'NodePort', 'ClusterIP'] as const;
 

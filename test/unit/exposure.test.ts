@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { profileFromOptions } from '../../src/profiles/index.js';
-import { applyExposure, parseNodePorts, type ExposureOptions } from '../../src/render/exposure.js';
+import { applyExposure, parseNodePorts } from '../../src/render/exposure.js';
+import type { ExposureOptions } from '../../src/cli/profile-input.js';
 import { installContents } from '../../src/render/workloads.js';
 import { renderHelmReleases } from '../../src/render/helm.js';
 import { CliError } from '../../src/errors.js';

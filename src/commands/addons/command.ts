@@ -2,15 +2,6 @@ import type { Command } from 'commander';
 import type { Wrap } from '../../cli/action.js';
 import { ADDON_NAMES } from '../../addons/names.js';
 
-export interface AddonsOptions {
-  istioDir?: string;
-  istioVersion?: string;
-  dryRun?: boolean;
-  timeout: string;
-  waitForLock?: string;
-  forceConflicts?: boolean;
-}
-
 const releaseOptions = (command: Command) =>
   command
     .option('--istio-dir <dir>', 'an unpacked Istio release (samples/addons); default: the cached release in use (mesh istio fetch)')

@@ -24,7 +24,7 @@ import { outputStyle } from '../../report/style.js';
 import { formatWorkload } from '../../render/workloads.js';
 import { waitForRollout } from '../../wait/rollout.js';
 import { removeAddonObjects } from '../../addons/remove.js';
-import type { AddonsOptions } from './command.js';
+import type { AddonsOptions } from './options.js';
 
 /** The field manager mesh applies under: `kubectl get -o yaml --show-managed-fields` names it. */
 const FIELD_MANAGER = 'mesh';
