@@ -12,6 +12,7 @@ import { registerStatus } from './commands/status/command.js';
 import { registerCompletion } from './commands/completion/command.js';
 import { registerIstio } from './commands/istio/command.js';
 import { registerAddons } from './commands/addons/command.js';
+import { registerSample } from './commands/sample/command.js';
 import { MESH_VERSION } from './version.js';
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -41,6 +42,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     registerStatus,
     registerIstio,
     registerAddons,
+    registerSample,
     registerCompletion,
   ])
     register(program, wrap);

@@ -26,12 +26,8 @@ export function checkAddonNames(names: string[]): string[] {
   return [...new Set(names)];
 }
 
-/**
- * An addon's manifest -> its objects. The samples install into istio-system by name; mesh applies
- * them as Istio ships them, so an Istio namespace other than theirs is refused rather than
- * rewritten (their configs name the namespace too).
- */
-export function parseAddon(name: string, source: string, text: string, istioNamespace: string): AddonObject[] {
+/** A manifest's objects in file order (empty documents skipped); a malformed one names the file. */
+export function parseObjects(source: string, text: string): AddonObject[] {
   const objects: AddonObject[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length) throw usageError(`${source}: ${doc.errors[0].message}`, 'the release directory looks damaged: fetch it again');
@@ -42,15 +38,31 @@ export function parseAddon(name: string, source: string, text: string, istioName
         `${source}: a document without apiVersion, kind and metadata`,
         'the release directory looks damaged: fetch it again',
       );
-    const metadata = body.metadata;
-    const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
-    if (namespace !== undefined && namespace !== istioNamespace)
-      throw usageError(
-        `addon ${name}: its manifest installs into ${namespace}, not the Istio namespace ${istioNamespace}`,
-        `Istio's sample addons go with an Istio in ${namespace}: pass -n ${namespace}`,
-      );
-    objects.push({ apiVersion: body.apiVersion, kind: body.kind, ...(namespace ? { namespace } : {}), name: String(metadata.name), body });
+    const namespace = typeof body.metadata.namespace === 'string' ? body.metadata.namespace : undefined;
+    objects.push({
+      apiVersion: body.apiVersion,
+      kind: body.kind,
+      ...(namespace ? { namespace } : {}),
+      name: String(body.metadata.name),
+      body,
+    });
   }
   if (!objects.length) throw usageError(`${source}: no objects`, 'the release directory looks damaged: fetch it again');
+  return objects;
+}
+
+/**
+ * An addon's manifest -> its objects. The samples install into istio-system by name; mesh applies
+ * them as Istio ships them, so an Istio namespace other than theirs is refused rather than
+ * rewritten (their configs name the namespace too).
+ */
+export function parseAddon(name: string, source: string, text: string, istioNamespace: string): AddonObject[] {
+  const objects = parseObjects(source, text);
+  const elsewhere = objects.find((o) => o.namespace !== undefined && o.namespace !== istioNamespace);
+  if (elsewhere)
+    throw usageError(
+      `addon ${name}: its manifest installs into ${elsewhere.namespace}, not the Istio namespace ${istioNamespace}`,
+      `Istio's sample addons go with an Istio in ${elsewhere.namespace}: pass -n ${elsewhere.namespace}`,
+    );
   return objects;
 }

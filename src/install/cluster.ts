@@ -1,5 +1,7 @@
 import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
+import { CliError, ExitCode, preflightError } from '../errors.js';
+import { Informer } from '../adapters/informer.js';
 import { RECORD_NAME } from '../plan/install.js';
 import { parseRecord, RECORD_DATA_KEY, type InstallRecord } from '../plan/record.js';
 
@@ -30,6 +32,17 @@ export async function writeRecord(kube: KubeGateway, record: InstallRecord, exis
   };
   if (existing) return kube.request<V1ConfigMap>('PUT', `/api/v1/namespaces/${ns}/configmaps/${RECORD_NAME}`, body);
   return kube.request<V1ConfigMap>('POST', `/api/v1/namespaces/${ns}/configmaps`, body);
+}
+
+/** The install record addons and samples are kept in: without one there is no mesh install to add them to. */
+export async function requireRecord(kube: KubeGateway, ns: string): Promise<{ record: InstallRecord; configMap?: V1ConfigMap }> {
+  const { record, configMap } = await readRecord(kube, ns);
+  if (!record)
+    throw preflightError(
+      `no mesh install in namespace ${ns} (context ${kube.context}): samples and addons go with an installed Istio`,
+      'run `mesh install` first (or pass -n with the Istio namespace)',
+    );
+  return { record, configMap };
 }
 
 export const deleteRecord = (kube: KubeGateway, namespace: string): Promise<boolean> =>
@@ -89,3 +102,30 @@ export async function deniedAccess(kube: KubeGateway, checks: AccessCheck[]): Pr
 
 export const formatAccess = (c: AccessCheck) =>
   `${c.verb} ${c.resource}${c.group ? `.${c.group}` : ''}${c.namespace ? ` in ${c.namespace}` : ''}`;
+
+/** Deletes namespaces and watches until they are gone (finalizers need kube-controller-manager). */
+export async function deleteNamespacesAndWait(kube: KubeGateway, names: string[], timeoutSeconds: number): Promise<void> {
+  const informer = new Informer<V1Namespace & { metadata: { name: string } }>(kube, '/api/v1/namespaces');
+  let finish!: () => void;
+  const gone = new Promise<void>((resolve) => (finish = resolve));
+  const check = () => {
+    if (names.every((n) => !informer.items.has(`/${n}`))) finish();
+  };
+  const timer = setTimeout(finish, timeoutSeconds * 1000);
+  try {
+    await informer.start(check, timeoutSeconds);
+    for (const name of names) await kube.remove(`/api/v1/namespaces/${name}`);
+    check();
+    await gone;
+  } finally {
+    clearTimeout(timer);
+    informer.stop();
+  }
+  const left = names.filter((n) => informer.items.has(`/${n}`));
+  if (left.length)
+    throw new CliError(
+      `namespace ${left.join(', ')} still Terminating after ${timeoutSeconds}s`,
+      ExitCode.verifyFailed,
+      `see what blocks it: kubectl get namespace ${left[0]} -o yaml (finalizers, conditions)`,
+    );
+}

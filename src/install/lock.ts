@@ -1,6 +1,9 @@
 import { hostname, userInfo } from 'node:os';
 import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
 import { preflightError } from '../errors.js';
+import { onInterrupt } from '../adapters/cleanup.js';
+import { parseDuration } from '../cli/options.js';
+import type { StepRunner } from '../report/progress.js';
 import { LOCK_NAME, LOCK_SECONDS } from './lock-name.js';
 
 /**
@@ -162,4 +165,24 @@ function holdLock(kube: KubeGateway, ns: string, lease: Lease, identity: string)
       }
     },
   };
+}
+
+/** The lock as a step of a change (addons, samples): taken, reported, and released on Ctrl-C. */
+export async function holdLockStep(
+  kube: KubeGateway,
+  ns: string,
+  command: string,
+  waitFor: string | undefined,
+  steps: StepRunner,
+): Promise<{ lock: Lock; releaseOnInterrupt: () => void }> {
+  const waitSeconds = waitFor ? parseDuration(waitFor, '--wait-for-lock') : 0;
+  return steps.run({ id: 'lock', description: 'take the install lock' }, 'take the install lock', async (handle) => {
+    const lock = await acquireLock(kube, ns, {
+      identity: lockIdentity(command),
+      waitSeconds,
+      onWait: (h) => handle.info(`waiting for ${heldBy(h)}`),
+      onTakeOver: (h) => handle.info(`warning: took over the expired lock of ${heldBy(h)} (last renewed ${h.renewed})`),
+    });
+    return { lock, releaseOnInterrupt: onInterrupt(() => lock.release()) };
+  });
 }

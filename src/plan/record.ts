@@ -36,6 +36,8 @@ export interface InstallRecord {
   error?: string;
   /** Addons `mesh addons install` applied, with every object, so they can be removed exactly. */
   addons?: RecordedAddon[];
+  /** Samples `mesh sample` deployed (bookinfo), with their objects and the namespace labels they set. */
+  samples?: RecordedSample[];
   /** The mesh process making the change, so an install that was killed can be told from one still running. */
   runner?: { pid: number; host: string };
   installedAt: string;
@@ -46,6 +48,19 @@ export interface RecordedAddon {
   /** The release file it came from. */
   source: string;
   objects: Array<{ apiVersion: string; kind: string; namespace?: string; name: string }>;
+  installedAt: string;
+}
+
+export interface RecordedSample {
+  name: string;
+  namespace: string;
+  sources: string[];
+  objects: RecordedAddon['objects'];
+  /** Injection labels mesh set on the namespace, and the values they replaced. */
+  labels: Record<string, string>;
+  previous?: Record<string, string>;
+  /** The namespace did not exist before: removing the sample deletes it. */
+  createdNamespace: boolean;
   installedAt: string;
 }
 
@@ -146,6 +161,7 @@ export function newRecord(
       : {}),
     // Addons outlive a converge of the control plane: uninstall still has to remove them.
     ...(previous?.addons?.length ? { addons: previous.addons } : {}),
+    ...(previous?.samples?.length ? { samples: previous.samples } : {}),
     status: 'installing',
     runner: input.runner,
     installedAt: now.toISOString(),

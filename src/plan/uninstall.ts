@@ -20,7 +20,15 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
     { id: 'preflight', description: 'check tools and that the cluster is reachable', checks: ['tools', 'cluster-reachable'] },
     { id: 'lock', description: `take the install lock (Lease ${ns}/${LOCK_NAME})`, lease: `${ns}/${LOCK_NAME}` },
   ];
-  // Addons first: they sit on the control plane (kiali reads istiod), and their objects are listed one by one.
+  // Samples first: their pods carry the control plane's sidecars; removal gives each namespace back as it was.
+  if (record.samples?.length)
+    steps.push({
+      id: 'delete',
+      description: `remove the samples mesh deployed (${record.samples.map((x) => `${x.name} in ${x.namespace}`).join(', ')})`,
+      what: record.samples.map((x) => `Sample/${x.namespace}/${x.name}`),
+      waitSeconds: input.timeoutSeconds,
+    });
+  // Then addons: they sit on the control plane (kiali reads istiod), and their objects are listed one by one.
   if (record.addons?.length)
     steps.push({
       id: 'delete',

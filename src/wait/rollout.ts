@@ -113,3 +113,9 @@ export async function waitForRollout(kube: KubeGateway, workloads: WorkloadRef[]
   const notReady = assess(workloads, byNamespace);
   return { ready: notReady.length === 0, notReady, elapsedMs: Date.now() - started };
 }
+
+/** One line for what is not ready: each workload, its state, and each pod's reason. */
+export const describeNotReady = (notReady: NotReady[]): string =>
+  notReady
+    .map((n) => `${n.workload} ${n.status}${n.pods.length ? ` (${n.pods.map((p) => `pod ${p.name} ${p.problem}`).join('; ')})` : ''}`)
+    .join('; ');

@@ -1,14 +1,13 @@
-import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { checkOutput, istioNamespaceOf, parseDuration, type GlobalOptions } from '../../cli/options.js';
-import { onInterrupt } from '../../adapters/cleanup.js';
 import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
 import { ObjectPaths, serverSideApply } from '../../adapters/kube-objects.js';
 import { checkAddonNames, formatRef, parseAddon } from '../../addons/catalog.js';
 import { ADDON_FILES, ADDON_NAMES } from '../../addons/names.js';
 import { findReleaseDir, readAddonManifest, type ReleaseDir } from '../../addons/release.js';
 import { CliError, ExitCode, preflightError } from '../../errors.js';
-import { readRecord, writeRecord } from '../../install/cluster.js';
-import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock.js';
+import { readRecord, requireRecord, writeRecord } from '../../install/cluster.js';
+import { holdLockStep, type Lock } from '../../install/lock.js';
 import { versionOfImage } from '../../istio/versions.js';
 import {
   addonsPlanToText,
@@ -19,10 +18,10 @@ import {
   type AddonToApply,
 } from '../../plan/addons.js';
 import type { InstallRecord, RecordedAddon } from '../../plan/record.js';
-import { createProgress, createStepRunner, type StepRunner } from '../../report/progress.js';
+import { createProgress, createStepRunner } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
 import { formatWorkload } from '../../render/workloads.js';
-import { waitForRollout } from '../../wait/rollout.js';
+import { describeNotReady, waitForRollout } from '../../wait/rollout.js';
 import { removeAddonObjects } from '../../addons/remove.js';
 import type { AddonsOptions } from './options.js';
 
@@ -30,17 +29,6 @@ import type { AddonsOptions } from './options.js';
 const FIELD_MANAGER = 'mesh';
 
 const printJson = (value: object) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-
-/** The install record addons are kept in: without one there is no mesh install to add them to. */
-async function requireRecord(kube: KubeGateway, ns: string): Promise<{ record: InstallRecord; configMap?: V1ConfigMap }> {
-  const { record, configMap } = await readRecord(kube, ns);
-  if (!record)
-    throw preflightError(
-      `no mesh install in namespace ${ns} (context ${kube.context}): addons go with an installed Istio`,
-      'run `mesh install` first (or pass -n with the Istio namespace)',
-    );
-  return { record, configMap };
-}
 
 /** The control plane's version: istiod's image, else what the install record says istioctl was. */
 async function controlPlaneVersion(kube: KubeGateway, ns: string, record: InstallRecord): Promise<string | undefined> {
@@ -62,19 +50,6 @@ function checkSameMinor(release: ReleaseDir, controlPlane: string | undefined): 
         `or --istio-dir with an Istio ${minorOf(controlPlane)} release`,
     );
   return undefined;
-}
-
-async function holdLock(kube: KubeGateway, ns: string, waitFor: string | undefined, steps: StepRunner) {
-  const waitSeconds = waitFor ? parseDuration(waitFor, '--wait-for-lock') : 0;
-  return steps.run({ id: 'lock', description: 'take the install lock' }, 'take the install lock', async (handle) => {
-    const lock = await acquireLock(kube, ns, {
-      identity: lockIdentity('addons'),
-      waitSeconds,
-      onWait: (h) => handle.info(`waiting for ${heldBy(h)}`),
-      onTakeOver: (h) => handle.info(`warning: took over the expired lock of ${heldBy(h)} (last renewed ${h.renewed})`),
-    });
-    return { lock, releaseOnInterrupt: onInterrupt(() => lock.release()) };
-  });
 }
 
 /** A 409 from server-side apply: another manager owns fields mesh would set. */
@@ -119,7 +94,7 @@ export async function installAddons(globals: GlobalOptions, names: string[], opt
   let held: { lock: Lock; releaseOnInterrupt: () => void } | undefined;
   let outcome: { success: boolean; error?: CliError } = { success: true };
   try {
-    held = await holdLock(kube, ns, options.waitForLock, steps);
+    held = await holdLockStep(kube, ns, 'addons', options.waitForLock, steps);
     const applied: RecordedAddon[] = [];
     for (const addon of addons) {
       await steps.run(
@@ -162,12 +137,7 @@ export async function installAddons(globals: GlobalOptions, names: string[], opt
           const result = await waitForRollout(kube, workloads, timeoutSeconds);
           if (!result.ready)
             throw new CliError(
-              `not ready after ${options.timeout}: ${result.notReady
-                .map(
-                  (n) =>
-                    `${n.workload} ${n.status}${n.pods.length ? ` (${n.pods.map((p) => `pod ${p.name} ${p.problem}`).join('; ')})` : ''}`,
-                )
-                .join('; ')}`,
+              `not ready after ${options.timeout}: ${describeNotReady(result.notReady)}`,
               ExitCode.verifyFailed,
               'the addons are applied and recorded; `kubectl describe` the pods for their events, then re-run (it converges)',
             );
@@ -225,7 +195,7 @@ export async function uninstallAddons(globals: GlobalOptions, names: string[], o
   if (remove.length) {
     let held: { lock: Lock; releaseOnInterrupt: () => void } | undefined;
     try {
-      held = await holdLock(kube, ns, options.waitForLock, steps);
+      held = await holdLockStep(kube, ns, 'addons', options.waitForLock, steps);
       await steps.run(
         { id: 'delete', description: `delete ${remove.map((a) => a.name).join(', ')}` },
         `delete ${remove.map((a) => a.name).join(', ')}`,

@@ -1,17 +1,17 @@
 import type { UninstallOptions } from './options.js';
 import { resolveIstioRelease } from '../../istio/resolve.js';
-import type { V1ConfigMap, V1CustomResourceDefinition, V1Namespace } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
-import { Informer } from '../../adapters/informer.js';
 import { runProcess, ToolFailedError, type Runner } from '../../adapters/process.js';
 import { sweepStaleRuns, withRenderedFiles } from '../../adapters/tempfiles.js';
 import { onInterrupt } from '../../adapters/cleanup.js';
 import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock.js';
 import { CliError, ExitCode, usageError } from '../../errors.js';
-import { deleteRecord, patchNamespaceLabels, readRecord } from '../../install/cluster.js';
+import { deleteNamespacesAndWait, deleteRecord, patchNamespaceLabels, readRecord } from '../../install/cluster.js';
 import { buildUninstallPlan } from '../../plan/uninstall.js';
 import { removeAddonObjects } from '../../addons/remove.js';
+import { removeSample } from '../../samples/remove.js';
 import { planToJson, planToText } from '../../plan/format.js';
 import { createProgress, createStepRunner } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
@@ -107,6 +107,11 @@ export async function uninstall(
               return result.exitCode !== 0 ? 'already removed' : undefined;
             }
             if (step.id === 'delete') {
+              if (step.what[0]?.startsWith('Sample/')) {
+                const done: string[] = [];
+                for (const sample of record.samples ?? []) done.push(await removeSample(kube, sample, step.waitSeconds ?? timeoutSeconds));
+                return done.join('; ');
+              }
               if (step.what[0]?.startsWith('Addon/'))
                 return `${await removeAddonObjects(kube, record.addons ?? [], [], step.waitSeconds ?? timeoutSeconds)} objects deleted`;
               if (step.what[0]?.startsWith('CustomResourceDefinition')) return `${await deleteIstioCrds(kube)} CRDs deleted`;
@@ -153,31 +158,4 @@ async function deleteRootCertCopies(kube: KubeGateway): Promise<number> {
   const copies = list.items.filter((cm) => ISTIOD_NAMESPACE_COPIES.includes(cm.metadata?.name ?? ''));
   await Promise.all(copies.map((cm) => kube.remove(`/api/v1/namespaces/${cm.metadata!.namespace}/configmaps/${cm.metadata!.name}`)));
   return copies.length;
-}
-
-/** Deletes namespaces and watches until they are gone (finalizers need kube-controller-manager). */
-async function deleteNamespacesAndWait(kube: KubeGateway, names: string[], timeoutSeconds: number): Promise<void> {
-  const informer = new Informer<V1Namespace & { metadata: { name: string } }>(kube, '/api/v1/namespaces');
-  let finish!: () => void;
-  const gone = new Promise<void>((resolve) => (finish = resolve));
-  const check = () => {
-    if (names.every((n) => !informer.items.has(`/${n}`))) finish();
-  };
-  const timer = setTimeout(finish, timeoutSeconds * 1000);
-  try {
-    await informer.start(check, timeoutSeconds);
-    for (const name of names) await kube.remove(`/api/v1/namespaces/${name}`);
-    check();
-    await gone;
-  } finally {
-    clearTimeout(timer);
-    informer.stop();
-  }
-  const left = names.filter((n) => informer.items.has(`/${n}`));
-  if (left.length)
-    throw new CliError(
-      `namespace ${left.join(', ')} still Terminating after ${timeoutSeconds}s`,
-      ExitCode.verifyFailed,
-      `see what blocks it: kubectl get namespace ${left[0]} -o yaml (finalizers, conditions)`,
-    );
 }

@@ -1,4 +1,4 @@
-import type { V1Deployment, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import type { CheckDefinition, Facts, Verdict } from '../types.js';
 import { isPodReady, podsOfSelector } from '../workload-status.js';
 import { ok, skip, warn } from './shared.js';
@@ -22,11 +22,13 @@ const httpPort = (ports: V1ServicePort[]): V1ServicePort | undefined =>
 const url = (host: string, port: number | string | undefined) =>
   `http://${host.includes(':') ? `[${host}]` : host}${port === undefined || Number(port) === 80 ? '' : `:${port}`}`;
 
-interface Reach {
+export interface Reach {
   /** One line: the gateway, its mode and the URL(s) it answers on. */
   line: string;
   /** No address yet: what to do about it. */
   pending?: string;
+  /** The URLs it answers on, when known. */
+  urls: string[];
 }
 
 /**
@@ -34,8 +36,8 @@ interface Reach {
  * a node port on a node's address (the gateway pod's hostIP, seed 001), else, on the host's
  * network, the node's address and the port the proxy listens on.
  */
-function reachOf(service: V1Service, facts: Facts): Reach {
-  const ns = service.metadata?.namespace ?? facts.istioNamespace;
+export function reachOf(service: V1Service, facts: { deployments: { items: V1Deployment[] }; pods: { items: V1Pod[] } }): Reach {
+  const ns = service.metadata?.namespace ?? '';
   const name = service.metadata?.name ?? '?';
   const type = service.spec?.type ?? 'ClusterIP';
   const port = httpPort(service.spec?.ports ?? []);
@@ -44,21 +46,29 @@ function reachOf(service: V1Service, facts: Facts): Reach {
   );
   const pods = podsOfSelector(service.spec?.selector, facts.pods.items, ns).filter(isPodReady);
   const nodeAddresses = [...new Set(pods.map((p) => p.status?.hostIP).filter((ip): ip is string => !!ip))];
+  const nodeUrls = (nodePort: number | string | undefined) => nodeAddresses.map((ip) => url(ip, nodePort));
   const onNodes = (nodePort: number | string | undefined) =>
-    nodeAddresses.length ? nodeAddresses.map((ip) => url(ip, nodePort)).join(' ') : `http://<node address>:${nodePort} (no Ready pod yet)`;
-  if (deployment?.spec?.template?.spec?.hostNetwork) return { line: `${name} hostNetwork: ${onNodes(port?.targetPort ?? port?.port)}` };
+    nodeAddresses.length ? nodeUrls(nodePort).join(' ') : `http://<node address>:${nodePort} (no Ready pod yet)`;
+  if (deployment?.spec?.template?.spec?.hostNetwork) {
+    const hostPort = port?.targetPort ?? port?.port;
+    return { line: `${name} hostNetwork: ${onNodes(hostPort)}`, urls: nodeUrls(hostPort) };
+  }
   if (type === 'LoadBalancer') {
     const ingress = service.status?.loadBalancer?.ingress ?? [];
-    if (ingress.length)
-      return { line: `${name} LoadBalancer: ${ingress.map((i) => url(i.ip ?? i.hostname ?? '?', port?.port)).join(' ')}` };
+    if (ingress.length) {
+      const urls = ingress.map((i) => url(i.ip ?? i.hostname ?? '?', port?.port));
+      return { line: `${name} LoadBalancer: ${urls.join(' ')}`, urls };
+    }
     const meanwhile = port?.nodePort ? ` (meanwhile its node port: ${onNodes(port.nodePort)})` : '';
     return {
       line: `${name} LoadBalancer without an external address${meanwhile}`,
       pending: name,
+      urls: port?.nodePort ? nodeUrls(port.nodePort) : [],
     };
   }
-  if (type === 'NodePort') return { line: `${name} NodePort: ${onNodes(port?.nodePort)}` };
-  return { line: `${name} ${type}: in-cluster only, ${url(`${name}.${ns}.svc`, port?.port)}` };
+  if (type === 'NodePort') return { line: `${name} NodePort: ${onNodes(port?.nodePort)}`, urls: nodeUrls(port?.nodePort) };
+  const inCluster = url(`${name}.${ns}.svc`, port?.port);
+  return { line: `${name} ${type}: in-cluster only, ${inCluster}`, urls: [inCluster] };
 }
 
 function gatewayReach(facts: Facts): Verdict {
