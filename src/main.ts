@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './errors.js';
 import type { GlobalOptions } from './cli/options.js';
 import type { Action } from './cli/action.js';
-import { runInterruptCleanups } from './adapters/cleanup.js';
+import { interruptEndsNormally, runInterruptCleanups } from './adapters/cleanup.js';
 import { registerProfile } from './commands/profile/command.js';
 import { registerRender } from './commands/render/command.js';
 import { registerInstall } from './commands/install/command.js';
@@ -13,6 +13,7 @@ import { registerCompletion } from './commands/completion/command.js';
 import { registerIstio } from './commands/istio/command.js';
 import { registerAddons } from './commands/addons/command.js';
 import { registerSample } from './commands/sample/command.js';
+import { registerDashboard } from './commands/dashboard/command.js';
 import { MESH_VERSION } from './version.js';
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -43,6 +44,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     registerIstio,
     registerAddons,
     registerSample,
+    registerDashboard,
     registerCompletion,
   ])
     register(program, wrap);
@@ -77,6 +79,11 @@ function interrupted(): Promise<number> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       void runInterruptCleanups().then(() => {
+        const normal = interruptEndsNormally();
+        if (normal !== undefined) {
+          process.stderr.write(`\n${normal}\n`);
+          return resolve(ExitCode.ok);
+        }
         process.stderr.write(
           `\nError: interrupted (${signal})\nhint: a change in progress may be partly applied: ` +
             're-run the same command to converge (`mesh status` shows the install record)\n',

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildTestbed, isAlive, kubeconfigPath, readState, spawnComponent, stateDir, statePath, testbedDir } from './lib.mjs';
 import { kubeconfigYaml, makeCertificates } from './certs.mjs';
 
@@ -259,6 +259,22 @@ async function main() {
       'pod/fast/pod-delete.yaml',
     ];
     writeFileSync(join(stateDir, 'kwok.yaml'), stages.map((f) => readFileSync(join(paths.MESH_KWOK_STAGES, f), 'utf8')).join('\n---\n'));
+    // kwok also serves the kubelet API (port-forward) on the nodes' address and port, over TLS as
+    // the API server expects, with its PortForward resources: a test points a pod's port at a
+    // server of its own, and `mesh dashboard` reaches it through the API server like a real pod.
+    execFileSync(
+      bin('kubectl'),
+      [
+        '--kubeconfig',
+        kubeconfigPath,
+        'apply',
+        '-f',
+        join(dirname(paths.MESH_KWOK_STAGES), 'crd', 'bases', 'kwok.x-k8s.io_portforwards.yaml'),
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     start(
       'kwok',
       bin('kwok'),
@@ -275,6 +291,14 @@ async function main() {
         '127.0.0.1',
         '--server-address',
         `127.0.0.1:${kwokPort}`,
+        '--node-port',
+        String(kwokPort),
+        '--tls-cert-file',
+        certs.serverCert,
+        '--tls-private-key-file',
+        certs.serverKey,
+        '--enable-crds',
+        'PortForward',
       ],
       pids,
     );

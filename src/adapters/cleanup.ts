@@ -27,3 +27,13 @@ export async function runInterruptCleanups(budgetMs = 3000): Promise<void> {
   })();
   await Promise.race([work, new Promise((resolve) => setTimeout(resolve, budgetMs).unref())]);
 }
+
+/**
+ * A command that runs until Ctrl-C (a dashboard's port-forward) ends normally on it: main() then
+ * runs the cleanups and exits 0 with `message`, instead of reporting an interrupted change.
+ */
+let normalEnd: string | undefined;
+export const endsOnInterrupt = (message: string): void => {
+  normalEnd = message;
+};
+export const interruptEndsNormally = (): string | undefined => normalEnd;
