@@ -259,22 +259,23 @@ async function main() {
       'pod/fast/pod-delete.yaml',
     ];
     writeFileSync(join(stateDir, 'kwok.yaml'), stages.map((f) => readFileSync(join(paths.MESH_KWOK_STAGES, f), 'utf8')).join('\n---\n'));
-    // kwok also serves the kubelet API (port-forward) on the nodes' address and port, over TLS as
-    // the API server expects, with its PortForward resources: a test points a pod's port at a
-    // server of its own, and `mesh dashboard` reaches it through the API server like a real pod.
-    execFileSync(
-      bin('kubectl'),
-      [
-        '--kubeconfig',
-        kubeconfigPath,
-        'apply',
-        '-f',
-        join(dirname(paths.MESH_KWOK_STAGES), 'crd', 'bases', 'kwok.x-k8s.io_portforwards.yaml'),
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+    // MESH_TESTBED_KUBELET_API=1: kwok also serves the kubelet API on the nodes' address and port,
+    // over TLS as the API server expects, with its PortForward resources, so a test can point a
+    // pod's port at a server of its own and `mesh dashboard` reaches it through the API server.
+    // Opt-in (the dashboard test): the other tests run on the plain testbed they were proven on.
+    const kubeletApi = process.env.MESH_TESTBED_KUBELET_API === '1';
+    if (kubeletApi)
+      execFileSync(
+        bin('kubectl'),
+        [
+          '--kubeconfig',
+          kubeconfigPath,
+          'apply',
+          '-f',
+          join(dirname(paths.MESH_KWOK_STAGES), 'crd', 'bases', 'kwok.x-k8s.io_portforwards.yaml'),
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
     start(
       'kwok',
       bin('kwok'),
@@ -291,14 +292,18 @@ async function main() {
         '127.0.0.1',
         '--server-address',
         `127.0.0.1:${kwokPort}`,
-        '--node-port',
-        String(kwokPort),
-        '--tls-cert-file',
-        certs.serverCert,
-        '--tls-private-key-file',
-        certs.serverKey,
-        '--enable-crds',
-        'PortForward',
+        ...(kubeletApi
+          ? [
+              '--node-port',
+              String(kwokPort),
+              '--tls-cert-file',
+              certs.serverCert,
+              '--tls-private-key-file',
+              certs.serverKey,
+              '--enable-crds',
+              'PortForward',
+            ]
+          : []),
       ],
       pids,
     );

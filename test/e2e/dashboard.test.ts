@@ -15,7 +15,8 @@ let server: Server;
 let serverPort: number;
 
 beforeAll(async () => {
-  resetTestbed();
+  // kwok serving the kubelet API (port-forward) is this file's own testbed variant.
+  resetTestbed({ kubeletApi: true });
   server = createServer((req, res) => res.end(`reply of the test's server to ${req.url}`));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   serverPort = (server.address() as AddressInfo).port;
@@ -27,7 +28,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await meshOn(['uninstall', '--purge', '-y']);
-});
+  resetTestbed();
+}, 120_000);
 
 /** Starts `mesh dashboard ...`, resolving with the URL it prints and the running process. */
 function startDashboard(args: string[]) {

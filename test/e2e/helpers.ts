@@ -10,9 +10,12 @@ const run = promisify(execFile);
 export const kubeconfig = () => inject('kubeconfig');
 
 /** A fresh cluster for a test file (the testbed starts in ~5 s): no test sees another's leftovers. */
-export function resetTestbed(): void {
+export function resetTestbed(options: { kubeletApi?: boolean } = {}): void {
   execFileSync(process.execPath, [join(repoRoot, 'testbed', 'down.mjs')], { stdio: 'ignore' });
-  execFileSync(process.execPath, [join(repoRoot, 'testbed', 'up.mjs')], { stdio: 'ignore' });
+  execFileSync(process.execPath, [join(repoRoot, 'testbed', 'up.mjs')], {
+    stdio: 'ignore',
+    env: { ...process.env, MESH_TESTBED_KUBELET_API: options.kubeletApi ? '1' : '0' },
+  });
 }
 
 /** kubectl against the testbed; throws on a non-zero exit. */
