@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeconfig, kubectl, kubectlApply, meshOn, resetTestbed } from './helpers.js';
+import { kubeconfig, kubectl, kubectlApply, meshOn, resetTestbed, resetTestbedWithKubeletApi } from './helpers.js';
 import { meshBin } from '../helpers/mesh.js';
 import { testbedPaths } from '../helpers/testbed.js';
 
@@ -16,7 +16,7 @@ let serverPort: number;
 
 beforeAll(async () => {
   // kwok serving the kubelet API (port-forward) is this file's own testbed variant.
-  resetTestbed({ kubeletApi: true });
+  resetTestbedWithKubeletApi();
   server = createServer((req, res) => res.end(`reply of the test's server to ${req.url}`));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   serverPort = (server.address() as AddressInfo).port;

@@ -10,11 +10,21 @@ const run = promisify(execFile);
 export const kubeconfig = () => inject('kubeconfig');
 
 /** A fresh cluster for a test file (the testbed starts in ~5 s): no test sees another's leftovers. */
-export function resetTestbed(options: { kubeletApi?: boolean } = {}): void {
+export function resetTestbed(): void {
+  restartTestbed(false);
+}
+
+/** The same, with kwok serving the kubelet API (port-forward): the dashboard test's variant. */
+export function resetTestbedWithKubeletApi(): void {
+  restartTestbed(true);
+}
+
+// Hooks pass their context as the first argument, so the variant is not a parameter of resetTestbed.
+function restartTestbed(kubeletApi: boolean): void {
   execFileSync(process.execPath, [join(repoRoot, 'testbed', 'down.mjs')], { stdio: 'ignore' });
   execFileSync(process.execPath, [join(repoRoot, 'testbed', 'up.mjs')], {
     stdio: 'ignore',
-    env: { ...process.env, MESH_TESTBED_KUBELET_API: options.kubeletApi ? '1' : '0' },
+    env: { ...process.env, MESH_TESTBED_KUBELET_API: kubeletApi ? '1' : '0' },
   });
 }
 
