@@ -45,6 +45,19 @@ export async function requireRecord(kube: KubeGateway, ns: string): Promise<{ re
   return { record, configMap };
 }
 
+/**
+ * Re-reads the record and writes it back with `change` applied: addons and samples change their
+ * own field of it, over whatever an install wrote meanwhile (the resourceVersion guards the write).
+ */
+export async function updateRecord(
+  kube: KubeGateway,
+  ns: string,
+  change: (record: InstallRecord) => Partial<InstallRecord>,
+): Promise<void> {
+  const current = await requireRecord(kube, ns);
+  await writeRecord(kube, { ...current.record, ...change(current.record) }, current.configMap);
+}
+
 export const deleteRecord = (kube: KubeGateway, namespace: string): Promise<boolean> =>
   kube.remove(`/api/v1/namespaces/${namespace}/configmaps/${RECORD_NAME}`);
 

@@ -167,6 +167,11 @@ function holdLock(kube: KubeGateway, ns: string, lease: Lease, identity: string)
   };
 }
 
+/** A lock held as a step; `release` lets it go and forgets the Ctrl-C cleanup (never throws). */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
 /** The lock as a step of a change (addons, samples): taken, reported, and released on Ctrl-C. */
 export async function holdLockStep(
   kube: KubeGateway,
@@ -174,7 +179,7 @@ export async function holdLockStep(
   command: string,
   waitFor: string | undefined,
   steps: StepRunner,
-): Promise<{ lock: Lock; releaseOnInterrupt: () => void }> {
+): Promise<HeldLock> {
   const waitSeconds = waitFor ? parseDuration(waitFor, '--wait-for-lock') : 0;
   return steps.run({ id: 'lock', description: 'take the install lock' }, 'take the install lock', async (handle) => {
     const lock = await acquireLock(kube, ns, {
@@ -183,6 +188,12 @@ export async function holdLockStep(
       onWait: (h) => handle.info(`waiting for ${heldBy(h)}`),
       onTakeOver: (h) => handle.info(`warning: took over the expired lock of ${heldBy(h)} (last renewed ${h.renewed})`),
     });
-    return { lock, releaseOnInterrupt: onInterrupt(() => lock.release()) };
+    const forget = onInterrupt(() => lock.release());
+    return {
+      release: async () => {
+        forget();
+        await lock.release().catch(() => undefined);
+      },
+    };
   });
 }

@@ -6,8 +6,8 @@ import { checkAddonNames, formatRef, parseAddon } from '../../addons/catalog.js'
 import { ADDON_FILES, ADDON_NAMES } from '../../addons/names.js';
 import { findReleaseDir, readAddonManifest, type ReleaseDir } from '../../addons/release.js';
 import { CliError, ExitCode, preflightError } from '../../errors.js';
-import { readRecord, requireRecord, writeRecord } from '../../install/cluster.js';
-import { holdLockStep, type Lock } from '../../install/lock.js';
+import { readRecord, requireRecord, updateRecord } from '../../install/cluster.js';
+import { holdLockStep, type HeldLock } from '../../install/lock.js';
 import { versionOfImage } from '../../istio/versions.js';
 import {
   addonsPlanToText,
@@ -91,7 +91,7 @@ export async function installAddons(globals: GlobalOptions, names: string[], opt
   if (versionNote) progress.note(`warning: ${versionNote}`);
   const steps = createStepRunner(progress);
   const started = Date.now();
-  let held: { lock: Lock; releaseOnInterrupt: () => void } | undefined;
+  let held: HeldLock | undefined;
   let outcome: { success: boolean; error?: CliError } = { success: true };
   try {
     held = await holdLockStep(kube, ns, 'addons', options.waitForLock, steps);
@@ -124,9 +124,9 @@ export async function installAddons(globals: GlobalOptions, names: string[], opt
     }
     // Recorded before the wait: an addon that never turns Ready is still mesh's to remove.
     await steps.run({ id: 'record', description: 'record the addons in the install record' }, 'record the addons', async () => {
-      const current = await requireRecord(kube, ns);
-      const kept = (current.record.addons ?? []).filter((a) => !applied.some((b) => b.name === a.name));
-      await writeRecord(kube, { ...current.record, addons: [...kept, ...applied] }, current.configMap);
+      await updateRecord(kube, ns, (record) => ({
+        addons: [...(record.addons ?? []).filter((a) => !applied.some((b) => b.name === a.name)), ...applied],
+      }));
     });
     const workloads = addons.flatMap((a) => rolloutsOf(a.objects));
     if (workloads.length)
@@ -149,8 +149,7 @@ export async function installAddons(globals: GlobalOptions, names: string[], opt
     if (!(error instanceof CliError)) throw error;
     outcome = { success: false, error };
   } finally {
-    held?.releaseOnInterrupt();
-    await held?.lock.release().catch(() => undefined);
+    await held?.release();
   }
   if (json)
     printJson({
@@ -193,7 +192,7 @@ export async function uninstallAddons(globals: GlobalOptions, names: string[], o
   for (const name of absent) progress.note(`${name}: not installed by mesh, nothing to remove`);
   const steps = createStepRunner(progress);
   if (remove.length) {
-    let held: { lock: Lock; releaseOnInterrupt: () => void } | undefined;
+    let held: HeldLock | undefined;
     try {
       held = await holdLockStep(kube, ns, 'addons', options.waitForLock, steps);
       await steps.run(
@@ -203,16 +202,10 @@ export async function uninstallAddons(globals: GlobalOptions, names: string[], o
         (n) => `${n} objects deleted`,
       );
       await steps.run({ id: 'record', description: 'update the install record' }, 'update the install record', async () => {
-        const current = await requireRecord(kube, ns);
-        await writeRecord(
-          kube,
-          { ...current.record, addons: (current.record.addons ?? []).filter((a) => !wanted.includes(a.name)) },
-          current.configMap,
-        );
+        await updateRecord(kube, ns, (record) => ({ addons: (record.addons ?? []).filter((a) => !wanted.includes(a.name)) }));
       });
     } finally {
-      held?.releaseOnInterrupt();
-      await held?.lock.release().catch(() => undefined);
+      await held?.release();
     }
   }
   if (json)

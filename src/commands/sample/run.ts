@@ -8,8 +8,8 @@ import { runProcess } from '../../adapters/process.js';
 import { formatRef, parseObjects, type AddonObject } from '../../addons/catalog.js';
 import { findReleaseDir } from '../../addons/release.js';
 import { CliError, ExitCode, preflightError, usageError } from '../../errors.js';
-import { ensureNamespace, getNamespace, patchNamespaceLabels, requireRecord, writeRecord } from '../../install/cluster.js';
-import { holdLockStep, type Lock } from '../../install/lock.js';
+import { ensureNamespace, getNamespace, patchNamespaceLabels, requireRecord, updateRecord } from '../../install/cluster.js';
+import { holdLockStep, type HeldLock } from '../../install/lock.js';
 import { resolveIstioRelease } from '../../istio/resolve.js';
 import { rolloutsOf } from '../../plan/addons.js';
 import type { RecordedSample } from '../../plan/record.js';
@@ -117,7 +117,7 @@ export async function deployBookinfo(globals: GlobalOptions, options: SampleOpti
 
   const progress = createProgress(outputStyle({ color: globals.color, machine: json }));
   const steps = createStepRunner(progress);
-  let held: { lock: Lock; releaseOnInterrupt: () => void } | undefined;
+  let held: HeldLock | undefined;
   const result: { url?: string; check?: Awaited<ReturnType<typeof checkPage>>; analyze?: string[] } = {};
   let failure: CliError | undefined;
   try {
@@ -159,9 +159,9 @@ export async function deployBookinfo(globals: GlobalOptions, options: SampleOpti
     );
     // Recorded before anything is applied: whatever happens next, `mesh sample remove` can undo it.
     await steps.run({ id: 'record', description: 'record the sample' }, 'record the sample', async () => {
-      const current = await requireRecord(kube, istioNs);
-      const others = (current.record.samples ?? []).filter((s) => !(s.name === 'bookinfo' && s.namespace === ns));
-      await writeRecord(kube, { ...current.record, samples: [...others, sample] }, current.configMap);
+      await updateRecord(kube, istioNs, (record) => ({
+        samples: [...(record.samples ?? []).filter((s) => !(s.name === 'bookinfo' && s.namespace === ns)), sample],
+      }));
     });
     await steps.run(
       { id: 'apply', description: 'apply bookinfo' },
@@ -258,8 +258,7 @@ export async function deployBookinfo(globals: GlobalOptions, options: SampleOpti
     if (!(error instanceof CliError)) throw error;
     failure = error;
   } finally {
-    held?.releaseOnInterrupt();
-    await held?.lock.release().catch(() => undefined);
+    await held?.release();
   }
   if (json)
     process.stdout.write(
@@ -313,7 +312,7 @@ export async function removeSampleCommand(globals: GlobalOptions, name: string, 
     return ExitCode.ok;
   }
   const steps = createStepRunner(progress);
-  let held: { lock: Lock; releaseOnInterrupt: () => void } | undefined;
+  let held: HeldLock | undefined;
   try {
     held = await holdLockStep(kube, istioNs, 'sample', options.waitForLock, steps);
     await steps.run(
@@ -323,16 +322,12 @@ export async function removeSampleCommand(globals: GlobalOptions, name: string, 
       (d) => d,
     );
     await steps.run({ id: 'record', description: 'update the install record' }, 'update the install record', async () => {
-      const current = await requireRecord(kube, istioNs);
-      await writeRecord(
-        kube,
-        { ...current.record, samples: (current.record.samples ?? []).filter((s) => !(s.name === name && s.namespace === ns)) },
-        current.configMap,
-      );
+      await updateRecord(kube, istioNs, (record) => ({
+        samples: (record.samples ?? []).filter((s) => !(s.name === name && s.namespace === ns)),
+      }));
     });
   } finally {
-    held?.releaseOnInterrupt();
-    await held?.lock.release().catch(() => undefined);
+    await held?.release();
   }
   if (json)
     process.stdout.write(
