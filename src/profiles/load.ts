@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument, isMap, stringify, type Tags } from 'yaml';
+import { parseDocument, isAlias, isMap, isScalar, isSeq, stringify, type Tags } from 'yaml';
 import type * as z from 'zod/mini';
 import { CliError, usageError } from '../errors.js';
 import { inline, type Tree } from './merge.js';
@@ -75,7 +75,7 @@ function parseYamlText(
     throw usageError(`${what} ${label} is not valid YAML${at}: ${why}`, 'fix the YAML syntax and retry');
   }
   if (doc.contents === null) return {};
-  if (!isMap(doc.contents)) throw usageError(`${what} ${label} must be a YAML mapping (key: value), not a ${typeof doc.toJS()}`);
+  if (!isMap(doc.contents)) throw usageError(`${what} ${label} must be a YAML mapping (key: value), not ${nodeKind(doc.contents)}`);
   try {
     return doc.toJS({ maxAliasCount: 100 }) as Tree;
   } catch (error) {
@@ -83,6 +83,16 @@ function parseYamlText(
     throw usageError(`${what} ${label}: ${(error as Error).message}`, 'write the values out instead of nesting YAML aliases');
   }
 }
+
+/** Names a document's top node without converting it: an alias may point nowhere (`*x` alone). */
+const nodeKind = (node: unknown): string =>
+  isSeq(node)
+    ? 'a list'
+    : isAlias(node)
+      ? 'an alias'
+      : isScalar(node)
+        ? `a ${node.value === null ? 'null' : typeof node.value}`
+        : 'a mapping';
 
 const isIstioOperator = (raw: Tree): boolean =>
   raw.kind === 'IstioOperator' || (typeof raw.apiVersion === 'string' && raw.apiVersion.startsWith('install.istio.io/'));

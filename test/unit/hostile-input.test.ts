@@ -95,6 +95,13 @@ describe('hostile files are refused with one line', () => {
     expect(refused(t.write('bomb.yaml', text)).message).toMatch(/alias/i);
   });
 
+  it('a document that is not a mapping, even one alias pointing nowhere (found by the property above)', () => {
+    expect(refused(t.write('alias.yaml', '*\u000e')).message).toMatch(/must be a YAML mapping \(key: value\), not an alias|not valid YAML/);
+    expect(refused(t.write('lone-alias.yaml', '*x\n')).message).toMatch(/not valid YAML|not an alias/);
+    expect(refused(t.write('list.yaml', '- a\n')).message).toMatch(/must be a YAML mapping \(key: value\), not a list$/);
+    expect(refused(t.write('scalar.yaml', '42\n')).message).toMatch(/not a number$/);
+  });
+
   it('a deeply nested document', () => {
     expect(refused(t.write('deep.yaml', `spec: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`)).message).toMatch(/not valid YAML/);
   });
