@@ -14,6 +14,7 @@ import { registerIstio } from './commands/istio/command.js';
 import { registerAddons } from './commands/addons/command.js';
 import { registerSample } from './commands/sample/command.js';
 import { registerDashboard } from './commands/dashboard/command.js';
+import { registerDiff } from './commands/diff/command.js';
 import { MESH_VERSION } from './version.js';
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -38,6 +39,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     registerProfile,
     registerRender,
     registerInstall,
+    registerDiff,
     registerUninstall,
     registerVerify,
     registerStatus,

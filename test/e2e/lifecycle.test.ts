@@ -67,7 +67,12 @@ describe.each(['istioctl', 'helm'])('backend %s', (backend) => {
       expect(result.steps.find((s: { id: string }) => s.id === 'label').detail).toBe('already labelled');
 
       const status = await meshOn(['status', '-o', 'json']);
-      expect(JSON.parse(status.stdout)).toMatchObject({ installed: true, record: { profile, backend } });
+      // and nothing drifted: the recorded install rendered again equals what the cluster holds
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        installed: true,
+        record: { profile, backend },
+        drift: { checked: true, objects: [] },
+      });
 
       const uninstall = await meshOn(['uninstall', '--purge', '-y']);
       expect(uninstall.code, uninstall.stderr).toBe(0);

@@ -4,13 +4,25 @@ import { ExitCode } from '../../errors.js';
 import { gatherFacts } from '../../verify/facts.js';
 import { controlPlaneWorkloads, controlPlaneVersion, ref } from '../../verify/checks/shared.js';
 import { daemonSetStatus, deploymentStatus } from '../../verify/workload-status.js';
+import { runProcess } from '../../adapters/process.js';
+import { resolveIstioRelease } from '../../istio/resolve.js';
+import { readDrift, type Drift } from '../../diff/drift.js';
+import { formatChange } from '../../diff/format.js';
+import { formatRef } from '../../diff/objects.js';
+import type { StatusOptions } from './command.js';
 
 /** The install record beside the live state of what it installed. */
-export async function status(globals: GlobalOptions): Promise<number> {
+export async function status(globals: GlobalOptions, options: StatusOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'status');
   const ns = istioNamespaceOf(globals);
-  const kube = await createKubeGateway({ kubeconfig: globals.kubeconfig, context: globals.context });
+  const target = { kubeconfig: globals.kubeconfig, context: globals.context };
+  const kube = await createKubeGateway(target);
   const facts = await gatherFacts(kube, ns);
+  const record = facts.record.value;
+  const drift: Drift | undefined =
+    record && options.drift
+      ? await readDrift(kube, record, { run: runProcess, istioctl: resolveIstioRelease(options).istioctl, helm: options.helm }, target)
+      : undefined;
   const { present, missing } = controlPlaneWorkloads(facts);
   const workloads = [
     ...present.map((w) => {
@@ -39,6 +51,8 @@ export async function status(globals: GlobalOptions): Promise<number> {
           installed: facts.record.error ? null : Boolean(facts.record.value),
           record: facts.record.value ?? null,
           live,
+          // null: not asked (--no-drift) or no record to compare with.
+          drift: drift ?? null,
         },
         null,
         2,
@@ -74,7 +88,21 @@ export async function status(globals: GlobalOptions): Promise<number> {
   lines.push(`live: control plane ${live.controlPlaneVersion ?? 'not found'}`);
   for (const w of workloads) lines.push(`  ${w.ready ? 'ready    ' : 'NOT READY'} ${w.workload}: ${w.status}`);
   lines.push(`  injected namespaces: ${live.injectedNamespaces === null ? 'unknown' : live.injectedNamespaces.join(', ') || 'none'}`);
+  if (drift) lines.push(...driftLines(drift));
   if (live.unread.length) lines.push(`not read: ${live.unread.join(', ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return ExitCode.ok;
+}
+
+function driftLines(drift: Drift): string[] {
+  if (!drift.checked) return [`drift: not checked, ${drift.why}${drift.hint ? ` (${drift.hint})` : ''}`];
+  if (!drift.objects.length) return [`drift: none (${drift.compared} objects as the install applied them)`];
+  const verb = { create: 'missing  ', change: 'changed  ', delete: 'extra    ', unchanged: '', unknown: 'unknown  ' } as const;
+  return [
+    `drift: ${drift.objects.length} of ${drift.compared} objects differ from what the install applied (live -> as installed)`,
+    ...drift.objects.flatMap((d) => [
+      `  ${verb[d.action]}${formatRef(d.object)}${d.reason ? `: ${d.reason}` : ''}`,
+      ...(d.changes ?? []).flatMap((c) => formatChange(c, '      ')),
+    ]),
+  ];
 }

@@ -1,0 +1,71 @@
+import { runChecked, ToolFailedError, type Runner } from '../adapters/process.js';
+import { withRenderedFiles } from '../adapters/tempfiles.js';
+import type { KubeTarget } from '../adapters/kube.js';
+import type { InstallRecord } from '../plan/record.js';
+import { kubeFlags } from '../plan/install.js';
+import type { Plan } from '../plan/types.js';
+import type { RenderedSet } from './compare.js';
+import { parse } from 'yaml';
+import { YAML_OPTIONS } from '../profiles/load.js';
+import { isTree } from '../profiles/merge.js';
+import { asIstioctlInstalls } from './istioctl-install.js';
+import { parseManifests, type ManifestObject } from './objects.js';
+
+/**
+ * The Kubernetes objects an install would apply, rendered by the installer itself: `istioctl
+ * manifest generate` of the IstioOperator, `helm template` of each release with its values.
+ */
+export interface Tools {
+  run: Runner;
+  istioctl: string;
+  helm: string;
+}
+
+export async function renderPlanManifests(plan: Plan, tools: Tools, kubernetesVersion: string): Promise<RenderedSet[]> {
+  if (plan.backend === 'istioctl') {
+    const spec = plan.files['istio-operator.yaml'];
+    return [{ namespace: plan.istioNamespace, objects: await istioctlManifests(tools, spec) }];
+  }
+  return withRenderedFiles(plan.files, async (resolveArgv) => {
+    const sets: RenderedSet[] = [];
+    for (const step of plan.steps) {
+      if (step.id !== 'apply' || step.tool !== 'helm' || !step.namespace) continue;
+      const argv = resolveArgv(step.argv);
+      // `upgrade --install` becomes `template`; the flags that only an install reads go.
+      const template = ['template', ...argv.slice(2).filter((a) => a !== '--create-namespace' && a !== '--reset-values')];
+      const result = await runChecked(tools.run, tools.helm, [...template, '--kube-version', kubernetesVersion]);
+      sets.push({ namespace: step.namespace, objects: parseManifests(result.stdout) });
+    }
+    return sets;
+  });
+}
+
+/** What `istioctl install -f spec` applies: `manifest generate` of it, with install's own edits. */
+async function istioctlManifests(tools: Tools, spec: string | undefined): Promise<ManifestObject[]> {
+  if (!spec) return [];
+  const generated = await runChecked(tools.run, tools.istioctl, ['manifest', 'generate', '-f', '-'], { input: spec });
+  const istioOperator: unknown = parse(spec, YAML_OPTIONS);
+  return asIstioctlInstalls(parseManifests(generated.stdout), isTree(istioOperator) ? istioOperator : {});
+}
+
+/**
+ * What the recorded install applied: `helm get manifest` of each recorded release (exactly what
+ * helm applied), or the recorded IstioOperator rendered again. Undefined when the record cannot
+ * say (an install made by mesh 0.1 with the istioctl backend kept no spec).
+ */
+export async function renderRecordedManifests(record: InstallRecord, tools: Tools, target: KubeTarget): Promise<RenderedSet[] | undefined> {
+  if (record.backend === 'istioctl')
+    return record.renderedSpec
+      ? [{ namespace: record.istioNamespace, objects: await istioctlManifests(tools, record.renderedSpec) }]
+      : undefined;
+  const sets: RenderedSet[] = [];
+  for (const release of record.releases) {
+    const argv = ['get', 'manifest', release.release, '--namespace', release.namespace, ...kubeFlags('helm', target)];
+    const result = await tools.run(tools.helm, argv);
+    // A release uninstalled by hand has nothing left to compare.
+    if (result.exitCode !== 0 && /not found/i.test(result.stderr)) continue;
+    if (result.exitCode !== 0) throw new ToolFailedError('helm', argv, result);
+    sets.push({ namespace: release.namespace, objects: parseManifests(result.stdout) });
+  }
+  return sets;
+}
