@@ -7,10 +7,14 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
-key="$(sha256sum "$here/versions.env" | cut -c1-12)"
+# The older Istio (from the '# ---- previous Istio' line of versions.env on) is built into a
+# directory of its own, keyed by its own lines, so adding or moving it rebuilds nothing else.
+key="$(sed '/^# ---- previous Istio/,$d' "$here/versions.env" | sha256sum | cut -c1-12)"
+previous_key="$(sed -n '/^# ---- previous Istio/,$p' "$here/versions.env" | sha256sum | cut -c1-12)"
 root="${MESH_CACHE:-$HOME/.cache/mesh}/testbed/$key"
+previous_bin="${MESH_CACHE:-$HOME/.cache/mesh}/testbed/istio-previous-$previous_key/bin"
 bin="$root/bin"
-mkdir -p "$bin" "$root/work"
+mkdir -p "$bin" "$root/work" "$previous_bin"
 # One build at a time per cache directory (tests in parallel processes may all ask for it).
 exec 9>"$root.lock"
 flock 9
@@ -54,12 +58,16 @@ build() { # wrapper dir, ldflags, name=package...
 }
 
 missing() { local n; for n in "$@"; do [[ -x "$bin/$n" ]] || return 0; done; return 1; }
+missing_previous() { [[ -x "$previous_bin/istioctl" && -x "$previous_bin/pilot-discovery" ]] && return 1; return 0; }
 
 k8s_minor="${KUBERNETES_VERSION#v1.}"; k8s_minor="${k8s_minor%%.*}"
 k8s_staging_version="v0.${KUBERNETES_VERSION#v1.}"
 k8s_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 iv="istio.io/istio/pkg/version"
-istio_stamp="-X $iv.buildVersion=$ISTIO_VERSION -X $iv.buildGitRevision=${ISTIO_MODULE_VERSION##*-} -X $iv.buildTag=$ISTIO_VERSION -X $iv.buildHub=docker.io/istio -X $iv.buildStatus=Clean"
+stamp_istio() { # version, module version: what Istio's own build stamps
+  echo "-X $iv.buildVersion=$1 -X $iv.buildGitRevision=${2##*-} -X $iv.buildTag=$1 -X $iv.buildHub=docker.io/istio -X $iv.buildStatus=Clean"
+}
+istio_stamp="$(stamp_istio "$ISTIO_VERSION" "$ISTIO_MODULE_VERSION")"
 
 # Stage 1: every wrapper module and its fetch, all at once.
 if missing "${k8s_cmds[@]}"; then
@@ -95,15 +103,25 @@ if missing helm; then
   helm_dir="$(wrapper helm "require helm.sh/helm/v3 $HELM_VERSION")"
   fetch "$helm_dir" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 fi
-istio_src="$(go mod download -json "istio.io/istio@$ISTIO_MODULE_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
-if missing istioctl pilot-discovery; then
-  # Repeat istio's own replace directives (it has carried some, e.g. for mergo).
-  istio_replaces="$(awk '/^replace \(/{f=1;next} f&&/^\)/{f=0} f{print "\t"$0} /^replace [^(]/{sub(/^replace /,"");print "\t"$0}' "$istio_src/go.mod")"
-  istio_dir="$(wrapper istio "require istio.io/istio $ISTIO_MODULE_VERSION
-${istio_replaces:+replace (
-$istio_replaces
+istio_wrapper() { # wrapper name, module version, its source dir, [module=version ...]; sets $wrapper_dir
+  # (a function, not $(...): fetch must start its background job in this shell).
+  # Repeat istio's own replace directives (it has carried some, e.g. for mergo), then ours.
+  local replaces r
+  replaces="$(awk '/^replace \(/{f=1;next} f&&/^\)/{f=0} f{print "\t"$0} /^replace [^(]/{sub(/^replace /,"");print "\t"$0}' "$3/go.mod")"
+  for r in "${@:4}"; do replaces+=$'\n'"	${r%%=*} => ${r%%=*} ${r#*=}"; done
+  wrapper_dir="$(wrapper "$1" "require istio.io/istio $2
+${replaces:+replace (
+$replaces
 )}")"
-  fetch "$istio_dir" "istio.io/istio/istioctl/cmd/istioctl@$ISTIO_MODULE_VERSION" "istio.io/istio/pilot/cmd/pilot-discovery@$ISTIO_MODULE_VERSION"
+  fetch "$wrapper_dir" "istio.io/istio/istioctl/cmd/istioctl@$2" "istio.io/istio/pilot/cmd/pilot-discovery@$2"
+}
+istio_src="$(go mod download -json "istio.io/istio@$ISTIO_MODULE_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+if missing istioctl pilot-discovery; then istio_wrapper istio "$ISTIO_MODULE_VERSION" "$istio_src"; istio_dir="$wrapper_dir"; fi
+previous_src="$(go mod download -json "istio.io/istio@$ISTIO_PREVIOUS_MODULE_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+if missing_previous; then
+  # shellcheck disable=SC2086 # a list of module=version words
+  istio_wrapper istio-previous "$ISTIO_PREVIOUS_MODULE_VERSION" "$previous_src" ${ISTIO_PREVIOUS_REPLACE:-}
+  previous_dir="$wrapper_dir"
 fi
 
 # Stage 2: the compiles, one module graph after another (two cores: running them side by side
@@ -122,6 +140,10 @@ missing helm && build "$helm_dir" "-X helm.sh/helm/v3/internal/version.version=$
 # istiod itself (pilot-discovery) runs on loopback in the testbed so admission webhooks answer.
 missing istioctl pilot-discovery && build "$istio_dir" "$istio_stamp" \
   istioctl=istio.io/istio/istioctl/cmd/istioctl pilot-discovery=istio.io/istio/pilot/cmd/pilot-discovery
+if missing_previous; then
+  bin="$previous_bin" build "$previous_dir" "$(stamp_istio "$ISTIO_PREVIOUS_VERSION" "$ISTIO_PREVIOUS_MODULE_VERSION")" \
+    istioctl=istio.io/istio/istioctl/cmd/istioctl pilot-discovery=istio.io/istio/pilot/cmd/pilot-discovery
+fi
 wait
 
 # Charts and addons straight from the module source istioctl was built from (read-only in the
@@ -134,6 +156,9 @@ MESH_ISTIO_CHARTS=$istio_src/manifests/charts
 MESH_ISTIO_ADDONS=$istio_src/samples/addons
 MESH_KWOK_STAGES=$kwok_src/kustomize/stage
 MESH_ISTIO_VERSION=$ISTIO_VERSION
+MESH_ISTIO_PREVIOUS_BIN=$previous_bin
+MESH_ISTIO_PREVIOUS_SRC=$previous_src
+MESH_ISTIO_PREVIOUS_VERSION=$ISTIO_PREVIOUS_VERSION
 MESH_KUBERNETES_VERSION=$KUBERNETES_VERSION
 PATHS
 log "done: $bin"

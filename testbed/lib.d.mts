@@ -7,6 +7,10 @@ export interface TestbedPaths {
   MESH_KWOK_STAGES: string;
   MESH_ISTIO_VERSION: string;
   MESH_KUBERNETES_VERSION: string;
+  /** istioctl and pilot-discovery of the older Istio (upgrades). */
+  MESH_ISTIO_PREVIOUS_BIN: string;
+  MESH_ISTIO_PREVIOUS_SRC: string;
+  MESH_ISTIO_PREVIOUS_VERSION: string;
 }
 export interface TestbedState {
   pids: Record<string, number>;

@@ -315,7 +315,11 @@ async function main() {
         server,
         join(stateDir, 'pki'),
         join(stateDir, 'istiod'),
-        bin('pilot-discovery'),
+        // Each Istio version's pilot-discovery, the first the default (see istiod-runner.mjs).
+        [
+          `${paths.MESH_ISTIO_VERSION}=${bin('pilot-discovery')}`,
+          `${paths.MESH_ISTIO_PREVIOUS_VERSION}=${join(paths.MESH_ISTIO_PREVIOUS_BIN, 'pilot-discovery')}`,
+        ].join(','),
         kubeconfigPath,
       ],
       pids,
