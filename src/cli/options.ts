@@ -41,3 +41,17 @@ export function checkNamespace(name: string, flag: string): string {
     throw usageError(`${flag} ${name}: not a valid namespace name`, 'use lower-case letters, digits and -');
   return name;
 }
+
+/** A revision is part of object names (istiod-<rev>) and label values: DNS-1123, so no dots. */
+export function checkRevision(revision: string, flag = '--revision'): string {
+  if (revision === 'default') return '';
+  if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(revision) && revision.length <= 56) return revision;
+  const suggestion = revision
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  throw usageError(
+    `${flag} ${revision}: not a valid revision (lower-case letters, digits and '-', at most 56 characters)`,
+    suggestion ? `e.g. ${flag} ${suggestion}` : 'e.g. --revision canary or --revision 1-31-0',
+  );
+}

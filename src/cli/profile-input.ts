@@ -20,6 +20,8 @@ export interface ProfileInputOptions extends ExposureOptions {
   profile?: string;
   filename?: string[];
   set?: string[];
+  /** The control plane's revision (istiod-<rev>), as istioctl's --revision: the same as --set revision=<rev>. */
+  revision?: string;
 }
 
 export function addProfileInputOptions(command: Command): Command {
@@ -30,6 +32,7 @@ export function addProfileInputOptions(command: Command): Command {
     )
     .option('-f, --filename <overlay.yaml>', 'overlay file (a partial profile or an IstioOperator); repeatable, later wins', collect, [])
     .option('--set <path=value>', 'set a spec value, istioctl syntax (a.b[0].c, a.b[name:x].c); repeatable, later wins', collect, [])
+    .option('-r, --revision <rev>', 'control plane revision, side by side with others (istiod-<rev>); e.g. 1-31-0 (no dots)')
     .option('--ingress-type <type>', "the ingress gateway's Service type: LoadBalancer, NodePort or ClusterIP")
     .option(
       '--ingress-node-port <port=nodePort>',

@@ -2,7 +2,7 @@ import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
 import { CliError, ExitCode, preflightError } from '../errors.js';
 import { Informer } from '../adapters/informer.js';
-import { RECORD_NAME } from '../plan/install.js';
+import { RECORD_NAME, recordName } from '../plan/install.js';
 import { parseRecord, RECORD_DATA_KEY, type InstallRecord } from '../plan/record.js';
 
 /** The few cluster reads and writes install/uninstall/status share. */
@@ -11,38 +11,65 @@ export async function serverVersion(kube: KubeGateway): Promise<{ gitVersion: st
   return { gitVersion: v.gitVersion, minor: Number.parseInt(v.minor, 10) };
 }
 
-export async function readRecord(kube: KubeGateway, namespace: string): Promise<{ record?: InstallRecord; configMap?: V1ConfigMap }> {
-  const configMap = await kube.get<V1ConfigMap>(`/api/v1/namespaces/${namespace}/configmaps/${RECORD_NAME}`);
+export async function readRecord(
+  kube: KubeGateway,
+  namespace: string,
+  revision = '',
+): Promise<{ record?: InstallRecord; configMap?: V1ConfigMap }> {
+  const configMap = await kube.get<V1ConfigMap>(`/api/v1/namespaces/${namespace}/configmaps/${recordName(revision)}`);
   return { record: parseRecord(configMap?.data?.[RECORD_DATA_KEY]), configMap };
+}
+
+/** Every control plane mesh recorded in the namespace (one ConfigMap each), default revision first. */
+export async function listRecords(kube: KubeGateway, namespace: string): Promise<InstallRecord[]> {
+  const list = await kube.list<V1ConfigMap>(`/api/v1/namespaces/${namespace}/configmaps`, {
+    labelSelector: 'app.kubernetes.io/managed-by=mesh',
+  });
+  return list.items
+    .filter((c) => c.metadata?.name === RECORD_NAME || c.metadata?.name?.startsWith(`${RECORD_NAME}-`))
+    .map((c) => parseRecord(c.data?.[RECORD_DATA_KEY]))
+    .filter((r): r is InstallRecord => r !== undefined)
+    .sort((a, b) => (a.revision || '').localeCompare(b.revision || ''));
 }
 
 /** Creates or replaces the record; returns the stored ConfigMap (its resourceVersion guards the next write). */
 export async function writeRecord(kube: KubeGateway, record: InstallRecord, existing?: V1ConfigMap): Promise<V1ConfigMap> {
   const ns = record.istioNamespace;
+  const name = recordName(record.revision);
   const body: V1ConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
-      name: RECORD_NAME,
+      name,
       namespace: ns,
       labels: { 'app.kubernetes.io/managed-by': 'mesh' },
       ...(existing?.metadata?.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
     },
     data: { [RECORD_DATA_KEY]: `${JSON.stringify(record, null, 2)}\n` },
   };
-  if (existing) return kube.request<V1ConfigMap>('PUT', `/api/v1/namespaces/${ns}/configmaps/${RECORD_NAME}`, body);
+  if (existing) return kube.request<V1ConfigMap>('PUT', `/api/v1/namespaces/${ns}/configmaps/${name}`, body);
   return kube.request<V1ConfigMap>('POST', `/api/v1/namespaces/${ns}/configmaps`, body);
 }
 
 /** The install record addons and samples are kept in: without one there is no mesh install to add them to. */
 export async function requireRecord(kube: KubeGateway, ns: string): Promise<{ record: InstallRecord; configMap?: V1ConfigMap }> {
-  const { record, configMap } = await readRecord(kube, ns);
-  if (!record)
-    throw preflightError(
-      `no mesh install in namespace ${ns} (context ${kube.context}): samples and addons go with an installed Istio`,
-      'run `mesh install` first (or pass -n with the Istio namespace)',
-    );
-  return { record, configMap };
+  const found = await readRecord(kube, ns);
+  if (found.record) return { record: found.record, configMap: found.configMap };
+  // Without a default revision, the one revision there is (a canary-only install) carries them.
+  const records = await listRecords(kube, ns);
+  if (records.length === 1) {
+    const only = await readRecord(kube, ns, records[0].revision);
+    if (only.record) return { record: only.record, configMap: only.configMap };
+  }
+  throw preflightError(
+    records.length
+      ? `no mesh install of the default revision in namespace ${ns} (context ${kube.context}), and several revisions: ` +
+          records.map((r) => r.revision).join(', ')
+      : `no mesh install in namespace ${ns} (context ${kube.context}): samples and addons go with an installed Istio`,
+    records.length
+      ? 'install the default revision, or remove all but one'
+      : 'run `mesh install` first (or pass -n with the Istio namespace)',
+  );
 }
 
 /**
@@ -58,8 +85,8 @@ export async function updateRecord(
   await writeRecord(kube, { ...current.record, ...change(current.record) }, current.configMap);
 }
 
-export const deleteRecord = (kube: KubeGateway, namespace: string): Promise<boolean> =>
-  kube.remove(`/api/v1/namespaces/${namespace}/configmaps/${RECORD_NAME}`);
+export const deleteRecord = (kube: KubeGateway, namespace: string, revision = ''): Promise<boolean> =>
+  kube.remove(`/api/v1/namespaces/${namespace}/configmaps/${recordName(revision)}`);
 
 export const getNamespace = (kube: KubeGateway, name: string) => kube.get<V1Namespace>(`/api/v1/namespaces/${name}`);
 

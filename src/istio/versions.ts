@@ -19,7 +19,7 @@ export const versionOfTag = (tag: string | undefined): string | undefined => tag
 export const versionOfImage = (image: string | undefined): string | undefined => versionOfTag(imageTag(image));
 
 const minorOf = (version: string | undefined): { major: number; minor: number } | undefined => {
-  const m = /^v?(\d+)\.(\d+)\./.exec(version ?? '');
+  const m = /^v?(\d+)\.(\d+)(?:[.-]|$)/.exec(version ?? '');
   return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
 };
 

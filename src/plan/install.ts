@@ -10,6 +10,8 @@ import type { KubeTarget } from '../adapters/kube.js';
 import { placeholder, type Backend, type Plan, type PlanStep } from './types.js';
 
 export const RECORD_NAME = 'mesh-install';
+/** One record per control plane: `mesh-install` for the default revision, `mesh-install-<rev>` beside it. */
+export const recordName = (revision: string): string => (revision && revision !== 'default' ? `${RECORD_NAME}-${revision}` : RECORD_NAME);
 /** Istio's public chart repository, used when no --charts directory is given. */
 export const ISTIO_CHART_REPO = 'https://istio-release.storage.googleapis.com/charts';
 
@@ -73,8 +75,10 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
   });
   steps.push({
     id: 'record',
-    description: `record the install in ConfigMap ${ns}/${RECORD_NAME} before changing anything else, so a failed install can be undone`,
-    configMap: `${ns}/${RECORD_NAME}`,
+    description:
+      `record the install in ConfigMap ${ns}/${recordName(contents.revision)} before changing anything else, ` +
+      'so a failed install can be undone',
+    configMap: `${ns}/${recordName(contents.revision)}`,
     action: 'write',
   });
   if (backend === 'istioctl') {
@@ -132,8 +136,8 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
     });
   steps.push({
     id: 'record',
-    description: `mark the install complete in ConfigMap ${ns}/${RECORD_NAME}`,
-    configMap: `${ns}/${RECORD_NAME}`,
+    description: `mark the install complete in ConfigMap ${ns}/${recordName(contents.revision)}`,
+    configMap: `${ns}/${recordName(contents.revision)}`,
     action: 'complete',
   });
   return {

@@ -1,6 +1,6 @@
 import type { InstallRecord } from './record.js';
 import { LOCK_NAME } from '../install/lock-name.js';
-import { kubeFlags, RECORD_NAME } from './install.js';
+import { kubeFlags, recordName } from './install.js';
 import type { KubeTarget } from '../adapters/kube.js';
 import { placeholder, type Plan, type PlanStep } from './types.js';
 
@@ -9,12 +9,16 @@ export interface UninstallPlanInput {
   purge: boolean;
   target: KubeTarget;
   timeoutSeconds: number;
+  /** Control planes of other revisions mesh recorded in the same namespace: what they share stays. */
+  otherRevisions?: InstallRecord[];
 }
 
 /** Undo exactly what the record says install did, in reverse order. */
 export function buildUninstallPlan(input: UninstallPlanInput): Plan {
   const { record, purge, target } = input;
   const ns = record.istioNamespace;
+  const others = input.otherRevisions ?? [];
+  const sharedReleases = new Set(others.flatMap((o) => o.releases.map((r) => `${r.namespace}/${r.release}`)));
   const files: Record<string, string> = {};
   const steps: PlanStep[] = [
     { id: 'preflight', description: 'check tools and that the cluster is reachable', checks: ['tools', 'cluster-reachable'] },
@@ -47,6 +51,8 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
   if (record.backend === 'istioctl') {
     let argv: string[];
     if (purge) argv = ['uninstall', '--purge', '-y'];
+    // Beside other revisions, istioctl's documented canary clean-up removes this revision only.
+    else if (others.length) argv = ['uninstall', '--revision', record.revision || 'default', '-y'];
     else if (record.renderedSpec) {
       files['istio-operator.yaml'] = record.renderedSpec;
       argv = ['uninstall', '-f', placeholder('istio-operator.yaml'), '-y'];
@@ -58,7 +64,7 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
       argv: [...argv, ...kubeFlags('istioctl', target)],
     });
   } else {
-    for (const release of [...record.releases].reverse())
+    for (const release of [...record.releases].reverse().filter((r) => !sharedReleases.has(`${r.namespace}/${r.release}`)))
       steps.push({
         id: 'apply',
         description: `helm uninstall ${release.release} in ${release.namespace}`,
@@ -85,11 +91,14 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
     });
   steps.push({
     id: 'record',
-    description: `delete the install record ${ns}/${RECORD_NAME}`,
-    configMap: `${ns}/${RECORD_NAME}`,
+    description: `delete the install record ${ns}/${recordName(record.revision)}`,
+    configMap: `${ns}/${recordName(record.revision)}`,
     action: 'delete',
   });
-  const created = record.createdNamespaces.filter((n) => !record.labelledNamespaces.some((l) => l.namespace === n));
+  // The Istio namespace stays while another revision's control plane lives in it.
+  const created = record.createdNamespaces.filter(
+    (n) => !record.labelledNamespaces.some((l) => l.namespace === n) && !(others.length && n === ns),
+  );
   if (created.length)
     steps.push({
       id: 'delete',
@@ -98,12 +107,13 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
       waitSeconds: input.timeoutSeconds,
     });
   // istiod copies its root certificate into every namespace while it runs; remove those copies last,
-  // once no istiod is left to recreate them.
-  steps.push({
-    id: 'delete',
-    description: 'delete the root-certificate ConfigMaps istiod put in every namespace',
-    what: ['ConfigMap/*/istio-ca-root-cert', 'ConfigMap/*/istio-ca-crl'],
-  });
+  // once no istiod is left to recreate them (another revision's istiod still uses them).
+  if (!others.length)
+    steps.push({
+      id: 'delete',
+      description: 'delete the root-certificate ConfigMaps istiod put in every namespace',
+      what: ['ConfigMap/*/istio-ca-root-cert', 'ConfigMap/*/istio-ca-crl'],
+    });
   return {
     schemaVersion: 1,
     kind: 'UninstallPlan',

@@ -14,7 +14,7 @@ import type {
 import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
 import { parseRecord, RECORD_DATA_KEY, type InstallRecord } from '../plan/record.js';
 import { serverVersion } from '../install/cluster.js';
-import { VERIFY_READS, type ReadSpec } from './reads.js';
+import { recordPath, VERIFY_READS, type ReadSpec } from './reads.js';
 import type { Facts, Got, Read, ReadError } from './types.js';
 
 /** Namespaces with sidecar injection switched on by label (istio-injection=enabled or istio.io/rev). */
@@ -93,9 +93,11 @@ export async function gatherFacts(
   istioNamespace: string,
   /** Told the injected namespaces as soon as they are known, so work over them (analyze) runs beside the reads. */
   onInjected: (injected: string[]) => void = () => undefined,
+  /** Whose record: the default revision's (''), or another control plane's beside it. */
+  revision = '',
 ): Promise<Facts> {
   const ns = istioNamespace;
-  const r = VERIFY_READS;
+  const r = { ...VERIFY_READS, record: { ...VERIFY_READS.record, path: (n: string) => recordPath(n, revision) } };
   // The (small) namespace list first: it says which pod lists to ask for, and those - the
   // biggest reads by far - then run alongside everything else instead of after it.
   // The record rides along: it says which other namespaces hold workloads of the install (the

@@ -1,4 +1,6 @@
-import { RECORD_NAME } from '../plan/install.js';
+import { recordName } from '../plan/install.js';
+
+export const recordPath = (ns: string, revision = '') => `/api/v1/namespaces/${ns}/configmaps/${recordName(revision)}`;
 
 /**
  * Every read verify makes, once: the API path, and the permission it needs as RBAC spells it.
@@ -18,7 +20,7 @@ export const VERIFY_READS = {
   namespaces: { path: () => '/api/v1/namespaces', verb: 'list', resource: 'namespaces', namespaced: false },
   namespace: { path: (ns) => `/api/v1/namespaces/${ns}`, verb: 'get', resource: 'namespaces', namespaced: false },
   record: {
-    path: (ns) => `/api/v1/namespaces/${ns}/configmaps/${RECORD_NAME}`,
+    path: (ns) => recordPath(ns),
     verb: 'get',
     resource: 'configmaps',
     namespaced: true,

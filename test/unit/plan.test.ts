@@ -155,6 +155,59 @@ describe('uninstall plan', () => {
       buildUninstallPlan({ record: r, purge: true, target: {}, timeoutSeconds: 60 }).steps.find((s) => s.id === 'apply'),
     ).toMatchObject({ argv: ['uninstall', '--purge', '-y'] });
   });
+
+  it('beside another revision: keeps what they share (releases, the Istio namespace, root certificates), istioctl by --revision', () => {
+    const canary = {
+      ...record,
+      revision: 'canary',
+      releases: [
+        { release: 'istio-base', namespace: 'istio-system', chart: 'base' },
+        { release: 'istiod-canary', namespace: 'istio-system', chart: 'istiod' },
+      ],
+      labelledNamespaces: [],
+    };
+    const plan = buildUninstallPlan({ record: canary, purge: false, target: {}, timeoutSeconds: 60, otherRevisions: [record] });
+    expect(plan.steps.filter((s) => s.id === 'apply').map((s) => (s as { release: string }).release)).toEqual(['istiod-canary']);
+    expect(plan.steps.filter((s) => s.id === 'delete')).toEqual([]);
+    expect(plan.steps.find((s) => s.id === 'record')).toMatchObject({ configMap: 'istio-system/mesh-install-canary' });
+    const istioctl = { ...canary, backend: 'istioctl' as const, releases: [], renderedSpec: 'kind: IstioOperator\n' };
+    expect(
+      buildUninstallPlan({ record: istioctl, purge: false, target: {}, timeoutSeconds: 60, otherRevisions: [record] }).steps.find(
+        (s) => s.id === 'apply',
+      ),
+    ).toMatchObject({ argv: ['uninstall', '--revision', 'canary', '-y'] });
+  });
+});
+
+describe('revisions', () => {
+  it('a revision is a DNS label: a version with dots is refused with the spelling to use', async () => {
+    const { checkRevision } = await import('../../src/cli/options.js');
+    expect(checkRevision('canary')).toBe('canary');
+    expect(checkRevision('default')).toBe('');
+    expect(() => checkRevision('1.31.0')).toThrow(/--revision 1\.31\.0: not a valid revision/);
+    try {
+      checkRevision('1.31.0');
+    } catch (error) {
+      expect((error as { hint?: string }).hint).toBe('e.g. --revision 1-31-0');
+    }
+  });
+
+  it("tells a pod's injecting revision from its annotations, and names who uses a revision", async () => {
+    const { injectedRevision, describeUsage } = await import('../../src/revisions/usage.js');
+    const pod = (annotations: Record<string, string>) => ({ metadata: { annotations } });
+    expect(injectedRevision(pod({ 'sidecar.istio.io/status': '{"revision":"canary"}', 'istio.io/rev': 'canary' }))).toBe('canary');
+    expect(injectedRevision(pod({ 'sidecar.istio.io/status': '{"revision":"1-30"}' }))).toBe('1-30');
+    expect(injectedRevision(pod({ 'sidecar.istio.io/status': '{}' }))).toBe('default');
+    // istiod's own pods carry istio.io/rev but no sidecar: not a user of the revision
+    expect(injectedRevision(pod({ 'istio.io/rev': 'canary' }))).toBeUndefined();
+    expect(describeUsage({ pods: ['a/1', 'a/2', 'a/3'], namespaces: ['a'] }, 2)).toBe('3 pods (a/1, a/2, +1 more) and namespace a');
+  });
+
+  it('an untagged build (1.30-dev) still has a minor: skew rules apply to it', async () => {
+    const { minorsAhead } = await import('../../src/istio/versions.js');
+    expect(minorsAhead('1.31.0', '1.30-dev')).toBe(1);
+    expect(minorsAhead('1.31.0', 'latest')).toBeUndefined();
+  });
 });
 
 describe('the install record keeps no secrets', () => {

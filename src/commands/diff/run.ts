@@ -38,7 +38,7 @@ export async function diff(globals: GlobalOptions, options: DiffOptions): Promis
   const kube = await createKubeGateway(target);
   const tools = { run: runProcess, istioctl, helm: options.helm };
   try {
-    const [version, { record }] = await Promise.all([serverVersion(kube), readRecord(kube, contents.istioNamespace)]);
+    const [version, { record }] = await Promise.all([serverVersion(kube), readRecord(kube, contents.istioNamespace, contents.revision)]);
     const [desired, previous] = await Promise.all([
       renderPlanManifests(plan, tools, version.gitVersion),
       record ? renderRecordedManifests(record, tools, target) : Promise.resolve(undefined),

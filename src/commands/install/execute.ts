@@ -127,7 +127,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
             const held = lock;
             releaseOnInterrupt = onInterrupt(() => held.release());
             // Another run may have finished while we waited: judge the install as it is now.
-            const now = await readRecord(kube, plan.istioNamespace);
+            const now = await readRecord(kube, plan.istioNamespace, plan.revision);
             facts = { ...facts, existing: now.record, existingConfigMap: now.configMap };
             stored = now.configMap;
             judgeExisting(plan, now.record, handle);

@@ -102,7 +102,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
       { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: ns },
       ...(input.injectNamespaces.length ? [{ verb: 'patch', group: '', resource: 'namespaces' }] : []),
     ]),
-    readRecord(kube, ns),
+    readRecord(kube, ns, plan.revision),
     kube.list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: 'app=istiod' }),
     lockHolder(kube, ns),
     Promise.all(names.map((name) => getNamespace(kube, name))),
@@ -122,9 +122,11 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   const running = versionOfImage(istiod.items[0]?.spec?.template?.spec?.containers?.find((c) => c.name === 'discovery')?.image);
   const skew = skewWarning(plan.backend === 'istioctl' ? 'istioctl' : 'charts', istioVersion, running);
   if (skew) handle.info(`warning: ${skew.message}; ${skew.hint}`);
-  if (!record && istiod.items.length)
+  // A control plane of another revision may run beside this one (a canary); one of the same revision not installed by mesh may not.
+  const sameRevision = istiod.items.find((d) => (d.metadata?.labels?.['istio.io/rev'] ?? 'default') === (plan.revision || 'default'));
+  if (!record && sameRevision)
     throw preflightError(
-      `Istio is already installed in ${ns} (Deployment ${istiod.items[0].metadata?.name}) but not by mesh`,
+      `Istio is already installed in ${ns} (Deployment ${sameRevision.metadata?.name}) but not by mesh`,
       'remove it with `istioctl uninstall --purge` / `helm uninstall`, or install into another namespace with -n',
     );
   const missingNamespaces = names.filter((_, i) => !namespaces[i]);
@@ -137,7 +139,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   return { toolVersions, kubernetesVersion: server.gitVersion, existing: record, existingConfigMap: configMap, missingNamespaces };
 }
 
-/** An install mesh recorded earlier converges only with the same backend and revision. */
+/** An install mesh recorded earlier (of this revision: one record each) converges only with the same backend. */
 export function judgeExisting(plan: Plan, record: InstallRecord | undefined, handle: StepHandle): void {
   if (!record) return;
   const ns = plan.istioNamespace;
@@ -145,11 +147,6 @@ export function judgeExisting(plan: Plan, record: InstallRecord | undefined, han
     throw preflightError(
       `Istio in ${ns} was installed by mesh with the ${record.backend} backend, not ${plan.backend}`,
       `re-run with --backend ${record.backend}, or \`mesh uninstall\` first`,
-    );
-  if (record.revision !== plan.revision)
-    throw preflightError(
-      `Istio in ${ns} has revision "${record.revision || 'default'}", not "${plan.revision || 'default'}"`,
-      'revision changes (canary upgrades) are not supported yet: `mesh uninstall` first, or keep the revision',
     );
   handle.info(`existing mesh install found (profile ${record.profile}, ${record.installedAt}): converging`);
 }

@@ -1,4 +1,4 @@
-import { checkNamespace, type GlobalOptions } from '../../cli/options.js';
+import { checkNamespace, checkRevision, type GlobalOptions } from '../../cli/options.js';
 import type { ProfileInputOptions } from '../../cli/profile-input.js';
 import { profileFromOptions } from '../../profiles/index.js';
 import type { Profile } from '../../profiles/schema.js';
@@ -14,7 +14,9 @@ export interface Intent {
 /** Flags -> intent, shared by render and install so both see exactly the same thing. */
 export function resolveIntent(globals: GlobalOptions, options: ProfileInputOptions, enforceRequires = true): Intent {
   const explicitNamespace = globals.istioNamespace === undefined ? undefined : checkNamespace(globals.istioNamespace, '--istio-namespace');
-  const profile = applyExposure(profileFromOptions(options, { enforceRequires, istioNamespace: explicitNamespace }), options);
+  const withRevision =
+    options.revision === undefined ? options : { ...options, set: [...(options.set ?? []), `revision=${checkRevision(options.revision)}`] };
+  const profile = applyExposure(profileFromOptions(withRevision, { enforceRequires, istioNamespace: explicitNamespace }), options);
   const contents = installContents(profile);
   checkNamespace(contents.istioNamespace, 'values.global.istioNamespace');
   for (const c of contents.components) checkNamespace(c.namespace, `components.${c.component}.namespace`);

@@ -7,6 +7,7 @@ export interface StatusOptions {
   istioctl?: string;
   istioVersion?: string;
   helm: string;
+  revision?: string;
 }
 
 export function registerStatus(program: Command, wrap: Wrap): void {
@@ -15,6 +16,7 @@ export function registerStatus(program: Command, wrap: Wrap): void {
     .description(
       "show mesh's install record beside the live state of what it installed, and drift: objects changed or deleted since (-o text|json)",
     )
+    .option('-r, --revision <rev>', "the record of this revision's control plane (default: the default revision's)")
     .option('--no-drift', 'skip the drift check (it renders the recorded install again: istioctl or helm runs)')
     .option('--istioctl <path>', 'istioctl to render the recorded spec with (default: the release in use, else istioctl on the PATH)')
     .option('--istio-version <version>', 'render with the istioctl of this cached release (the version the install used)')

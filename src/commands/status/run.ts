@@ -1,4 +1,4 @@
-import { istioNamespaceOf, checkOutput, type GlobalOptions } from '../../cli/options.js';
+import { istioNamespaceOf, checkOutput, checkRevision, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway } from '../../adapters/kube.js';
 import { ExitCode } from '../../errors.js';
 import { gatherFacts } from '../../verify/facts.js';
@@ -17,7 +17,8 @@ export async function status(globals: GlobalOptions, options: StatusOptions): Pr
   const ns = istioNamespaceOf(globals);
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
   const kube = await createKubeGateway(target);
-  const facts = await gatherFacts(kube, ns);
+  const revision = options.revision === undefined ? '' : checkRevision(options.revision);
+  const facts = await gatherFacts(kube, ns, undefined, revision);
   const record = facts.record.value;
   const drift: Drift | undefined =
     record && options.drift

@@ -8,4 +8,8 @@ export interface UninstallOptions {
   istioctl: string;
   istioVersion?: string;
   helm: string;
+  /** The control plane to remove when several revisions run side by side. */
+  revision?: string;
+  /** Remove a revision even while pods or namespaces still use it. */
+  force?: boolean;
 }

@@ -1,14 +1,15 @@
 import type { UninstallOptions } from './options.js';
 import { resolveIstioRelease } from '../../istio/resolve.js';
 import type { V1ConfigMap, V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
+import { istioNamespaceOf, checkOutput, checkRevision, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess, ToolFailedError, type Runner } from '../../adapters/process.js';
 import { sweepStaleRuns, withRenderedFiles } from '../../adapters/tempfiles.js';
 import { onInterrupt } from '../../adapters/cleanup.js';
 import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock.js';
-import { CliError, ExitCode, usageError } from '../../errors.js';
-import { deleteNamespacesAndWait, deleteRecord, patchNamespaceLabels, readRecord } from '../../install/cluster.js';
+import { CliError, ExitCode, preflightError, usageError } from '../../errors.js';
+import { deleteNamespacesAndWait, deleteRecord, listRecords, patchNamespaceLabels, readRecord } from '../../install/cluster.js';
+import { describeUsage, revisionUsage } from '../../revisions/usage.js';
 import { buildUninstallPlan } from '../../plan/uninstall.js';
 import { removeAddonObjects } from '../../addons/remove.js';
 import { removeSample } from '../../samples/remove.js';
@@ -34,10 +35,15 @@ export async function uninstall(
     );
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
   const kube = deps.kube ?? (await createKubeGateway(target));
-  const { record } = await readRecord(kube, ns);
+  const revision = options.revision === undefined ? '' : checkRevision(options.revision);
+  const [{ record }, records] = await Promise.all([readRecord(kube, ns, revision), listRecords(kube, ns)]);
+  const others = records.filter((r) => (r.revision || '') !== revision);
   const json = output === 'json';
   if (!record) {
-    const message = `nothing to uninstall: no mesh install record in namespace ${ns} (context ${kube.context})`;
+    const message =
+      `nothing to uninstall: no mesh install record${revision ? ` of revision ${revision}` : ''} ` +
+      `in namespace ${ns} (context ${kube.context})` +
+      (others.length ? `; recorded revisions: ${others.map((r) => r.revision || 'default').join(', ')}` : '');
     if (json)
       process.stdout.write(
         `${JSON.stringify({ schemaVersion: 1, kind: 'UninstallResult', success: true, changed: false, message }, null, 2)}\n`,
@@ -45,7 +51,23 @@ export async function uninstall(
     else process.stderr.write(`${message}\n`);
     return ExitCode.ok;
   }
-  const plan = buildUninstallPlan({ record, purge: Boolean(options.purge), target, timeoutSeconds });
+  if (others.length && options.purge)
+    throw preflightError(
+      `--purge removes the Istio CRDs every control plane uses, and ${revisionList(others)} ` +
+        `still ${others.length > 1 ? 'run' : 'runs'} in ${ns}`,
+      'uninstall this revision without --purge; purge with the last one',
+    );
+  // Removing one of several control planes while proxies still use it strands them: refuse, and say which.
+  if ((revision || others.length) && !options.force) {
+    const usage = await revisionUsage(kube, record.revision);
+    if (usage.pods.length || usage.namespaces.length)
+      throw preflightError(
+        `revision ${record.revision || 'default'} is still used by ${describeUsage(usage)}`,
+        'move them first (label each namespace istio.io/rev=<another revision>, or istio-injection=enabled for the default, ' +
+          'and restart its workloads), or pass --force',
+      );
+  }
+  const plan = buildUninstallPlan({ record, purge: Boolean(options.purge), target, timeoutSeconds, otherRevisions: others });
   if (options.dryRun) {
     process.stdout.write(json ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;
@@ -120,7 +142,7 @@ export async function uninstall(
               await deleteNamespacesAndWait(kube, names, step.waitSeconds ?? timeoutSeconds);
               return `${names.join(', ')} gone`;
             }
-            if (step.id === 'record') return (await deleteRecord(kube, ns)) ? 'deleted' : 'already gone';
+            if (step.id === 'record') return (await deleteRecord(kube, ns, record.revision)) ? 'deleted' : 'already gone';
             return undefined;
           },
           (detail) => detail,
@@ -137,8 +159,12 @@ export async function uninstall(
     );
   else
     progress.note(
-      `uninstalled profile ${record.profile} (${record.backend}) from ${ns}` +
-        `${options.purge ? '' : '; Istio CRDs kept (use --purge to remove them)'}`,
+      `uninstalled ${record.revision ? `revision ${record.revision}, ` : ''}profile ${record.profile} (${record.backend}) from ${ns}` +
+        (others.length
+          ? `; ${revisionList(others)} and the Istio CRDs stay`
+          : options.purge
+            ? ''
+            : '; Istio CRDs kept (use --purge to remove them)'),
     );
   return ExitCode.ok;
 }
@@ -159,3 +185,7 @@ async function deleteRootCertCopies(kube: KubeGateway): Promise<number> {
   await Promise.all(copies.map((cm) => kube.remove(`/api/v1/namespaces/${cm.metadata!.namespace}/configmaps/${cm.metadata!.name}`)));
   return copies.length;
 }
+
+/** "revision canary" / "revisions default, canary" */
+const revisionList = (records: Array<{ revision: string }>) =>
+  `revision${records.length > 1 ? 's' : ''} ${records.map((r) => r.revision || 'default').join(', ')}`;

@@ -12,6 +12,7 @@ export function registerVerify(program: Command, wrap: Wrap): void {
     .option('--strict', 'treat warnings and unknown checks (reads that were refused or failed) as failures')
     .option('--print-role', 'print the ClusterRole a user needs for every check to run, and exit')
     .option('--skip-analyze', 'do not run `istioctl analyze`')
+    .option('-r, --revision <rev>', "verify this revision's control plane (default: the default revision's)")
     .option('--istioctl <path>', 'istioctl binary for the config category (default: the release in use, else the PATH)')
     .option('--istio-version <version>', 'run the istioctl of this cached release (mesh istio fetch)')
     .addHelpText(

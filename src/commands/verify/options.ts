@@ -8,4 +8,6 @@ export interface VerifyOptions {
   istioctl: string;
   istioVersion?: string;
   printRole?: boolean;
+  /** The control plane to verify when several revisions run side by side. */
+  revision?: string;
 }

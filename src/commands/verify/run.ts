@@ -1,6 +1,6 @@
 import type { VerifyOptions } from './options.js';
 import { resolveIstioRelease } from '../../istio/resolve.js';
-import { istioNamespaceOf, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
+import { istioNamespaceOf, checkOutput, checkRevision, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess, type Runner } from '../../adapters/process.js';
 import { CliError, ExitCode, usageError } from '../../errors.js';
@@ -35,6 +35,7 @@ export async function verify(
   const { istioctl, release } = resolveIstioRelease(options);
   options.istioctl = istioctl;
   const waitSeconds = options.wait ? parseDuration(options.wait, '--wait') : 0;
+  const revision = options.revision === undefined ? '' : checkRevision(options.revision);
   const selection: Selection = { only: options.only, skip: options.skip, strict: Boolean(options.strict) };
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
   const kube = deps.kube ?? (await createKubeGateway(target));
@@ -60,9 +61,14 @@ export async function verify(
       status: 'skipped',
       reason: options.skipAnalyze ? '--skip-analyze' : 'not selected',
     });
-    const facts = await gatherFacts(kube, ns, (injected) => {
-      if (wantsAnalyze) analyzed = runAnalyze(run, istioctl, target, [ns, ...injected]);
-    });
+    const facts = await gatherFacts(
+      kube,
+      ns,
+      (injected) => {
+        if (wantsAnalyze) analyzed = runAnalyze(run, istioctl, target, [ns, ...injected]);
+      },
+      revision,
+    );
     facts.istioctlVersion = await istioctlVersionOnce;
     facts.analyze = await analyzed;
     return buildReport(facts, selection, { durationMs: Date.now() - started, apiRequests: kube.requests });

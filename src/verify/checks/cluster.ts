@@ -2,7 +2,17 @@ import { hostname } from 'node:os';
 import { checkKubernetesVersion } from '../../install/compat.js';
 import { versionOfImage } from '../../istio/versions.js';
 import type { CheckDefinition, Facts, ReadError } from '../types.js';
-import { controlPlaneVersion, controlPlaneWorkloads, discoveryContainer, fail, istiodDeployments, ok, skip, warn } from './shared.js';
+import {
+  controlPlaneVersion,
+  controlPlaneWorkloads,
+  discoveryContainer,
+  fail,
+  istiodDeployments,
+  ok,
+  recordedIstiods,
+  skip,
+  warn,
+} from './shared.js';
 
 /** Says whether the mesh run that was installing is gone (same host, dead pid): it was interrupted, not slow. */
 function interrupted(runner: { pid: number; host: string } | undefined): string {
@@ -147,10 +157,14 @@ export const installChecks: CheckDefinition[] = [
       const drift: string[] = [];
       const { missing } = controlPlaneWorkloads(facts);
       if (missing.length) drift.push(`missing ${missing.join(', ')}`);
-      for (const d of istiodDeployments(facts)) {
-        const rev = d.metadata?.labels?.['istio.io/rev'] ?? 'default';
-        if (rev !== (record.revision || 'default'))
-          drift.push(`${d.metadata?.name} has revision ${rev}, record says ${record.revision || 'default'}`);
+      const istiods = recordedIstiods(facts);
+      if (!istiods.length && istiodDeployments(facts).length)
+        drift.push(
+          `no istiod of revision ${record.revision || 'default'} runs; found ${istiodDeployments(facts)
+            .map((d) => d.metadata?.name)
+            .join(', ')}`,
+        );
+      for (const d of istiods) {
         const version = versionOfImage(discoveryContainer(d)?.image);
         const recorded = record.toolVersions.istioctl;
         if (record.backend === 'istioctl' && recorded && version && version !== recorded)

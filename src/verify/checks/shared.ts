@@ -23,12 +23,24 @@ export const fail = (message: string, hint: string, objects?: string[]): Verdict
 export const istiodDeployments = (facts: Facts): V1Deployment[] =>
   facts.deployments.items.filter((d) => d.metadata?.labels?.app === 'istiod' || /^istiod(-|$)/.test(d.metadata?.name ?? ''));
 
+/**
+ * The istiod this verify is about: the recorded revision's when there is a record (other
+ * revisions running beside it are other control planes), else every istiod found.
+ */
+export const recordedIstiods = (facts: Facts): V1Deployment[] => {
+  const record = facts.record.value;
+  const all = istiodDeployments(facts);
+  if (!record) return all;
+  const revision = record.revision || 'default';
+  return all.filter((d) => (d.metadata?.labels?.['istio.io/rev'] ?? 'default') === revision);
+};
+
 export const discoveryContainer = (d: V1Deployment): V1Container | undefined =>
   d.spec?.template?.spec?.containers?.find((c) => c.name === 'discovery') ?? d.spec?.template?.spec?.containers?.[0];
 
 /** The control plane's Istio version: istiod's image tag without its variant, else what the install record says. */
 export function controlPlaneVersion(facts: Facts): string | undefined {
-  const istiod = istiodDeployments(facts)[0];
+  const istiod = recordedIstiods(facts)[0];
   const tag = istiod ? versionOfImage(discoveryContainer(istiod)?.image) : undefined;
   return tag ?? facts.record.value?.toolVersions.istioctl;
 }

@@ -1,0 +1,53 @@
+import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { KubeGateway } from '../adapters/kube.js';
+
+/**
+ * Who still uses a revision: pods it injected and namespaces labelled to inject with it. The
+ * injector marks a pod with the label `security.istio.io/tlsMode` (so the list is of meshed pods
+ * only) and records the revision in its annotations `istio.io/rev` and `sidecar.istio.io/status`
+ * (never as a label: istiod's own pods carry that one).
+ */
+export interface RevisionUsage {
+  pods: string[];
+  namespaces: string[];
+}
+
+export async function revisionUsage(kube: KubeGateway, revision: string): Promise<RevisionUsage> {
+  const rev = revision || 'default';
+  const [pods, namespaces] = await Promise.all([
+    kube.list<V1Pod>('/api/v1/pods', { labelSelector: 'security.istio.io/tlsMode' }),
+    kube.list<V1Namespace>('/api/v1/namespaces', {
+      labelSelector: rev === 'default' ? 'istio-injection=enabled' : `istio.io/rev=${rev}`,
+    }),
+  ]);
+  return {
+    pods: pods.items
+      .filter((p) => injectedRevision(p) === rev)
+      .map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)
+      .sort(),
+    namespaces: namespaces.items.map((n) => n.metadata?.name ?? '').sort(),
+  };
+}
+
+/** The revision that injected a pod, as the injector recorded it; undefined for a pod it did not inject. */
+export function injectedRevision(pod: V1Pod): string | undefined {
+  const annotations = pod.metadata?.annotations ?? {};
+  const status = annotations['sidecar.istio.io/status'];
+  if (!status) return undefined;
+  if (annotations['istio.io/rev']) return annotations['istio.io/rev'];
+  try {
+    return (JSON.parse(status) as { revision?: string }).revision || 'default';
+  } catch {
+    return 'default';
+  }
+}
+
+/** "3 pods (app/web-1, app/web-2, +1 more) and namespace app" */
+export function describeUsage(usage: RevisionUsage, max = 5): string {
+  const list = (items: string[]) => `${items.slice(0, max).join(', ')}${items.length > max ? `, +${items.length - max} more` : ''}`;
+  const parts = [
+    ...(usage.pods.length ? [`${usage.pods.length} pod${usage.pods.length === 1 ? '' : 's'} (${list(usage.pods)})`] : []),
+    ...(usage.namespaces.length ? [`namespace${usage.namespaces.length === 1 ? '' : 's'} ${list(usage.namespaces)}`] : []),
+  ];
+  return parts.join(' and ');
+}

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { charts, kubectl, kubectlApply, meshOn, resetTestbed } from './helpers.js';
+
+/**
+ * Control planes side by side (issue 15): `--revision` on install, verify, status, diff and
+ * uninstall, one record each; an old revision is not removed while proxies use it; removing one
+ * revision leaves the other, its shared releases and the CRDs working.
+ */
+const backends = [
+  { name: 'istioctl', flags: [] as string[] },
+  { name: 'helm', flags: ['--backend', 'helm', '--charts', charts()] },
+];
+
+const proxyRevisions = async (ns: string) =>
+  (await kubectl('get', 'pods', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.annotations.istio\\.io/rev}{" "}{end}'))
+    .trim()
+    .split(' ')
+    .filter(Boolean);
+
+describe.each(backends)('revisions side by side ($name backend)', ({ flags }) => {
+  const install = (...args: string[]) => meshOn(['install', '--profile', 'minimal', ...flags, ...args, '-y']);
+  beforeAll(resetTestbed, 60_000);
+  afterAll(async () => {
+    await meshOn(['uninstall', '--revision', 'canary', '--force', '-y']);
+    await meshOn(['uninstall', '--purge', '-y']);
+  });
+
+  it('installs a canary beside the default revision, each with its own record, verify, status and diff', async () => {
+    expect((await install()).code).toBe(0);
+    const canary = await install('--revision', 'canary');
+    expect(canary.code, canary.stderr).toBe(0);
+    expect(canary.stderr).toContain('ConfigMap istio-system/mesh-install-canary');
+    const deployments = await kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name');
+    expect(deployments).toContain('deployment.apps/istiod\n');
+    expect(deployments).toContain('deployment.apps/istiod-canary');
+    for (const revision of [[], ['--revision', 'canary']]) {
+      const verify = await meshOn(['verify', ...revision, '--skip-analyze', '-o', 'json']);
+      expect(verify.code, verify.stdout).toBe(0);
+      const status = JSON.parse((await meshOn(['status', ...revision, '-o', 'json'])).stdout);
+      expect(status.record.revision).toBe(revision.length ? 'canary' : '');
+      expect(status.drift).toMatchObject({ checked: true, objects: [] });
+      const diff = await meshOn(['diff', '--profile', 'minimal', ...flags, ...revision]);
+      expect(diff.code, diff.stdout).toBe(0);
+    }
+    const bad = await install('--revision', '1.31.0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^Error: --revision 1\.31\.0: not a valid revision .*\nhint: e\.g\. --revision 1-31-0/m);
+  });
+
+  it('refuses to remove a revision while pods or namespaces use it, naming them; nothing changes', async () => {
+    await kubectl('create', 'namespace', 'rev-app');
+    await kubectl('label', 'namespace', 'rev-app', 'istio.io/rev=canary');
+    await kubectlApply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'rev-app' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+      },
+    });
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'rev-app', '--timeout=60s');
+    expect(await proxyRevisions('rev-app')).toEqual(['canary', 'canary']);
+    const refused = await meshOn(['uninstall', '--revision', 'canary', '-y']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/^Error: revision canary is still used by 2 pods \(rev-app\/web-[^)]+\) and namespace rev-app\nhint: /m);
+    expect(await kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name')).toContain('istiod-canary');
+    const purge = await meshOn(['uninstall', '--purge', '-y']);
+    expect(purge.code).toBe(3);
+    expect(purge.stderr).toMatch(/--purge removes the Istio CRDs every control plane uses, and revision canary still runs/);
+  });
+
+  it('once the namespace moved back, removes the canary only: the default revision, shared releases and CRDs stay', async () => {
+    await kubectl('label', 'namespace', 'rev-app', 'istio.io/rev-', 'istio-injection=enabled');
+    await kubectl('rollout', 'restart', 'deployment/web', '-n', 'rev-app');
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'rev-app', '--timeout=60s');
+    await expect.poll(() => proxyRevisions('rev-app'), { timeout: 30_000 }).toEqual(['default', 'default']);
+    const removed = await meshOn(['uninstall', '--revision', 'canary', '-y']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stderr).toContain('revision default and the Istio CRDs stay');
+    const deployments = await kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name');
+    expect(deployments).not.toContain('istiod-canary');
+    expect(deployments).toContain('deployment.apps/istiod');
+    expect(await kubectl('get', 'crd', 'virtualservices.networking.istio.io', '-o', 'name')).toContain('virtualservices');
+    expect(await kubectl('get', 'configmap', '-n', 'istio-system', '-o', 'name')).not.toContain('mesh-install-canary');
+    const verify = await meshOn(['verify', '--skip-analyze', '-o', 'json']);
+    expect(verify.code, verify.stdout).toBe(0);
+    // a new pod still gets its sidecar from the default revision
+    await kubectl('rollout', 'restart', 'deployment/web', '-n', 'rev-app');
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'rev-app', '--timeout=60s');
+    await expect.poll(() => proxyRevisions('rev-app'), { timeout: 30_000 }).toEqual(['default', 'default']);
+    await kubectl('delete', 'namespace', 'rev-app', '--wait=true', '--timeout=60s');
+  });
+});
