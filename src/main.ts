@@ -15,6 +15,7 @@ import { registerAddons } from './commands/addons/command.js';
 import { registerSample } from './commands/sample/command.js';
 import { registerDashboard } from './commands/dashboard/command.js';
 import { registerDiff } from './commands/diff/command.js';
+import { registerTag } from './commands/tag/command.js';
 import { MESH_VERSION } from './version.js';
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -43,6 +44,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     registerUninstall,
     registerVerify,
     registerStatus,
+    registerTag,
     registerIstio,
     registerAddons,
     registerSample,

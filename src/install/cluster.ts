@@ -80,8 +80,11 @@ export async function updateRecord(
   kube: KubeGateway,
   ns: string,
   change: (record: InstallRecord) => Partial<InstallRecord>,
+  /** One revision's record; without it, the record addons and samples use (requireRecord's). */
+  revision?: string,
 ): Promise<void> {
-  const current = await requireRecord(kube, ns);
+  const current = revision === undefined ? await requireRecord(kube, ns) : await readRecord(kube, ns, revision);
+  if (!current.record) return;
   await writeRecord(kube, { ...current.record, ...change(current.record) }, current.configMap);
 }
 

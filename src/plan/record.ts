@@ -38,6 +38,8 @@ export interface InstallRecord {
   addons?: RecordedAddon[];
   /** Samples `mesh sample` deployed (bookinfo), with their objects and the namespace labels they set. */
   samples?: RecordedSample[];
+  /** Revision tags (`mesh tag set`) pointing at this control plane. */
+  tags?: string[];
   /** The mesh process making the change, so an install that was killed can be told from one still running. */
   runner?: { pid: number; host: string };
   installedAt: string;
@@ -162,6 +164,7 @@ export function newRecord(
     // Addons outlive a converge of the control plane: uninstall still has to remove them.
     ...(previous?.addons?.length ? { addons: previous.addons } : {}),
     ...(previous?.samples?.length ? { samples: previous.samples } : {}),
+    ...(previous?.tags?.length ? { tags: previous.tags } : {}),
     status: 'installing',
     runner: input.runner,
     installedAt: now.toISOString(),

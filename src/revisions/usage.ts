@@ -1,32 +1,54 @@
-import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
+import type { V1MutatingWebhookConfiguration, V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { KubeGateway } from '../adapters/kube.js';
+import { injectionTarget, revisionTags, type RevisionTag } from './tags.js';
 
 /**
- * Who still uses a revision: pods it injected and namespaces labelled to inject with it. The
- * injector marks a pod with the label `security.istio.io/tlsMode` (so the list is of meshed pods
- * only) and records the revision in its annotations `istio.io/rev` and `sidecar.istio.io/status`
- * (never as a label: istiod's own pods carry that one).
+ * Who still uses a revision: pods it injected, namespaces that inject with it (labelled with the
+ * revision, or with a tag pointing at it), and the tags themselves. The injector marks a pod with
+ * the label `security.istio.io/tlsMode` (so the list is of meshed pods only) and records the
+ * revision in its annotations `istio.io/rev` and `sidecar.istio.io/status` (never as a label:
+ * istiod's own pods carry that one).
  */
 export interface RevisionUsage {
   pods: string[];
   namespaces: string[];
+  tags: string[];
 }
 
 export async function revisionUsage(kube: KubeGateway, revision: string): Promise<RevisionUsage> {
   const rev = revision || 'default';
-  const [pods, namespaces] = await Promise.all([
+  const [pods, namespaces, webhooks] = await Promise.all([
     kube.list<V1Pod>('/api/v1/pods', { labelSelector: 'security.istio.io/tlsMode' }),
-    kube.list<V1Namespace>('/api/v1/namespaces', {
-      labelSelector: rev === 'default' ? 'istio-injection=enabled' : `istio.io/rev=${rev}`,
+    kube.list<V1Namespace>('/api/v1/namespaces'),
+    kube.list<V1MutatingWebhookConfiguration>('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
+      labelSelector: 'istio.io/tag',
     }),
   ]);
+  const tags = revisionTags(webhooks.items, namespaces.items);
   return {
     pods: pods.items
       .filter((p) => injectedRevision(p) === rev)
       .map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)
       .sort(),
-    namespaces: namespaces.items.map((n) => n.metadata?.name ?? '').sort(),
+    namespaces: namespacesUsing(rev, namespaces.items, tags),
+    tags: tags.filter((t) => t.revision === rev).map((t) => t.tag),
   };
+}
+
+/**
+ * Namespaces whose new pods the revision injects: labelled with it, or with a tag pointing at it;
+ * `istio-injection=enabled` follows the default tag, else the default revision.
+ */
+export function namespacesUsing(revision: string, namespaces: V1Namespace[], tags: RevisionTag[]): string[] {
+  const tagged = new Map(tags.map((t) => [t.tag, t.revision]));
+  return namespaces
+    .filter((n) => {
+      const target = injectionTarget(n);
+      // A name that is a tag resolves through it (the default tag included); else it is a revision.
+      return target !== undefined && (tagged.get(target) ?? target) === revision;
+    })
+    .map((n) => n.metadata?.name ?? '')
+    .sort();
 }
 
 /** The revision that injected a pod, as the injector recorded it; undefined for a pod it did not inject. */
@@ -43,7 +65,7 @@ export function injectedRevision(pod: V1Pod): string | undefined {
 }
 
 /** "3 pods (app/web-1, app/web-2, +1 more) and namespace app" */
-export function describeUsage(usage: RevisionUsage, max = 5): string {
+export function describeUsage(usage: Pick<RevisionUsage, 'pods' | 'namespaces'>, max = 5): string {
   const list = (items: string[]) => `${items.slice(0, max).join(', ')}${items.length > max ? `, +${items.length - max} more` : ''}`;
   const parts = [
     ...(usage.pods.length ? [`${usage.pods.length} pod${usage.pods.length === 1 ? '' : 's'} (${list(usage.pods)})`] : []),

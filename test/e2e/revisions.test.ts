@@ -47,6 +47,37 @@ describe.each(backends)('revisions side by side ($name backend)', ({ flags }) =>
     expect(bad.stderr).toMatch(/^Error: --revision 1\.31\.0: not a valid revision .*\nhint: e\.g\. --revision 1-31-0/m);
   });
 
+  it('tags: set, list, moved only with --overwrite, and a revision a tag points at is not removed', async () => {
+    const set = await meshOn(['tag', 'set', 'prod', '--revision', 'canary']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stderr).toContain('tag prod -> revision canary');
+    const list = JSON.parse((await meshOn(['tag', 'list', '-o', 'json'])).stdout) as { tags: Array<{ tag: string; revision: string }> };
+    expect(list.tags.map((t) => `${t.tag}->${t.revision}`)).toContain('prod->canary');
+    const status = JSON.parse((await meshOn(['status', '--revision', 'canary', '-o', 'json', '--no-drift'])).stdout);
+    expect(status.record.tags).toEqual(['prod']);
+    const again = await meshOn(['tag', 'set', 'prod', '--revision', 'canary']);
+    expect(again.stderr).toContain('tag prod already points at revision canary');
+    const move = await meshOn(['tag', 'set', 'prod', '--revision', 'default']);
+    expect(move.code).toBe(3);
+    expect(move.stderr).toMatch(/^Error: tag prod points at revision canary\nhint: pass --overwrite/m);
+    const missing = await meshOn(['tag', 'set', 'prod', '--revision', 'nope', '--overwrite']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/revision nope has no istiod/);
+    const uninstall = await meshOn(['uninstall', '--revision', 'canary', '-y']);
+    expect(uninstall.code).toBe(3);
+    expect(uninstall.stderr).toMatch(/^Error: tag prod still points at revision canary\nhint: move it first: mesh tag set prod/m);
+    const verify = await meshOn(['verify', '--skip-analyze', '-o', 'json']);
+    const revisions = (
+      JSON.parse(verify.stdout) as { categories: Array<{ checks: Array<{ id: string; status: string; message: string }> }> }
+    ).categories
+      .flatMap((c) => c.checks)
+      .find((c) => c.id === 'webhook-revisions')!;
+    expect(revisions).toMatchObject({ status: 'ok', message: expect.stringContaining('prod->canary') });
+    const removed = await meshOn(['tag', 'remove', 'prod']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(JSON.parse((await meshOn(['tag', 'list', '-o', 'json'])).stdout).tags.map((t: { tag: string }) => t.tag)).not.toContain('prod');
+  });
+
   it('refuses to remove a revision while pods or namespaces use it, naming them; nothing changes', async () => {
     await kubectl('create', 'namespace', 'rev-app');
     await kubectl('label', 'namespace', 'rev-app', 'istio.io/rev=canary');
@@ -91,5 +122,24 @@ describe.each(backends)('revisions side by side ($name backend)', ({ flags }) =>
     await kubectl('rollout', 'status', 'deployment/web', '-n', 'rev-app', '--timeout=60s');
     await expect.poll(() => proxyRevisions('rev-app'), { timeout: 30_000 }).toEqual(['default', 'default']);
     await kubectl('delete', 'namespace', 'rev-app', '--wait=true', '--timeout=60s');
+  });
+
+  it('a tag left pointing at a removed revision (--force) fails verify, naming the tag and the way out', async () => {
+    expect((await install('--revision', 'gone')).code).toBe(0);
+    expect((await meshOn(['tag', 'set', 'stale', '--revision', 'gone'])).code).toBe(0);
+    const forced = await meshOn(['uninstall', '--revision', 'gone', '--force', '-y']);
+    expect(forced.code, forced.stderr).toBe(0);
+    const verify = await meshOn(['verify', '--skip-analyze', '-o', 'json']);
+    expect(verify.code).toBe(5);
+    const check = (
+      JSON.parse(verify.stdout) as { categories: Array<{ checks: Array<{ id: string; status: string; message: string; hint?: string }> }> }
+    ).categories
+      .flatMap((c) => c.checks)
+      .find((c) => c.id === 'webhook-revisions')!;
+    expect(check.status).toBe('fail');
+    expect(check.message).toMatch(/istio-revision-tag-stale \(tag stale\) points at revision gone, which has no istiod/);
+    expect(check.hint).toMatch(/^mesh tag set stale --revision <a running revision: default> --overwrite/);
+    expect((await meshOn(['tag', 'remove', 'stale'])).code).toBe(0);
+    expect((await meshOn(['verify', '--skip-analyze'])).code).toBe(0);
   });
 });

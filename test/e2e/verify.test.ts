@@ -127,6 +127,7 @@ describe('mesh verify on the testbed', () => {
       'webhook-injector',
       'webhook-validation',
       'webhook-ca-bundle',
+      'webhook-revisions',
       'webhook-service',
     ])
       expect(check(r, id).status, id).toBe('ok');

@@ -60,6 +60,16 @@ export async function uninstall(
   // Removing one of several control planes while proxies still use it strands them: refuse, and say which.
   if ((revision || others.length) && !options.force) {
     const usage = await revisionUsage(kube, record.revision);
+    // A tag left pointing at a removed revision breaks injection (and validation) for whoever uses it.
+    if (usage.tags.length) {
+      const [first] = usage.tags;
+      const plural = usage.tags.length > 1;
+      throw preflightError(
+        `tag${plural ? 's' : ''} ${usage.tags.join(', ')} still point${plural ? '' : 's'} at revision ${record.revision || 'default'}`,
+        `move ${plural ? 'them' : 'it'} first: mesh tag set ${first} --revision <another revision> --overwrite ` +
+          `(or mesh tag remove ${first}), or pass --force`,
+      );
+    }
     if (usage.pods.length || usage.namespaces.length)
       throw preflightError(
         `revision ${record.revision || 'default'} is still used by ${describeUsage(usage)}`,

@@ -1,6 +1,6 @@
 import type { AdmissionregistrationV1WebhookClientConfig } from '@kubernetes/client-node';
 import type { CheckDefinition, Facts, Verdict } from '../types.js';
-import { fail, ok, skip, warn } from './shared.js';
+import { fail, istiodDeployments, ok, skip, warn } from './shared.js';
 
 interface Hook {
   config: string;
@@ -149,6 +149,15 @@ export const webhookChecks: CheckDefinition[] = [
     run: caBundles,
   },
   {
+    id: 'webhook-revisions',
+    category: 'webhooks',
+    description: 'webhooks point at running revisions',
+    means: "every Istio webhook's revision (and every revision tag's) has an istiod: none left behind by a removed revision",
+    fix: 'move the tag (`mesh tag set <tag> --revision <rev> --overwrite`) or delete the webhook of the removed revision',
+    reads: ['mutatingWebhooks', 'validatingWebhooks', 'deployments'],
+    run: webhookRevisions,
+  },
+  {
     id: 'webhook-service',
     category: 'webhooks',
     description: 'webhook Services have ready endpoints',
@@ -158,3 +167,38 @@ export const webhookChecks: CheckDefinition[] = [
     run: webhookServices,
   },
 ];
+
+/**
+ * A webhook of a revision that no longer runs (a tag left pointing at it, a validator of a removed
+ * canary) breaks injection or every Istio config write (istio/istio#35590, #28880).
+ */
+function webhookRevisions(facts: Facts): Verdict {
+  const running = new Set(istiodDeployments(facts).map((d) => d.metadata?.labels?.['istio.io/rev'] ?? 'default'));
+  const configs = [
+    ...facts.mutatingWebhooks.items.map((c) => ({ kind: 'MutatingWebhookConfiguration', c })),
+    ...facts.validatingWebhooks.items.map((c) => ({ kind: 'ValidatingWebhookConfiguration', c })),
+  ].filter(({ c }) => c.metadata?.labels?.['istio.io/rev'] !== undefined);
+  if (!configs.length) return skip('no Istio webhook carries a revision label');
+  const label = ({ c }: (typeof configs)[number]) => {
+    const tag = c.metadata?.labels?.['istio.io/tag'];
+    return `${c.metadata?.name}${tag ? ` (tag ${tag})` : ''}`;
+  };
+  const stranded = configs.filter(({ c }) => !running.has(c.metadata!.labels!['istio.io/rev']));
+  if (stranded.length) {
+    const first = stranded[0].c.metadata!;
+    const tag = first.labels?.['istio.io/tag'];
+    return fail(
+      stranded.map((x) => `${label(x)} points at revision ${x.c.metadata!.labels!['istio.io/rev']}, which has no istiod`).join('; '),
+      tag
+        ? `mesh tag set ${tag} --revision <a running revision: ${[...running].join(', ') || 'none'}> --overwrite`
+        : `delete it: kubectl delete ${stranded[0].kind.toLowerCase()} ${first.name}`,
+    );
+  }
+  const tags = configs.filter(({ c }) => c.metadata?.labels?.['istio.io/tag'] && c.kind !== 'ValidatingWebhookConfiguration');
+  return ok(
+    `revisions ${[...running].sort().join(', ')}` +
+      (tags.length
+        ? `; tags ${tags.map(({ c }) => `${c.metadata!.labels!['istio.io/tag']}->${c.metadata!.labels!['istio.io/rev']}`).join(', ')}`
+        : ''),
+  );
+}
