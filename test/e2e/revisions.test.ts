@@ -104,6 +104,16 @@ describe.each(backends)('revisions side by side ($name backend)', ({ flags }) =>
 
   it('once the namespace moved back, removes the canary only: the default revision, shared releases and CRDs stay', async () => {
     await kubectl('label', 'namespace', 'rev-app', 'istio.io/rev-', 'istio-injection=enabled');
+    // moved, not yet restarted: verify names the stale proxies and the restart
+    const stale = await meshOn(['verify', '--skip-analyze', '-o', 'json']);
+    const revisions = (
+      JSON.parse(stale.stdout) as { categories: Array<{ checks: Array<{ id: string; status: string; message: string; hint?: string }> }> }
+    ).categories
+      .flatMap((c) => c.checks)
+      .find((c) => c.id === 'data-plane-revisions')!;
+    expect(revisions.status).toBe('warn');
+    expect(revisions.message).toContain('rev-app (revision canary, namespace injects default): deployment/web');
+    expect(revisions.hint).toMatch(/^kubectl rollout restart deployment\/web -n rev-app/);
     await kubectl('rollout', 'restart', 'deployment/web', '-n', 'rev-app');
     await kubectl('rollout', 'status', 'deployment/web', '-n', 'rev-app', '--timeout=60s');
     await expect.poll(() => proxyRevisions('rev-app'), { timeout: 30_000 }).toEqual(['default', 'default']);

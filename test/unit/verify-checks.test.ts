@@ -328,3 +328,57 @@ describe('addons-available', () => {
     expect(down.message).toBe('kiali: Deployment kiali 0/1 available');
   });
 });
+
+describe('revisions in verify', () => {
+  const canary = {
+    ...deployment('istiod-canary', 1, 1),
+    metadata: { name: 'istiod-canary', namespace: 'istio-system', labels: { app: 'istiod', 'istio.io/rev': 'canary' } },
+  };
+  const injected = (name: string, revision: string): V1Pod => ({
+    metadata: {
+      name,
+      namespace: 'shop',
+      annotations: { 'istio.io/rev': revision, 'sidecar.istio.io/status': `{"revision":"${revision}"}` },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d8f9c7b6d', uid: 'u', controller: true }],
+    },
+    spec: { containers: [{ name: 'web' }, { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.31.0' }] },
+    status: { phase: 'Running' },
+  });
+  const shop = (labels: Record<string, string>) => ({ items: [{ metadata: { name: 'shop', labels } }] });
+  const pods = (...list: V1Pod[]) => ({ byNamespace: new Map([['shop', list]]) });
+
+  it('ok with the proxies per revision when each is on the revision its namespace injects', () => {
+    const f = facts({
+      deployments: { items: [deployment('istiod', 1, 1), canary] },
+      namespaces: shop({ 'istio.io/rev': 'canary' }),
+      dataPlanePods: pods(injected('a', 'canary')),
+    });
+    expect(find(f, 'data-plane-revisions')).toMatchObject({ status: 'ok', message: 'canary: 1 proxies' });
+  });
+
+  it('warns about proxies not yet restarted after their namespace moved, with the restart to run', () => {
+    const f = facts({
+      deployments: { items: [deployment('istiod', 1, 1), canary] },
+      namespaces: shop({ 'istio.io/rev': 'canary' }),
+      dataPlanePods: pods(injected('a', 'default'), injected('b', 'canary')),
+    });
+    const c = find(f, 'data-plane-revisions');
+    expect(c).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('shop (revision default, namespace injects canary): deployment/web'),
+    });
+    expect(c.hint).toMatch(/^kubectl rollout restart deployment\/web -n shop/);
+  });
+
+  it('fails for proxies of a revision that no longer runs', () => {
+    const f = facts({ namespaces: shop({ 'istio-injection': 'enabled' }), dataPlanePods: pods(injected('a', 'canary')) });
+    expect(find(f, 'data-plane-revisions')).toMatchObject({ status: 'fail', message: expect.stringContaining('shop (revision canary)') });
+  });
+
+  it('fails a tag webhook pointing at a revision with no istiod, naming the tag to move', () => {
+    const tag = { metadata: { name: 'istio-revision-tag-prod', labels: { 'istio.io/rev': 'gone', 'istio.io/tag': 'prod' } } };
+    const c = find(facts({ mutatingWebhooks: { items: [tag] } }), 'webhook-revisions');
+    expect(c).toMatchObject({ status: 'fail', message: 'istio-revision-tag-prod (tag prod) points at revision gone, which has no istiod' });
+    expect(c.hint).toMatch(/^mesh tag set prod --revision <a running revision: default> --overwrite/);
+  });
+});

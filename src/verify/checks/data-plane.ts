@@ -1,7 +1,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CheckDefinition, Facts, Verdict } from '../types.js';
 import { skewWarning, versionOfImage } from '../../istio/versions.js';
-import { controlPlaneVersion, fail, ok, skip, warn } from './shared.js';
+import { controlPlaneVersion, fail, istiodDeployments, ok, skip, warn } from './shared.js';
+import { injectedRevision } from '../../revisions/usage.js';
+import { injectionTarget, revisionTags } from '../../revisions/tags.js';
 
 const proxyContainer = (pod: V1Pod) =>
   pod.spec?.containers?.find((c) => c.name === 'istio-proxy') ?? pod.spec?.initContainers?.find((c) => c.name === 'istio-proxy');
@@ -109,6 +111,16 @@ export const dataPlaneChecks: CheckDefinition[] = [
     run: injection,
   },
   {
+    id: 'data-plane-revisions',
+    category: 'data-plane',
+    description: 'proxies on a running, current revision',
+    means:
+      "every proxy's revision has an istiod (fail), and is the one its namespace injects now, tags resolved (warn lists the stale ones)",
+    fix: '`kubectl rollout restart` the workloads listed, in their namespaces',
+    reads: ['namespaces', 'dataPlanePods', 'deployments', 'mutatingWebhooks'],
+    run: proxyRevisions,
+  },
+  {
     id: 'data-plane-version',
     category: 'data-plane',
     description: 'proxy versions match the control plane',
@@ -177,3 +189,40 @@ export const configChecks: CheckDefinition[] = [
     run: istioctlVersionVerdict,
   },
 ];
+
+/**
+ * Which revision injected each proxy (its annotations), against the revisions running and the one
+ * its namespace injects now: after a canary move, pods not yet restarted are stale; after a
+ * revision was removed, its proxies have no control plane at all.
+ */
+function proxyRevisions(facts: Facts): Verdict {
+  const running = new Set(istiodDeployments(facts).map((d) => d.metadata?.labels?.['istio.io/rev'] ?? 'default'));
+  const namespaces = facts.namespaces.items;
+  const tags = new Map(revisionTags(facts.mutatingWebhooks.items, namespaces).map((t) => [t.tag, t.revision]));
+  const counts = new Map<string, number>();
+  const orphaned = new Map<string, Set<string>>();
+  const stale = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, key: string, pod: V1Pod) => map.set(key, (map.get(key) ?? new Set()).add(owner(pod)));
+  for (const [ns, pods] of facts.dataPlanePods.byNamespace) {
+    const target = injectionTarget(namespaces.find((n) => n.metadata?.name === ns) ?? {});
+    const wanted = target === undefined ? undefined : (tags.get(target) ?? target);
+    for (const pod of pods.filter(live)) {
+      const revision = injectedRevision(pod);
+      if (!revision) continue;
+      counts.set(revision, (counts.get(revision) ?? 0) + 1);
+      if (!running.has(revision)) add(orphaned, `${ns} (revision ${revision})`, pod);
+      else if (wanted && wanted !== revision && running.has(wanted))
+        add(stale, `${ns} (revision ${revision}, namespace injects ${wanted})`, pod);
+    }
+  }
+  if (!counts.size) return skip('no injected pods');
+  const list = (m: Map<string, Set<string>>) => [...m].map(([k, owners]) => `${k}: ${[...owners].join(', ')}`).join('; ');
+  const restart = (m: Map<string, Set<string>>) => {
+    const [key, owners] = [...m][0];
+    return `kubectl rollout restart ${[...owners][0]} -n ${key.split(' ')[0]}`;
+  };
+  if (orphaned.size) return fail(`proxies of revisions with no istiod: ${list(orphaned)}`, `${restart(orphaned)} (and the others listed)`);
+  if (stale.size)
+    return warn(`proxies on an older revision than their namespace injects: ${list(stale)}`, `${restart(stale)} (and the others listed)`);
+  return ok([...counts].map(([rev, n]) => `${rev}: ${n} proxies`).join(', '));
+}
