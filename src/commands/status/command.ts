@@ -1,14 +1,6 @@
 import type { Command } from 'commander';
 import type { Wrap } from '../../cli/action.js';
-
-/** The flags of `mesh status` as commander hands them to the action. */
-export interface StatusOptions {
-  drift: boolean;
-  istioctl?: string;
-  istioVersion?: string;
-  helm: string;
-  revision?: string;
-}
+import type { StatusOptions } from './options.js';
 
 export function registerStatus(program: Command, wrap: Wrap): void {
   program

@@ -9,7 +9,7 @@ import { resolveIstioRelease } from '../../istio/resolve.js';
 import { readDrift, type Drift } from '../../diff/drift.js';
 import { formatChange } from '../../diff/format.js';
 import { formatRef } from '../../diff/objects.js';
-import type { StatusOptions } from './command.js';
+import type { StatusOptions } from './options.js';
 
 /** The install record beside the live state of what it installed. */
 export async function status(globals: GlobalOptions, options: StatusOptions): Promise<number> {

@@ -1,15 +1,6 @@
 import type { Command } from 'commander';
 import type { Wrap } from '../../cli/action.js';
-
-/** The flags of `mesh tag` as commander hands them to the actions. */
-export interface TagOptions {
-  revision?: string;
-  overwrite?: boolean;
-  force?: boolean;
-  waitForLock?: string;
-  istioctl?: string;
-  istioVersion?: string;
-}
+import type { TagOptions } from './options.js';
 
 export function registerTag(program: Command, wrap: Wrap): void {
   const tag = program

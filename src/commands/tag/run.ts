@@ -10,7 +10,7 @@ import { resolveIstioRelease } from '../../istio/resolve.js';
 import { createProgress, createStepRunner } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
 import { revisionTags, tagsTable, type RevisionTag } from '../../revisions/tags.js';
-import type { TagOptions } from './command.js';
+import type { TagOptions } from './options.js';
 
 async function readTags(kube: KubeGateway): Promise<RevisionTag[]> {
   const [webhooks, namespaces] = await Promise.all([

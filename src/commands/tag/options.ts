@@ -1,0 +1,9 @@
+/** The flags of `mesh tag` as commander hands them to the actions. */
+export interface TagOptions {
+  revision?: string;
+  overwrite?: boolean;
+  force?: boolean;
+  waitForLock?: string;
+  istioctl?: string;
+  istioVersion?: string;
+}
