@@ -16,6 +16,7 @@ import { registerSample } from './commands/sample/command.js';
 import { registerDashboard } from './commands/dashboard/command.js';
 import { registerDiff } from './commands/diff/command.js';
 import { registerTag } from './commands/tag/command.js';
+import { registerUpgrade } from './commands/upgrade/command.js';
 import { MESH_VERSION } from './version.js';
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -41,6 +42,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     registerRender,
     registerInstall,
     registerDiff,
+    registerUpgrade,
     registerUninstall,
     registerVerify,
     registerStatus,

@@ -1,7 +1,8 @@
 import { runChecked, type Runner } from './process.js';
 
 /** Typed wrappers that know each tool's version flags; argv for the real work lives in the plan. */
-const firstVersion = (text: string): string | undefined => /v?(\d+\.\d+\.\d+[\w.+-]*)/.exec(text)?.[1];
+// x.y.z[-suffix], or x.y-dev: what Istio's build stamps on an untagged commit.
+const firstVersion = (text: string): string | undefined => /v?(\d+\.\d+(?:\.\d+[\w.+-]*|-[\w.+-]+))/.exec(text)?.[1];
 
 export async function istioctlVersion(run: Runner, path: string): Promise<string | undefined> {
   const result = await runChecked(run, path, ['version', '--remote=false', '--short']);

@@ -1,0 +1,221 @@
+import type { V1DaemonSet, V1Deployment, V1MutatingWebhookConfiguration, V1Namespace, V1StatefulSet } from '@kubernetes/client-node';
+import { checkOutput, checkRevision, istioNamespaceOf, type GlobalOptions } from '../../cli/options.js';
+import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
+import { runProcess } from '../../adapters/process.js';
+import { withRenderedFiles } from '../../adapters/tempfiles.js';
+import { istioctlVersion } from '../../adapters/tools.js';
+import { ExitCode, preflightError, usageError } from '../../errors.js';
+import { listRecords, patchNamespaceLabels, updateRecord } from '../../install/cluster.js';
+import { resolveIstioRelease } from '../../istio/resolve.js';
+import { versionOfImage } from '../../istio/versions.js';
+import { REDACTED, type InstallRecord } from '../../plan/record.js';
+import { placeholder } from '../../plan/types.js';
+import { createProgress } from '../../report/progress.js';
+import { outputStyle } from '../../report/style.js';
+import { injectionTarget, revisionTags } from '../../revisions/tags.js';
+import { judgeUpgrade, revisionForVersion } from '../../revisions/upgrade-rules.js';
+import type { InstallOptions } from '../install/options.js';
+import type { UpgradeOptions } from './options.js';
+
+/**
+ * `mesh upgrade --to <version>`: the rules first (how far, which way), then `mesh install` of the
+ * new version, as a canary revision beside the old control plane (then its tags and namespaces
+ * move to it, recorded so that removing the canary gives them back) or in place.
+ */
+export async function upgrade(globals: GlobalOptions, options: UpgradeOptions): Promise<number> {
+  checkOutput(globals.output, ['text'], 'upgrade');
+  const mode = options.inPlace ? 'in-place' : 'canary';
+  const ns = istioNamespaceOf(globals);
+  const istioVersion = options.istioctl ? options.istioVersion : (options.istioVersion ?? options.to);
+  const { istioctl } = resolveIstioRelease({ istioctl: options.istioctl, istioVersion });
+  const target = { kubeconfig: globals.kubeconfig, context: globals.context };
+  const kube = await createKubeGateway(target);
+  const from = pickRecord(await listRecords(kube, ns), options.from === undefined ? undefined : checkRevision(options.from), ns);
+  const fromRevision = from.revision || 'default';
+  const running = await kube.list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, {
+    labelSelector: `app=istiod,istio.io/rev=${fromRevision}`,
+  });
+  const fromVersion =
+    versionOfImage(running.items[0]?.spec?.template?.spec?.containers?.find((c) => c.name === 'discovery')?.image) ??
+    from.toolVersions.istioctl;
+  // The installer must be the version named: istioctl says its own; helm charts are taken as given.
+  const tool = await istioctlVersion(runProcess, istioctl).catch(() => undefined);
+  if (from.backend === 'istioctl' && tool !== options.to)
+    throw preflightError(
+      `--to ${options.to}, but ${istioctl} is ${tool ? `istioctl ${tool}` : 'not a working istioctl'}`,
+      `mesh istio fetch ${options.to}, or pass --istioctl <the ${options.to} istioctl>`,
+    );
+  judgeUpgrade(fromVersion, options.to, mode);
+  const newRevision = mode === 'in-place' ? from.revision : checkRevision(options.revision ?? revisionForVersion(options.to));
+  if (mode === 'canary' && (newRevision || 'default') === fromRevision)
+    throw usageError(`--revision ${newRevision || 'default'} is the revision being upgraded`, 'a canary needs a revision of its own');
+  const progress = createProgress(outputStyle({ color: globals.color, machine: false }));
+  progress.note(
+    `${mode} upgrade of revision ${fromRevision} in ${ns}: ${fromVersion} -> ${options.to}` +
+      (mode === 'canary' ? `, new revision ${newRevision}` : ''),
+  );
+  if (options.dryRun) {
+    progress.note(
+      mode === 'canary'
+        ? `would install revision ${newRevision} with istioctl ${tool ?? '?'}, move tags and namespaces of ${fromRevision} to it` +
+            `${options.restart ? ', restart their workloads' : ''}; nothing changed`
+        : `would install ${options.to} over revision ${fromRevision}` +
+            `${options.restart ? ' and restart its workloads' : ''}; nothing changed`,
+    );
+    return ExitCode.ok;
+  }
+  const installed = await installWith(globals, options, from, newRevision, istioctl);
+  if (installed !== ExitCode.ok) return installed;
+
+  const moved = mode === 'canary' ? await moveToRevision(kube, globals, options, ns, fromRevision, newRevision || 'default', istioctl) : [];
+  const restartNamespaces = mode === 'canary' ? moved : await namespacesOf(kube, fromRevision);
+  if (options.restart && restartNamespaces.length) {
+    const count = await restartWorkloads(kube, restartNamespaces);
+    progress.note(`restarted ${count} workloads in ${restartNamespaces.join(', ')}`);
+  }
+  progress.note(
+    mode === 'canary'
+      ? `upgraded: revision ${newRevision} (${options.to}) runs beside ${fromRevision} (${fromVersion})` +
+          `${moved.length ? `; moved ${moved.join(', ')}` : ''}. Check it: mesh verify -r ${newRevision}. ` +
+          `When no proxy uses ${fromRevision} any more: mesh uninstall -r ${fromRevision} -y`
+      : `upgraded revision ${fromRevision} in place to ${options.to}. Check it: mesh verify${from.revision ? ` -r ${from.revision}` : ''}`,
+  );
+  return ExitCode.ok;
+}
+
+function pickRecord(records: InstallRecord[], wanted: string | undefined, ns: string): InstallRecord {
+  const found =
+    wanted !== undefined
+      ? records.find((r) => (r.revision || '') === wanted)
+      : (records.find((r) => !r.revision) ?? (records.length === 1 ? records[0] : undefined));
+  if (found) return found;
+  throw preflightError(
+    records.length
+      ? `${wanted === undefined ? 'no default revision and several revisions' : `no revision ${wanted}`} in ${ns}: ` +
+          records.map((r) => r.revision || 'default').join(', ')
+      : `no mesh install in ${ns} to upgrade`,
+    records.length ? 'pass --from <rev>' : 'run `mesh install` first',
+  );
+}
+
+/**
+ * `mesh install` of the new version with the recorded intent: istioctl's recorded spec as the
+ * overlay (all the flags of the first install live in it), else the recorded profile, overlays and
+ * --set; or what the user passes now.
+ */
+async function installWith(
+  globals: GlobalOptions,
+  options: UpgradeOptions,
+  from: InstallRecord,
+  revision: string,
+  istioctl: string,
+): Promise<number> {
+  const given = Boolean(options.profile || options.filename?.length || options.set?.length);
+  const files: Record<string, string> = {};
+  if (!given) {
+    const recorded = from.renderedSpec ?? '';
+    if (recorded.includes(REDACTED) || from.sets.some((s) => s.includes(REDACTED)))
+      throw usageError(
+        'the recorded install has redacted values (secret-looking paths): it cannot be replayed',
+        'pass the install flags again (--profile, -f, --set) to mesh upgrade',
+      );
+    if (recorded) files['recorded.yaml'] = recorded;
+  }
+  const { install } = await import('../install/run.js');
+  return withRenderedFiles(files, (resolveArgv) => {
+    const installOptions: InstallOptions = {
+      ...options,
+      ...(given
+        ? {}
+        : files['recorded.yaml']
+          ? { profile: undefined, filename: resolveArgv([placeholder('recorded.yaml')]), set: [] }
+          : { profile: from.profile, filename: from.overlays, set: from.sets }),
+      revision: revision || 'default',
+      backend: from.backend,
+      yes: true,
+      dryRun: false,
+      injectNamespace: [],
+      istioctl,
+    };
+    return install(globals, installOptions);
+  });
+}
+
+/** Namespaces whose new pods a revision injects (directly, or through a tag pointing at it). */
+async function namespacesOf(kube: KubeGateway, revision: string): Promise<string[]> {
+  const [namespaces, webhooks] = await Promise.all([
+    kube.list<V1Namespace>('/api/v1/namespaces'),
+    kube.list<V1MutatingWebhookConfiguration>('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
+      labelSelector: 'istio.io/tag',
+    }),
+  ]);
+  const tags = new Map(revisionTags(webhooks.items, namespaces.items).map((t) => [t.tag, t.revision]));
+  return namespaces.items
+    .filter((n) => {
+      const t = injectionTarget(n);
+      return t !== undefined && (tags.get(t) ?? t) === revision;
+    })
+    .map((n) => n.metadata?.name ?? '');
+}
+
+/**
+ * Moves what injected with the old revision to the new one: each tag pointing at it (istioctl tag
+ * set --overwrite, as `mesh tag set`), and each namespace labelled for it directly, relabelled and
+ * recorded in the new revision's record so removing the canary restores the labels.
+ */
+async function moveToRevision(
+  kube: KubeGateway,
+  globals: GlobalOptions,
+  options: UpgradeOptions,
+  ns: string,
+  fromRevision: string,
+  toRevision: string,
+  istioctl: string,
+): Promise<string[]> {
+  const users = await namespacesOf(kube, fromRevision);
+  const [namespaces, webhooks] = await Promise.all([
+    kube.list<V1Namespace>('/api/v1/namespaces'),
+    kube.list<V1MutatingWebhookConfiguration>('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
+      labelSelector: 'istio.io/tag',
+    }),
+  ]);
+  const tags = revisionTags(webhooks.items, namespaces.items).filter((t) => t.revision === fromRevision);
+  const { setTag } = await import('../tag/run.js');
+  for (const tag of tags) await setTag(globals, tag.tag, { revision: toRevision, overwrite: true, istioctl, waitForLock: options.timeout });
+  const viaTags = new Set(tags.flatMap((t) => t.namespaces));
+  const direct = namespaces.items.filter((n) => users.includes(n.metadata?.name ?? '') && !viaTags.has(n.metadata?.name ?? ''));
+  for (const namespace of direct) {
+    const name = namespace.metadata!.name!;
+    const labels = namespace.metadata?.labels ?? {};
+    const previous = Object.fromEntries(['istio-injection', 'istio.io/rev'].filter((k) => k in labels).map((k) => [k, labels[k]]));
+    await updateRecord(
+      kube,
+      ns,
+      (r) => ({
+        labelledNamespaces: [
+          ...r.labelledNamespaces.filter((l) => l.namespace !== name),
+          { namespace: name, labels: { 'istio.io/rev': toRevision }, previous },
+        ],
+      }),
+      toRevision === 'default' ? '' : toRevision,
+    );
+    await patchNamespaceLabels(kube, name, { 'istio-injection': null, 'istio.io/rev': toRevision });
+  }
+  return users;
+}
+
+/** `kubectl rollout restart` of every Deployment, StatefulSet and DaemonSet in the namespaces. */
+async function restartWorkloads(kube: KubeGateway, namespaces: string[]): Promise<number> {
+  const now = new Date().toISOString();
+  const patch = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': now } } } } };
+  let count = 0;
+  for (const ns of namespaces)
+    for (const kind of ['deployments', 'statefulsets', 'daemonsets'] as const) {
+      const list = await kube.list<V1Deployment | V1StatefulSet | V1DaemonSet>(`/apis/apps/v1/namespaces/${ns}/${kind}`);
+      for (const item of list.items) {
+        await kube.request('PATCH', `/apis/apps/v1/namespaces/${ns}/${kind}/${item.metadata!.name}`, patch, 'application/merge-patch+json');
+        count++;
+      }
+    }
+  return count;
+}

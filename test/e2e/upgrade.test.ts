@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testbedPaths, toolPath } from '../helpers/testbed.js';
+import { kubectl, kubectlApply, meshOn, resetTestbed } from './helpers.js';
+
+/**
+ * A real canary upgrade on the testbed (issue 15): the older Istio (1.30-dev, its own istioctl
+ * and pilot-discovery) installed by mesh, an injected namespace, `mesh upgrade --to 1.31.0`:
+ * a new revision, the default tag moved, workloads restarted onto the new proxy, the old control
+ * plane removed once nothing uses it; and a downgrade refused.
+ */
+const previous = () => join(testbedPaths().MESH_ISTIO_PREVIOUS_BIN, 'istioctl');
+const proxies = async () =>
+  (await kubectl('get', 'pods', '-n', 'up-app', '-o', 'jsonpath={.items[*].spec.containers[?(@.name=="istio-proxy")].image}'))
+    .split(' ')
+    .filter(Boolean);
+
+describe('mesh upgrade (istioctl backend, 1.30-dev -> 1.31.0)', () => {
+  beforeAll(resetTestbed, 60_000);
+  afterAll(async () => {
+    for (const args of [['-r', '1-31-0', '--force'], ['--force']])
+      await meshOn(['uninstall', ...args, '-y', '--istioctl', toolPath('istioctl')]);
+  });
+
+  it('a canary: new revision beside the old, the default tag moved, workloads restarted onto the new proxy', async () => {
+    const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_VERSION: next } = testbedPaths();
+    const install = await meshOn(['install', '--profile', 'minimal', '--istioctl', previous(), '-y']);
+    expect(install.code, install.stderr).toBe(0);
+    await kubectl('create', 'namespace', 'up-app');
+    await kubectl('label', 'namespace', 'up-app', 'istio-injection=enabled');
+    await kubectlApply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'up-app' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+      },
+    });
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+    expect(await proxies()).toEqual([`docker.io/istio/proxyv2:${old}`, `docker.io/istio/proxyv2:${old}`]);
+
+    const dry = await meshOn(['upgrade', '--to', next, '--istioctl', toolPath('istioctl'), '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(`canary upgrade of revision default in istio-system: ${old} -> ${next}, new revision 1-31-0`);
+    expect(await kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name')).not.toContain('1-31-0');
+
+    const up = await meshOn(['upgrade', '--to', next, '--istioctl', toolPath('istioctl'), '--restart', '-y']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain('tag default -> revision 1-31-0');
+    expect(up.stderr).toMatch(/When no proxy uses default any more: mesh uninstall -r default -y/);
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+    await expect.poll(proxies, { timeout: 30_000 }).toEqual([`docker.io/istio/proxyv2:${next}`, `docker.io/istio/proxyv2:${next}`]);
+    const verify = await meshOn(['verify', '-r', '1-31-0', '--skip-analyze', '-o', 'json']);
+    expect(verify.code, verify.stdout).toBe(0);
+  });
+
+  it('refuses to go backwards (exit 3, with the way to roll back), changing nothing', async () => {
+    const { MESH_ISTIO_PREVIOUS_VERSION: old } = testbedPaths();
+    const down = await meshOn(['upgrade', '--to', old, '--istioctl', previous(), '--from', '1-31-0', '-y']);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(
+      new RegExp(`^Error: ${old} is older than the control plane's 1\\.31\\.0: upgrade goes forward\\nhint: to roll back`, 'm'),
+    );
+    const wrongTool = await meshOn(['upgrade', '--to', '1.32.0', '--istioctl', toolPath('istioctl'), '-y']);
+    expect(wrongTool.code).toBe(3);
+    expect(wrongTool.stderr).toMatch(/^Error: --to 1\.32\.0, but .*istioctl is istioctl 1\.31\.0/m);
+  });
+
+  it('the old control plane goes once nothing uses it: revision 1-31-0 and the tag stay', async () => {
+    const removed = await meshOn(['uninstall', '-y', '--istioctl', previous()]);
+    expect(removed.code, removed.stderr).toBe(0);
+    const deployments = await kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name');
+    expect(deployments.trim()).toBe('deployment.apps/istiod-1-31-0');
+    const tags = JSON.parse((await meshOn(['tag', 'list', '-o', 'json'])).stdout) as {
+      tags: Array<{ tag: string; revision: string; namespaces: string[] }>;
+    };
+    expect(tags.tags).toContainEqual({ tag: 'default', revision: '1-31-0', webhook: 'istio-revision-tag-default', namespaces: ['up-app'] });
+    // new pods still get the new sidecar through the moved tag
+    await kubectl('rollout', 'restart', 'deployment/web', '-n', 'up-app');
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+    await expect
+      .poll(proxies, { timeout: 30_000 })
+      .toEqual([
+        `docker.io/istio/proxyv2:${testbedPaths().MESH_ISTIO_VERSION}`,
+        `docker.io/istio/proxyv2:${testbedPaths().MESH_ISTIO_VERSION}`,
+      ]);
+    expect((await meshOn(['verify', '-r', '1-31-0', '--skip-analyze'])).code).toBe(0);
+    await kubectl('delete', 'namespace', 'up-app', '--wait=true', '--timeout=60s');
+  });
+});
