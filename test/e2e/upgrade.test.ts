@@ -90,3 +90,119 @@ describe('mesh upgrade (istioctl backend, 1.30-dev -> 1.31.0)', () => {
     await kubectl('delete', 'namespace', 'up-app', '--wait=true', '--timeout=60s');
   });
 });
+
+/** The proxies' image tags: charts from a source tree name the testing registry, published ones docker.io/istio. */
+const proxyTags = async () => (await proxies()).map((image) => image.slice(image.lastIndexOf(':') + 1));
+
+const webApp = async () => {
+  await kubectl('create', 'namespace', 'up-app');
+  await kubectl('label', 'namespace', 'up-app', 'istio-injection=enabled');
+  await kubectlApply({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'up-app' },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+    },
+  });
+  await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+};
+const istiodImages = async () =>
+  (
+    await kubectl(
+      'get',
+      'deployments',
+      '-n',
+      'istio-system',
+      '-l',
+      'app=istiod',
+      '-o',
+      'jsonpath={.items[*].spec.template.spec.containers[0].image}',
+    )
+  ).split(' ');
+
+describe('mesh upgrade --in-place (istioctl backend)', () => {
+  beforeAll(resetTestbed, 60_000);
+  afterAll(async () => void (await meshOn(['uninstall', '--purge', '-y', '--istioctl', toolPath('istioctl')])));
+
+  it('installs the new version over the same revision and restarts the injected workloads onto it', async () => {
+    const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_VERSION: next } = testbedPaths();
+    expect((await meshOn(['install', '--profile', 'minimal', '--istioctl', previous(), '-y'])).code).toBe(0);
+    await webApp();
+    expect(await istiodImages()).toEqual([`docker.io/istio/pilot:${old}`]);
+    const up = await meshOn(['upgrade', '--to', next, '--in-place', '--istioctl', toolPath('istioctl'), '--restart', '-y']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain(`in-place upgrade of revision default in istio-system: ${old} -> ${next}`);
+    expect(up.stderr).toContain('restarted 1 workloads in up-app');
+    expect(await istiodImages()).toEqual([`docker.io/istio/pilot:${next}`]);
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+    await expect.poll(proxies, { timeout: 30_000 }).toEqual([`docker.io/istio/proxyv2:${next}`, `docker.io/istio/proxyv2:${next}`]);
+    const status = JSON.parse((await meshOn(['status', '-o', 'json', '--no-drift'])).stdout);
+    expect(status.record.toolVersions.istioctl).toBe(next);
+    expect((await meshOn(['verify', '--skip-analyze'])).code).toBe(0);
+    await kubectl('delete', 'namespace', 'up-app', '--wait=true', '--timeout=60s');
+  });
+});
+
+describe('mesh upgrade (helm backend): canary from the older charts to the newer', () => {
+  // Charts from a source tree render the image tag `latest`; published charts carry their version,
+  // which --set tag=<version> reproduces so the testbed runs each version's istiod.
+  beforeAll(resetTestbed, 60_000);
+  afterAll(async () => {
+    for (const args of [
+      ['-r', '1-31-0', '--force'],
+      ['--purge', '--force'],
+    ])
+      await meshOn(['uninstall', ...args, '-y']);
+  });
+
+  it('installs release istiod-1-31-0 from the new charts, moves the namespace (recorded) and restarts it; removing the canary gives the label back', async () => {
+    const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_PREVIOUS_SRC, MESH_ISTIO_VERSION: next, MESH_ISTIO_CHARTS } = testbedPaths();
+    const oldCharts = join(MESH_ISTIO_PREVIOUS_SRC, 'manifests', 'charts');
+    const install = await meshOn([
+      'install',
+      '--profile',
+      'minimal',
+      '--backend',
+      'helm',
+      '--charts',
+      oldCharts,
+      '--set',
+      `tag=${old}`,
+      '-y',
+    ]);
+    expect(install.code, install.stderr).toBe(0);
+    await webApp();
+    expect(await proxyTags()).toEqual([old, old]);
+    const up = await meshOn([
+      'upgrade',
+      '--to',
+      next,
+      '--charts',
+      MESH_ISTIO_CHARTS,
+      '--profile',
+      'minimal',
+      '--set',
+      `tag=${next}`,
+      '--restart',
+      '-y',
+    ]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain('moved up-app');
+    expect(JSON.parse(await kubectl('get', 'namespace', 'up-app', '-o', 'jsonpath={.metadata.labels}'))).toMatchObject({
+      'istio.io/rev': '1-31-0',
+    });
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+    await expect.poll(proxyTags, { timeout: 30_000 }).toEqual([next, next]);
+    expect((await meshOn(['verify', '-r', '1-31-0', '--skip-analyze'])).code).toBe(0);
+    // rollback: the canary goes (forced: its proxies are still running), and the namespace is labelled as before
+    const back = await meshOn(['uninstall', '-r', '1-31-0', '--force', '-y']);
+    expect(back.code, back.stderr).toBe(0);
+    const labels = JSON.parse(await kubectl('get', 'namespace', 'up-app', '-o', 'jsonpath={.metadata.labels}')) as Record<string, string>;
+    expect(labels['istio-injection']).toBe('enabled');
+    expect(labels['istio.io/rev']).toBeUndefined();
+    await kubectl('delete', 'namespace', 'up-app', '--wait=true', '--timeout=60s');
+  });
+});

@@ -6,6 +6,7 @@ import { withRenderedFiles } from '../../adapters/tempfiles.js';
 import { istioctlVersion } from '../../adapters/tools.js';
 import { ExitCode, preflightError, usageError } from '../../errors.js';
 import { listRecords, patchNamespaceLabels, updateRecord } from '../../install/cluster.js';
+import { cachedRelease } from '../../istio/cache.js';
 import { resolveIstioRelease } from '../../istio/resolve.js';
 import { versionOfImage } from '../../istio/versions.js';
 import { REDACTED, type InstallRecord } from '../../plan/record.js';
@@ -26,8 +27,12 @@ export async function upgrade(globals: GlobalOptions, options: UpgradeOptions): 
   checkOutput(globals.output, ['text'], 'upgrade');
   const mode = options.inPlace ? 'in-place' : 'canary';
   const ns = istioNamespaceOf(globals);
-  const istioVersion = options.istioctl ? options.istioVersion : (options.istioVersion ?? options.to);
-  const { istioctl } = resolveIstioRelease({ istioctl: options.istioctl, istioVersion });
+  // The cached release of --to when there is one (mesh istio fetch), unless a flag names the tools.
+  const useCached = !options.istioctl && !options.istioVersion && !options.charts && !options.chartVersion && cachedRelease(options.to);
+  const { istioctl } = resolveIstioRelease({
+    istioctl: options.istioctl,
+    istioVersion: options.istioVersion ?? (useCached ? options.to : undefined),
+  });
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
   const kube = await createKubeGateway(target);
   const from = pickRecord(await listRecords(kube, ns), options.from === undefined ? undefined : checkRevision(options.from), ns);
