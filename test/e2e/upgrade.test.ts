@@ -49,6 +49,7 @@ describe('mesh upgrade (istioctl backend, 1.30-dev -> 1.31.0)', () => {
     const up = await meshOn(['upgrade', '--to', next, '--istioctl', toolPath('istioctl'), '--restart', '-y']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain('tag default -> revision 1-31-0');
+    expect(up.stderr).toMatch(/verify -r 1-31-0: \d+ ok, \d+ warn, 0 fail, 0 unknown/);
     expect(up.stderr).toMatch(/When no proxy uses default any more: mesh uninstall -r default -y/);
     await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
     await expect.poll(proxies, { timeout: 30_000 }).toEqual([`docker.io/istio/proxyv2:${next}`, `docker.io/istio/proxyv2:${next}`]);
@@ -136,6 +137,7 @@ describe('mesh upgrade --in-place (istioctl backend)', () => {
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain(`in-place upgrade of revision default in istio-system: ${old} -> ${next}`);
     expect(up.stderr).toContain('restarted 1 workloads in up-app');
+    expect(up.stderr).toMatch(/verify -r default: \d+ ok, \d+ warn, 0 fail, 0 unknown/);
     expect(await istiodImages()).toEqual([`docker.io/istio/pilot:${next}`]);
     await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
     await expect.poll(proxies, { timeout: 30_000 }).toEqual([`docker.io/istio/proxyv2:${next}`, `docker.io/istio/proxyv2:${next}`]);

@@ -16,6 +16,8 @@ import { outputStyle } from '../../report/style.js';
 import { injectionTarget, revisionTags } from '../../revisions/tags.js';
 import { judgeUpgrade, revisionForVersion } from '../../revisions/upgrade-rules.js';
 import type { InstallOptions } from '../install/options.js';
+import { gatherFacts } from '../../verify/facts.js';
+import { buildReport } from '../../verify/report.js';
 import type { UpgradeOptions } from './options.js';
 
 /**
@@ -78,6 +80,15 @@ export async function upgrade(globals: GlobalOptions, options: UpgradeOptions): 
     const count = await restartWorkloads(kube, restartNamespaces);
     progress.note(`restarted ${count} workloads in ${restartNamespaces.join(', ')}`);
   }
+  // The new control plane is verified as `mesh verify -r <rev>` would (analyze aside: config did not change).
+  const verified = await verifyRevision(kube, ns, mode === 'canary' ? newRevision : from.revision);
+  progress.note(verified.line);
+  if (!verified.ok) return ExitCode.verifyFailed;
+  if (mode === 'canary' && from.workloads.some((w) => /gateway/.test(w)) && from.backend === 'istioctl')
+    progress.note(
+      'note: the canary install also upgraded the gateways in place (istioctl installs one set per namespace, istio/istio#26019): ' +
+        `removing ${newRevision} needs them reinstalled with the old revision`,
+    );
   progress.note(
     mode === 'canary'
       ? `upgraded: revision ${newRevision} (${options.to}) runs beside ${fromRevision} (${fromVersion})` +
@@ -207,6 +218,25 @@ async function moveToRevision(
     await patchNamespaceLabels(kube, name, { 'istio-injection': null, 'istio.io/rev': toRevision });
   }
   return users;
+}
+
+async function verifyRevision(kube: KubeGateway, ns: string, revision: string): Promise<{ ok: boolean; line: string }> {
+  const started = Date.now();
+  const facts = await gatherFacts(kube, ns, undefined, revision);
+  facts.analyze = { status: 'skipped', reason: 'not run by upgrade (mesh verify runs it)' };
+  const report = buildReport(
+    facts,
+    { only: [], skip: ['config'], strict: false },
+    { durationMs: Date.now() - started, apiRequests: kube.requests },
+  );
+  const failed = report.categories.flatMap((c) => c.checks).filter((c) => c.status === 'fail');
+  const s = report.summary;
+  return {
+    ok: report.success,
+    line:
+      `verify -r ${revision || 'default'}: ${s.ok} ok, ${s.warn} warn, ${s.fail} fail, ${s.unknown} unknown` +
+      (failed.length ? ` (${failed.map((c) => `${c.id}: ${c.message}`).join('; ')})` : ''),
+  };
 }
 
 /** `kubectl rollout restart` of every Deployment, StatefulSet and DaemonSet in the namespaces. */
