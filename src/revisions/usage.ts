@@ -15,22 +15,29 @@ export interface RevisionUsage {
   tags: string[];
 }
 
-export async function revisionUsage(kube: KubeGateway, revision: string): Promise<RevisionUsage> {
-  const rev = revision || 'default';
-  const [pods, namespaces, webhooks] = await Promise.all([
-    kube.list<V1Pod>('/api/v1/pods', { labelSelector: 'security.istio.io/tlsMode' }),
+/** Every namespace and every revision tag: what says which revision injects where (two lists). */
+export async function readInjectionState(kube: KubeGateway): Promise<{ namespaces: V1Namespace[]; tags: RevisionTag[] }> {
+  const [namespaces, webhooks] = await Promise.all([
     kube.list<V1Namespace>('/api/v1/namespaces'),
     kube.list<V1MutatingWebhookConfiguration>('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
       labelSelector: 'istio.io/tag',
     }),
   ]);
-  const tags = revisionTags(webhooks.items, namespaces.items);
+  return { namespaces: namespaces.items, tags: revisionTags(webhooks.items, namespaces.items) };
+}
+
+export async function revisionUsage(kube: KubeGateway, revision: string): Promise<RevisionUsage> {
+  const rev = revision || 'default';
+  const [pods, { namespaces, tags }] = await Promise.all([
+    kube.list<V1Pod>('/api/v1/pods', { labelSelector: 'security.istio.io/tlsMode' }),
+    readInjectionState(kube),
+  ]);
   return {
     pods: pods.items
       .filter((p) => injectedRevision(p) === rev)
       .map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)
       .sort(),
-    namespaces: namespacesUsing(rev, namespaces.items, tags),
+    namespaces: namespacesUsing(rev, namespaces, tags),
     tags: tags.filter((t) => t.revision === rev).map((t) => t.tag),
   };
 }

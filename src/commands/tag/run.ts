@@ -1,4 +1,4 @@
-import type { V1Deployment, V1MutatingWebhookConfiguration, V1Namespace } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { checkOutput, checkRevision, istioNamespaceOf, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
 import { runChecked, runProcess } from '../../adapters/process.js';
@@ -9,18 +9,11 @@ import { holdLockStep } from '../../install/lock.js';
 import { resolveIstioRelease } from '../../istio/resolve.js';
 import { createProgress, createStepRunner } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
-import { revisionTags, tagsTable, type RevisionTag } from '../../revisions/tags.js';
+import { tagsTable, type RevisionTag } from '../../revisions/tags.js';
+import { readInjectionState } from '../../revisions/usage.js';
 import type { TagOptions } from './options.js';
 
-async function readTags(kube: KubeGateway): Promise<RevisionTag[]> {
-  const [webhooks, namespaces] = await Promise.all([
-    kube.list<V1MutatingWebhookConfiguration>('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
-      labelSelector: 'istio.io/tag',
-    }),
-    kube.list<V1Namespace>('/api/v1/namespaces'),
-  ]);
-  return revisionTags(webhooks.items, namespaces.items);
-}
+const readTags = async (kube: KubeGateway): Promise<RevisionTag[]> => (await readInjectionState(kube)).tags;
 
 export async function listTags(globals: GlobalOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'tag list');

@@ -1,4 +1,4 @@
-import type { V1DaemonSet, V1Deployment, V1MutatingWebhookConfiguration, V1Namespace, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { checkOutput, checkRevision, istioNamespaceOf, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess } from '../../adapters/process.js';
@@ -13,7 +13,7 @@ import { REDACTED, type InstallRecord } from '../../plan/record.js';
 import { placeholder } from '../../plan/types.js';
 import { createProgress } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
-import { injectionTarget, revisionTags } from '../../revisions/tags.js';
+import { namespacesUsing, readInjectionState } from '../../revisions/usage.js';
 import { judgeUpgrade, revisionForVersion } from '../../revisions/upgrade-rules.js';
 import type { InstallOptions } from '../install/options.js';
 import { gatherFacts } from '../../verify/facts.js';
@@ -158,21 +158,10 @@ async function installWith(
 }
 
 /** Namespaces whose new pods a revision injects (directly, or through a tag pointing at it). */
-async function namespacesOf(kube: KubeGateway, revision: string): Promise<string[]> {
-  const [namespaces, webhooks] = await Promise.all([
-    kube.list<V1Namespace>('/api/v1/namespaces'),
-    kube.list<V1MutatingWebhookConfiguration>('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
-      labelSelector: 'istio.io/tag',
-    }),
-  ]);
-  const tags = new Map(revisionTags(webhooks.items, namespaces.items).map((t) => [t.tag, t.revision]));
-  return namespaces.items
-    .filter((n) => {
-      const t = injectionTarget(n);
-      return t !== undefined && (tags.get(t) ?? t) === revision;
-    })
-    .map((n) => n.metadata?.name ?? '');
-}
+const namespacesOf = async (kube: KubeGateway, revision: string): Promise<string[]> => {
+  const { namespaces, tags } = await readInjectionState(kube);
+  return namespacesUsing(revision, namespaces, tags);
+};
 
 /**
  * Moves what injected with the old revision to the new one: each tag pointing at it (istioctl tag
@@ -188,18 +177,13 @@ async function moveToRevision(
   toRevision: string,
   istioctl: string,
 ): Promise<string[]> {
-  const users = await namespacesOf(kube, fromRevision);
-  const [namespaces, webhooks] = await Promise.all([
-    kube.list<V1Namespace>('/api/v1/namespaces'),
-    kube.list<V1MutatingWebhookConfiguration>('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', {
-      labelSelector: 'istio.io/tag',
-    }),
-  ]);
-  const tags = revisionTags(webhooks.items, namespaces.items).filter((t) => t.revision === fromRevision);
+  const state = await readInjectionState(kube);
+  const users = namespacesUsing(fromRevision, state.namespaces, state.tags);
+  const tags = state.tags.filter((t) => t.revision === fromRevision);
   const { setTag } = await import('../tag/run.js');
   for (const tag of tags) await setTag(globals, tag.tag, { revision: toRevision, overwrite: true, istioctl, waitForLock: options.timeout });
   const viaTags = new Set(tags.flatMap((t) => t.namespaces));
-  const direct = namespaces.items.filter((n) => users.includes(n.metadata?.name ?? '') && !viaTags.has(n.metadata?.name ?? ''));
+  const direct = state.namespaces.filter((n) => users.includes(n.metadata?.name ?? '') && !viaTags.has(n.metadata?.name ?? ''));
   for (const namespace of direct) {
     const name = namespace.metadata!.name!;
     const labels = namespace.metadata?.labels ?? {};
