@@ -1,12 +1,6 @@
-import type { ProfileInputOptions } from '../../cli/profile-input.js';
-import type { Backend } from '../../plan/types.js';
+import type { InstallInputOptions } from '../install/plan-from-flags.js';
 
 /** The flags of `mesh diff`: install's inputs, nothing that changes the cluster. */
-export interface DiffOptions extends ProfileInputOptions {
-  backend: Backend;
-  charts?: string;
-  chartVersion?: string;
-  istioctl?: string;
-  istioVersion?: string;
+export interface DiffOptions extends InstallInputOptions {
   helm: string;
 }

@@ -1,8 +1,5 @@
 import { checkOutput, type GlobalOptions } from '../../cli/options.js';
 import { CliError, ExitCode } from '../../errors.js';
-import { resolveIntent } from '../render/intent.js';
-import { buildInstallPlan } from '../../plan/install.js';
-import { resolveChartsDir, resolveIstioRelease } from '../../istio/resolve.js';
 import { createKubeGateway } from '../../adapters/kube.js';
 import { runProcess } from '../../adapters/process.js';
 import { readRecord, serverVersion } from '../../install/cluster.js';
@@ -10,6 +7,7 @@ import { compareWithCluster } from '../../diff/compare.js';
 import { renderPlanManifests, renderRecordedManifests } from '../../diff/render-manifests.js';
 import { diffLines, hasDifferences, summarize, summaryLine } from '../../diff/format.js';
 import type { DiffOptions } from './options.js';
+import { planFromFlags } from '../install/plan-from-flags.js';
 
 /** Exit statuses of `mesh diff`, as kubectl diff's: differences are not a failure, and not 0. */
 const DIFFERENCES = 1;
@@ -21,20 +19,7 @@ const DIFFERENCES = 1;
  */
 export async function diff(globals: GlobalOptions, options: DiffOptions): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'diff');
-  const { istioctl, release } = resolveIstioRelease(options);
-  const chartsDir = resolveChartsDir(options, release);
-  const { profile, contents } = resolveIntent(globals, options);
-  const target = { kubeconfig: globals.kubeconfig, context: globals.context };
-  const plan = buildInstallPlan({
-    profile,
-    contents,
-    backend: options.backend,
-    target,
-    injectNamespaces: [],
-    timeoutSeconds: 0,
-    chartsDir,
-    chartVersion: options.chartVersion,
-  });
+  const { plan, contents, target, istioctl } = planFromFlags(globals, options, { injectNamespaces: [], timeoutSeconds: 0 });
   const kube = await createKubeGateway(target);
   const tools = { run: runProcess, istioctl, helm: options.helm };
   try {
