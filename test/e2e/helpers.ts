@@ -43,6 +43,21 @@ export async function kubectlApply(doc: object): Promise<void> {
   });
 }
 
+/** A `web` Deployment (nginx) of `replicas` pods in `namespace`, rolled out. */
+export async function deployWeb(namespace: string, replicas = 2): Promise<void> {
+  await kubectlApply({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+    },
+  });
+  await kubectl('rollout', 'status', 'deployment/web', '-n', namespace, '--timeout=60s');
+}
+
 /** The real mesh binary against the testbed, with the testbed's istioctl/helm first on PATH. */
 export function meshOn(args: string[], env: NodeJS.ProcessEnv = {}): Promise<MeshResult> {
   return mesh(['--kubeconfig', kubeconfig(), ...args], { env: { PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}`, ...env } });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { charts, kubectl, kubectlApply, meshOn, resetTestbed } from './helpers.js';
+import { charts, deployWeb, kubectl, meshOn, resetTestbed } from './helpers.js';
 
 /**
  * Control planes side by side (issue 15): `--revision` on install, verify, status, diff and
@@ -81,17 +81,7 @@ describe.each(backends)('revisions side by side ($name backend)', ({ flags }) =>
   it('refuses to remove a revision while pods or namespaces use it, naming them; nothing changes', async () => {
     await kubectl('create', 'namespace', 'rev-app');
     await kubectl('label', 'namespace', 'rev-app', 'istio.io/rev=canary');
-    await kubectlApply({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', namespace: 'rev-app' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'web' } },
-        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
-      },
-    });
-    await kubectl('rollout', 'status', 'deployment/web', '-n', 'rev-app', '--timeout=60s');
+    await deployWeb('rev-app');
     expect(await proxyRevisions('rev-app')).toEqual(['canary', 'canary']);
     const refused = await meshOn(['uninstall', '--revision', 'canary', '-y']);
     expect(refused.code).toBe(3);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testbedPaths, toolPath } from '../helpers/testbed.js';
-import { kubectl, kubectlApply, meshOn, resetTestbed } from './helpers.js';
+import { deployWeb, kubectl, meshOn, resetTestbed } from './helpers.js';
 
 /**
  * A real canary upgrade on the testbed (issue 15): the older Istio (1.30-dev, its own istioctl
@@ -26,19 +26,7 @@ describe('mesh upgrade (istioctl backend, 1.30-dev -> 1.31.0)', () => {
     const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_VERSION: next } = testbedPaths();
     const install = await meshOn(['install', '--profile', 'minimal', '--istioctl', previous(), '-y']);
     expect(install.code, install.stderr).toBe(0);
-    await kubectl('create', 'namespace', 'up-app');
-    await kubectl('label', 'namespace', 'up-app', 'istio-injection=enabled');
-    await kubectlApply({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', namespace: 'up-app' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'web' } },
-        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
-      },
-    });
-    await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+    await webApp();
     expect(await proxies()).toEqual([`docker.io/istio/proxyv2:${old}`, `docker.io/istio/proxyv2:${old}`]);
 
     const dry = await meshOn(['upgrade', '--to', next, '--istioctl', toolPath('istioctl'), '--dry-run']);
@@ -98,17 +86,7 @@ const proxyTags = async () => (await proxies()).map((image) => image.slice(image
 const webApp = async () => {
   await kubectl('create', 'namespace', 'up-app');
   await kubectl('label', 'namespace', 'up-app', 'istio-injection=enabled');
-  await kubectlApply({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: 'up-app' },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
-    },
-  });
-  await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+  await deployWeb('up-app');
 };
 const istiodImages = async () =>
   (
