@@ -29,7 +29,11 @@ export interface InstallRecord {
   labelledNamespaces: Array<{ namespace: string; labels: Record<string, string>; previous?: Record<string, string> }>;
   /** Namespaces that did not exist before the install (so uninstall may delete them). */
   createdNamespaces: string[];
-  /** The rendered IstioOperator (istioctl backend), for `istioctl uninstall -f`; secret-looking values redacted. */
+  /**
+   * The whole intent (profile, overlays, --set, exposure and CNI flags) as one IstioOperator, on both
+   * backends: `istioctl uninstall -f` and diff's previous render read it (istioctl), upgrade replays it
+   * (both). Secret-looking values redacted. Helm records of earlier mesh builds lack it.
+   */
   renderedSpec?: string;
   /** `installing` from before the first change until the install is ready and labelled; `failed` with `error`. */
   status: 'installing' | 'installed' | 'failed';
@@ -40,6 +44,8 @@ export interface InstallRecord {
   samples?: RecordedSample[];
   /** Revision tags (`mesh tag set`) pointing at this control plane. */
   tags?: string[];
+  /** Tags `mesh upgrade` moved here, each with the revision it pointed at before: uninstall moves them back. */
+  tagsMovedFrom?: Record<string, string>;
   /** The mesh process making the change, so an install that was killed can be told from one still running. */
   runner?: { pid: number; host: string };
   installedAt: string;
@@ -129,6 +135,8 @@ export function newRecord(
     specSha256: string;
     meshVersion: string;
     runner: { pid: number; host: string };
+    /** The intent rendered as an IstioOperator (what `istioctl install -f` takes). */
+    intentSpec: string;
   },
   facts: RecordFacts,
   now = new Date(),
@@ -158,9 +166,7 @@ export function newRecord(
     workloads: input.workloads,
     labelledNamespaces: [...(previous?.labelledNamespaces ?? [])],
     createdNamespaces: [...new Set([...(previous?.createdNamespaces ?? []), ...facts.missingNamespaces])],
-    ...(plan.backend === 'istioctl' && plan.files['istio-operator.yaml']
-      ? { renderedSpec: redactYaml(plan.files['istio-operator.yaml']) }
-      : {}),
+    renderedSpec: redactYaml(input.intentSpec),
     // Addons outlive a converge of the control plane: uninstall still has to remove them.
     ...(previous?.addons?.length ? { addons: previous.addons } : {}),
     ...(previous?.samples?.length ? { samples: previous.samples } : {}),

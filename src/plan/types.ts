@@ -10,7 +10,8 @@ export type PlanStep =
   | { id: 'delete'; description: string; what: string[]; waitSeconds?: number }
   | { id: 'namespace'; description: string; namespace: string }
   | { id: 'record'; description: string; configMap: string; action: 'write' | 'complete' | 'delete' }
-  | { id: 'lock'; description: string; lease: string };
+  | { id: 'lock'; description: string; lease: string }
+  | { id: 'tag'; description: string; tag: string; revision: string; onlyFrom: string };
 
 export interface Plan {
   schemaVersion: 1;

@@ -13,6 +13,12 @@ export interface UninstallPlanInput {
   otherRevisions?: InstallRecord[];
 }
 
+/** The tags an upgrade moved to this revision whose earlier revision still runs: [tag, that revision]. */
+export function tagsToMoveBack(record: InstallRecord, others: InstallRecord[]): Array<[string, string]> {
+  const running = new Set(others.map((o) => o.revision || 'default'));
+  return Object.entries(record.tagsMovedFrom ?? {}).filter(([, revision]) => running.has(revision));
+}
+
 /** Undo exactly what the record says install did, in reverse order. */
 export function buildUninstallPlan(input: UninstallPlanInput): Plan {
   const { record, purge, target } = input;
@@ -39,6 +45,15 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
       description: `delete the addons mesh installed (${record.addons.map((a) => a.name).join(', ')}) and wait until they are gone`,
       what: record.addons.map((a) => `Addon/${a.name}`),
       waitSeconds: input.timeoutSeconds,
+    });
+  // Tags an upgrade moved here go back where they were (before the injector they point at goes).
+  for (const [tag, revision] of tagsToMoveBack(record, others))
+    steps.push({
+      id: 'tag',
+      description: `move tag ${tag} back to revision ${revision}, where it pointed before the upgrade`,
+      tag,
+      revision,
+      onlyFrom: record.revision || 'default',
     });
   for (const { namespace, labels, previous } of record.labelledNamespaces)
     steps.push({

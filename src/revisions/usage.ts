@@ -26,12 +26,40 @@ export async function readInjectionState(kube: KubeGateway): Promise<{ namespace
   return { namespaces: namespaces.items, tags: revisionTags(webhooks.items, namespaces.items) };
 }
 
-export async function revisionUsage(kube: KubeGateway, revision: string): Promise<RevisionUsage> {
+/** What removing a revision gives back first: namespace labels as they were, tags to their earlier revision. */
+export interface RevisionUndo {
+  labelledNamespaces: Array<{ namespace: string; labels: Record<string, string>; previous?: Record<string, string> }>;
+  tagsBack: Array<[string, string]>;
+}
+
+/** Namespaces and tags as they will be once the undo ran (pure): usage is judged on that state. */
+export function afterUndo(
+  namespaces: V1Namespace[],
+  tags: RevisionTag[],
+  undo: RevisionUndo,
+): { namespaces: V1Namespace[]; tags: RevisionTag[] } {
+  const restored = new Map(undo.labelledNamespaces.map((l) => [l.namespace, l]));
+  const back = new Map(undo.tagsBack);
+  return {
+    namespaces: namespaces.map((n) => {
+      const undoing = restored.get(n.metadata?.name ?? '');
+      if (!undoing) return n;
+      const labels = { ...n.metadata?.labels };
+      for (const key of Object.keys(undoing.labels)) if (undoing.previous?.[key] === undefined) delete labels[key];
+      Object.assign(labels, undoing.previous ?? {});
+      return { ...n, metadata: { ...n.metadata, labels } };
+    }),
+    tags: tags.map((t) => (back.has(t.tag) ? { ...t, revision: back.get(t.tag)! } : t)),
+  };
+}
+
+export async function revisionUsage(kube: KubeGateway, revision: string, undo?: RevisionUndo): Promise<RevisionUsage> {
   const rev = revision || 'default';
-  const [pods, { namespaces, tags }] = await Promise.all([
+  const [pods, state] = await Promise.all([
     kube.list<V1Pod>('/api/v1/pods', { labelSelector: 'security.istio.io/tlsMode' }),
     readInjectionState(kube),
   ]);
+  const { namespaces, tags } = undo ? afterUndo(state.namespaces, state.tags, undo) : state;
   return {
     pods: pods.items
       .filter((p) => injectedRevision(p) === rev)

@@ -34,6 +34,12 @@ export async function kubectl(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** helm against the testbed; throws on a non-zero exit. */
+export async function helm(...args: string[]): Promise<string> {
+  const { stdout } = await run(toolPath('helm'), ['--kubeconfig', kubeconfig(), ...args], { maxBuffer: 64 << 20 });
+  return stdout;
+}
+
 export async function kubectlApply(doc: object): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = execFile(toolPath('kubectl'), ['--kubeconfig', kubeconfig(), 'apply', '-f', '-'], (error) =>

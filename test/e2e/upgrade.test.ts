@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testbedPaths, toolPath } from '../helpers/testbed.js';
-import { deployWeb, kubectl, meshOn, resetTestbed } from './helpers.js';
+import { deployWeb, helm, kubectl, meshOn, resetTestbed } from './helpers.js';
 
 /**
  * A real canary upgrade on the testbed (issue 15): the older Istio (1.30-dev, its own istioctl
@@ -28,6 +28,22 @@ describe('mesh upgrade (istioctl backend, 1.30-dev -> 1.31.0)', () => {
     expect(install.code, install.stderr).toBe(0);
     await webApp();
     expect(await proxies()).toEqual([`docker.io/istio/proxyv2:${old}`, `docker.io/istio/proxyv2:${old}`]);
+
+    // Jumps Istio does not support are refused from what the cluster runs (istiod's image), before any tool is asked.
+    const far = await meshOn(['upgrade', '--to', '1.33.0', '--istioctl', toolPath('istioctl'), '-y']);
+    expect(far.code).toBe(3);
+    expect(far.stderr).toMatch(
+      new RegExp(
+        `^Error: ${old} -> 1\\.33\\.0 is 3 minors; Istio supports at most 2 per canary upgrade\\nhint: upgrade to 1\\.32\\.x first$`,
+        'm',
+      ),
+    );
+    const farInPlace = await meshOn(['upgrade', '--to', '1.32.0', '--in-place', '--istioctl', toolPath('istioctl'), '-y']);
+    expect(farInPlace.code).toBe(3);
+    expect(farInPlace.stderr).toMatch(
+      /is 2 minors; Istio supports at most 1 per in-place upgrade\nhint: upgrade to 1\.31\.x first, or use a canary/,
+    );
+    expect((await kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name')).trim()).toBe('deployment.apps/istiod');
 
     const dry = await meshOn(['upgrade', '--to', next, '--istioctl', toolPath('istioctl'), '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
@@ -80,6 +96,40 @@ describe('mesh upgrade (istioctl backend, 1.30-dev -> 1.31.0)', () => {
   });
 });
 
+describe('mesh upgrade (istioctl backend) rolled back by removing the canary', () => {
+  beforeAll(resetTestbed, 60_000);
+  afterAll(async () => void (await meshOn(['uninstall', '--purge', '--force', '-y', '--istioctl', previous()])));
+
+  it('moves the default tag back to the old revision, so removing the canary needs no --force and injection goes on', async () => {
+    const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_VERSION: next } = testbedPaths();
+    expect((await meshOn(['install', '--profile', 'minimal', '--istioctl', previous(), '-y'])).code).toBe(0);
+    await webApp();
+    const up = await meshOn(['upgrade', '--to', next, '--istioctl', toolPath('istioctl'), '-y']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain('tag default -> revision 1-31-0');
+
+    const dry = await meshOn(['uninstall', '-r', '1-31-0', '--dry-run', '--istioctl', toolPath('istioctl')]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('move tag default back to revision default, where it pointed before the upgrade');
+    const back = await meshOn(['uninstall', '-r', '1-31-0', '-y', '--istioctl', toolPath('istioctl')]);
+    expect(back.code, back.stderr).toBe(0);
+    const tags = JSON.parse((await meshOn(['tag', 'list', '-o', 'json'])).stdout) as { tags: Array<{ tag: string; revision: string }> };
+    expect(tags.tags.map((t) => [t.tag, t.revision])).toEqual([['default', 'default']]);
+    expect((await kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name')).trim()).toBe('deployment.apps/istiod');
+    const verify = JSON.parse((await meshOn(['verify', '--skip-analyze', '-o', 'json'])).stdout) as {
+      success: boolean;
+      categories: Array<{ checks: Array<{ id: string; status: string }> }>;
+    };
+    expect(verify.categories.flatMap((c) => c.checks).find((c) => c.id === 'webhook-revisions')?.status).toBe('ok');
+    expect(verify.success).toBe(true);
+    // new pods are injected by the old revision again
+    await kubectl('rollout', 'restart', 'deployment/web', '-n', 'up-app');
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+    await expect.poll(proxies, { timeout: 30_000 }).toEqual([`docker.io/istio/proxyv2:${old}`, `docker.io/istio/proxyv2:${old}`]);
+    await kubectl('delete', 'namespace', 'up-app', '--wait=true', '--timeout=60s');
+  });
+});
+
 /** The proxies' image tags: charts from a source tree name the testing registry, published ones docker.io/istio. */
 const proxyTags = async () => (await proxies()).map((image) => image.slice(image.lastIndexOf(':') + 1));
 
@@ -101,6 +151,19 @@ const istiodImages = async () =>
       'jsonpath={.items[*].spec.template.spec.containers[0].image}',
     )
   ).split(' ');
+
+const istiodEnv = async (deployment: string) =>
+  (
+    await kubectl(
+      'get',
+      'deployment',
+      deployment,
+      '-n',
+      'istio-system',
+      '-o',
+      'jsonpath={range .spec.template.spec.containers[0].env[*]}{.name}={.value}{"\\n"}{end}',
+    )
+  ).split('\n');
 
 describe('mesh upgrade --in-place (istioctl backend)', () => {
   beforeAll(resetTestbed, 60_000);
@@ -151,26 +214,18 @@ describe('mesh upgrade (helm backend): canary from the older charts to the newer
       oldCharts,
       '--set',
       `tag=${old}`,
+      '--set',
+      'values.pilot.env.MESH_E2E_MARK=kept',
       '-y',
     ]);
     expect(install.code, install.stderr).toBe(0);
     await webApp();
     expect(await proxyTags()).toEqual([old, old]);
-    const up = await meshOn([
-      'upgrade',
-      '--to',
-      next,
-      '--charts',
-      MESH_ISTIO_CHARTS,
-      '--profile',
-      'minimal',
-      '--set',
-      `tag=${next}`,
-      '--restart',
-      '-y',
-    ]);
+    // No --profile: the recorded intent is replayed, and --set given now layers on top of it.
+    const up = await meshOn(['upgrade', '--to', next, '--charts', MESH_ISTIO_CHARTS, '--set', `tag=${next}`, '--restart', '-y']);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain('moved up-app');
+    expect(await istiodEnv('istiod-1-31-0')).toContain('MESH_E2E_MARK=kept');
     expect(JSON.parse(await kubectl('get', 'namespace', 'up-app', '-o', 'jsonpath={.metadata.labels}'))).toMatchObject({
       'istio.io/rev': '1-31-0',
     });
@@ -183,6 +238,67 @@ describe('mesh upgrade (helm backend): canary from the older charts to the newer
     const labels = JSON.parse(await kubectl('get', 'namespace', 'up-app', '-o', 'jsonpath={.metadata.labels}')) as Record<string, string>;
     expect(labels['istio-injection']).toBe('enabled');
     expect(labels['istio.io/rev']).toBeUndefined();
+    await kubectl('delete', 'namespace', 'up-app', '--wait=true', '--timeout=60s');
+  });
+});
+
+describe('mesh upgrade --in-place (helm backend)', () => {
+  beforeAll(resetTestbed, 60_000);
+  afterAll(async () => void (await meshOn(['uninstall', '--purge', '--force', '-y'])));
+
+  it('upgrades every release (base included) to the new charts with the recorded intent, and restarts the injected workloads', async () => {
+    const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_PREVIOUS_SRC, MESH_ISTIO_VERSION: next, MESH_ISTIO_CHARTS } = testbedPaths();
+    const oldCharts = join(MESH_ISTIO_PREVIOUS_SRC, 'manifests', 'charts');
+    const install = await meshOn([
+      'install',
+      '--profile',
+      'minimal',
+      '--backend',
+      'helm',
+      '--charts',
+      oldCharts,
+      '--set',
+      `tag=${old}`,
+      '--set',
+      'values.pilot.env.MESH_E2E_MARK=kept',
+      '--cni',
+      '-y',
+    ]);
+    expect(install.code, install.stderr).toBe(0);
+    await webApp();
+    expect(await proxyTags()).toEqual([old, old]);
+    const up = await meshOn([
+      'upgrade',
+      '--to',
+      next,
+      '--in-place',
+      '--charts',
+      MESH_ISTIO_CHARTS,
+      '--set',
+      `tag=${next}`,
+      '--restart',
+      '-y',
+    ]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain(`in-place upgrade of revision default in istio-system: ${old} -> ${next}`);
+    expect(up.stderr).toMatch(/verify -r default: \d+ ok, \d+ warn, 0 fail, 0 unknown/);
+    expect((await istiodImages()).map((image) => image.slice(image.lastIndexOf(':') + 1))).toEqual([next]);
+    expect(await istiodEnv('istiod')).toContain('MESH_E2E_MARK=kept');
+    const releases = JSON.parse(await helm('list', '-n', 'istio-system', '-o', 'json')) as Array<{
+      name: string;
+      revision: string;
+      status: string;
+    }>;
+    // --cni was a flag of the install, replayed from the record: the CNI release is upgraded too.
+    expect(releases.map((r) => [r.name, r.revision, r.status]).sort()).toEqual([
+      ['istio-base', '2', 'deployed'],
+      ['istiod', '2', 'deployed'],
+    ]);
+    const cni = JSON.parse(await helm('list', '-n', 'kube-system', '-o', 'json')) as typeof releases;
+    expect(cni.map((r) => [r.name, r.revision, r.status])).toEqual([['istio-cni', '2', 'deployed']]);
+    await kubectl('rollout', 'status', 'deployment/web', '-n', 'up-app', '--timeout=60s');
+    await expect.poll(proxyTags, { timeout: 30_000 }).toEqual([next, next]);
+    expect((await meshOn(['verify', '--skip-analyze'])).code).toBe(0);
     await kubectl('delete', 'namespace', 'up-app', '--wait=true', '--timeout=60s');
   });
 });

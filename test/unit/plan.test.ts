@@ -177,6 +177,47 @@ describe('uninstall plan', () => {
       ),
     ).toMatchObject({ argv: ['uninstall', '--revision', 'canary', '-y'] });
   });
+
+  describe('rolling back a canary', () => {
+    const canary = {
+      ...record,
+      backend: 'istioctl' as const,
+      releases: [],
+      revision: '1-31-0',
+      labelledNamespaces: [],
+      tagsMovedFrom: { default: 'default', prod: 'gone' },
+    };
+
+    it('moves the tags an upgrade moved here back to their revision when it still runs, before removing anything', () => {
+      const plan = buildUninstallPlan({ record: canary, purge: false, target: {}, timeoutSeconds: 60, otherRevisions: [record] });
+      const tags = plan.steps.filter((s) => s.id === 'tag');
+      expect(tags).toEqual([expect.objectContaining({ tag: 'default', revision: 'default', onlyFrom: '1-31-0' })]);
+      expect(plan.steps.indexOf(tags[0])).toBeLessThan(plan.steps.findIndex((s) => s.id === 'apply'));
+      // the last revision standing has nowhere to move them
+      expect(buildUninstallPlan({ record: canary, purge: false, target: {}, timeoutSeconds: 60 }).steps.some((s) => s.id === 'tag')).toBe(
+        false,
+      );
+    });
+
+    it('judges who still uses the revision on the state after the undo: labels given back, tags moved back', async () => {
+      const { afterUndo, namespacesUsing } = await import('../../src/revisions/usage.js');
+      const ns = (name: string, labels: Record<string, string>) => ({ metadata: { name, labels } });
+      const namespaces = [
+        ns('moved', { 'istio.io/rev': '1-31-0' }),
+        ns('tagged', { 'istio-injection': 'enabled' }),
+        ns('mine', { 'istio.io/rev': '1-31-0' }),
+      ];
+      const tags = [{ tag: 'default', revision: '1-31-0', webhook: 'istio-revision-tag-default', namespaces: ['tagged'] }];
+      expect(namespacesUsing('1-31-0', namespaces, tags)).toEqual(['mine', 'moved', 'tagged']);
+      const after = afterUndo(namespaces, tags, {
+        labelledNamespaces: [{ namespace: 'moved', labels: { 'istio.io/rev': '1-31-0' }, previous: { 'istio-injection': 'enabled' } }],
+        tagsBack: [['default', 'default']],
+      });
+      // 'mine' was labelled by hand: it still counts
+      expect(namespacesUsing('1-31-0', after.namespaces, after.tags)).toEqual(['mine']);
+      expect(after.namespaces[0].metadata?.labels).toEqual({ 'istio-injection': 'enabled' });
+    });
+  });
 });
 
 describe('revisions', () => {

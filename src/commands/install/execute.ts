@@ -10,6 +10,8 @@ import { ensureNamespace, getNamespace, patchNamespaceLabels, readRecord, writeR
 import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock.js';
 import { sha256 } from '../../plan/install.js';
 import { newRecord, type InstallRecord } from '../../plan/record.js';
+import { toYaml } from '../../profiles/load.js';
+import { renderIstioOperator } from '../../render/istioctl.js';
 import type { Plan, PlanStep } from '../../plan/types.js';
 import type { Profile } from '../../profiles/schema.js';
 import { createProgress, createStepRunner, type Progress } from '../../report/progress.js';
@@ -146,6 +148,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
             specSha256: sha256(Object.values(plan.files).join('\n---\n')),
             meshVersion: MESH_VERSION,
             runner: { pid: process.pid, host: hostname() },
+            intentSpec: toYaml(renderIstioOperator(profile)),
           },
           facts,
         );

@@ -8,9 +8,17 @@ import { sweepStaleRuns, withRenderedFiles } from '../../adapters/tempfiles.js';
 import { onInterrupt } from '../../adapters/cleanup.js';
 import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock.js';
 import { CliError, ExitCode, preflightError, usageError } from '../../errors.js';
-import { deleteNamespacesAndWait, deleteRecord, listRecords, patchNamespaceLabels, readRecord } from '../../install/cluster.js';
-import { describeUsage, revisionUsage } from '../../revisions/usage.js';
-import { buildUninstallPlan } from '../../plan/uninstall.js';
+import {
+  deleteNamespacesAndWait,
+  deleteRecord,
+  listRecords,
+  patchNamespaceLabels,
+  readRecord,
+  updateRecord,
+} from '../../install/cluster.js';
+import { describeUsage, readInjectionState, revisionUsage } from '../../revisions/usage.js';
+import { kubeFlags } from '../../plan/install.js';
+import { buildUninstallPlan, tagsToMoveBack } from '../../plan/uninstall.js';
 import { removeAddonObjects } from '../../addons/remove.js';
 import { removeSample } from '../../samples/remove.js';
 import { planToJson, planToText } from '../../plan/format.js';
@@ -59,7 +67,11 @@ export async function uninstall(
     );
   // Removing one of several control planes while proxies still use it strands them: refuse, and say which.
   if ((revision || others.length) && !options.force) {
-    const usage = await revisionUsage(kube, record.revision);
+    // Judged on the state after the undo: labels mesh set given back, tags an upgrade moved here moved back.
+    const usage = await revisionUsage(kube, record.revision, {
+      labelledNamespaces: record.labelledNamespaces,
+      tagsBack: tagsToMoveBack(record, others),
+    });
     // A tag left pointing at a removed revision breaks injection (and validation) for whoever uses it.
     if (usage.tags.length) {
       const [first] = usage.tags;
@@ -128,6 +140,16 @@ export async function uninstall(
                 if (!(error instanceof KubeApiError && error.status === 404)) throw error;
                 return 'namespace is gone';
               }
+              return undefined;
+            }
+            if (step.id === 'tag') {
+              const current = (await readInjectionState(kube)).tags.find((t) => t.tag === step.tag);
+              if (current?.revision !== step.onlyFrom) return `skipped: it now points at ${current?.revision ?? 'nothing'}`;
+              const argv = ['tag', 'set', step.tag, '--revision', step.revision, '--istioNamespace', ns, '--overwrite', '-y'];
+              const result = await run(options.istioctl, [...argv, ...kubeFlags('istioctl', target)]);
+              if (result.exitCode !== 0) throw new ToolFailedError('istioctl', argv, result);
+              const back = step.revision === 'default' ? '' : step.revision;
+              await updateRecord(kube, ns, (r) => ({ tags: [...new Set([...(r.tags ?? []), step.tag])] }), back);
               return undefined;
             }
             if (step.id === 'apply') {

@@ -22,7 +22,8 @@ export function registerUpgrade(program: Command, wrap: Wrap): void {
       .option('--helm <path>', 'helm binary to run', 'helm')
       .addHelpText(
         'after',
-        '\nWithout --profile, -f or --set the upgrade keeps the recorded intent (istioctl: the recorded spec).\n' +
+        '\nThe upgrade keeps the recorded intent (profile, -f, --set, exposure and CNI flags); -f, --set and\n' +
+          'exposure flags given here layer on top of it; --profile starts afresh from the flags given here.\n' +
           '\nExamples:\n  mesh upgrade --to 1.31.0 --restart -y\n  mesh upgrade --to 1.31.2 --in-place -y',
       ),
   ).action(wrap(async (globals, options) => (await import('./run.js')).upgrade(globals, options as UpgradeOptions)));

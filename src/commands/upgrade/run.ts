@@ -45,6 +45,8 @@ export async function upgrade(globals: GlobalOptions, options: UpgradeOptions): 
   const fromVersion =
     versionOfImage(running.items[0]?.spec?.template?.spec?.containers?.find((c) => c.name === 'discovery')?.image) ??
     from.toolVersions.istioctl;
+  // Istio's rules first: a jump it does not support is refused whatever tools are at hand.
+  judgeUpgrade(fromVersion, options.to, mode);
   // The installer must be the version named: istioctl says its own; helm charts are taken as given.
   const tool = await istioctlVersion(runProcess, istioctl).catch(() => undefined);
   if (from.backend === 'istioctl' && tool !== options.to)
@@ -52,7 +54,6 @@ export async function upgrade(globals: GlobalOptions, options: UpgradeOptions): 
       `--to ${options.to}, but ${istioctl} is ${tool ? `istioctl ${tool}` : 'not a working istioctl'}`,
       `mesh istio fetch ${options.to}, or pass --istioctl <the ${options.to} istioctl>`,
     );
-  judgeUpgrade(fromVersion, options.to, mode);
   const newRevision = mode === 'in-place' ? from.revision : checkRevision(options.revision ?? revisionForVersion(options.to));
   if (mode === 'canary' && (newRevision || 'default') === fromRevision)
     throw usageError(`--revision ${newRevision || 'default'} is the revision being upgraded`, 'a canary needs a revision of its own');
@@ -115,9 +116,11 @@ function pickRecord(records: InstallRecord[], wanted: string | undefined, ns: st
 }
 
 /**
- * `mesh install` of the new version with the recorded intent: istioctl's recorded spec as the
- * overlay (all the flags of the first install live in it), else the recorded profile, overlays and
- * --set; or what the user passes now.
+ * `mesh install` of the new version with the recorded intent: the recorded IstioOperator as the
+ * first overlay (profile, overlays, --set, exposure and CNI flags all live in it, on both backends;
+ * a helm record of an earlier mesh gives its profile, overlays and --set instead), with the -f,
+ * --set and exposure flags given now on top, as `helm upgrade --reuse-values` layers them.
+ * `--profile` starts afresh from what is given now.
  */
 async function installWith(
   globals: GlobalOptions,
@@ -126,26 +129,27 @@ async function installWith(
   revision: string,
   istioctl: string,
 ): Promise<number> {
-  const given = Boolean(options.profile || options.filename?.length || options.set?.length);
   const files: Record<string, string> = {};
-  if (!given) {
-    const recorded = from.renderedSpec ?? '';
+  const recorded = from.renderedSpec ?? '';
+  if (!options.profile) {
     if (recorded.includes(REDACTED) || from.sets.some((s) => s.includes(REDACTED)))
       throw usageError(
         'the recorded install has redacted values (secret-looking paths): it cannot be replayed',
-        'pass the install flags again (--profile, -f, --set) to mesh upgrade',
+        'pass the install flags again, starting with --profile, to mesh upgrade',
       );
     if (recorded) files['recorded.yaml'] = recorded;
   }
   const { install } = await import('../install/run.js');
   return withRenderedFiles(files, (resolveArgv) => {
+    const given = { filename: options.filename ?? [], set: options.set ?? [] };
+    const intent = options.profile
+      ? {}
+      : files['recorded.yaml']
+        ? { profile: undefined, filename: [...resolveArgv([placeholder('recorded.yaml')]), ...given.filename], set: given.set }
+        : { profile: from.profile, filename: [...from.overlays, ...given.filename], set: [...from.sets, ...given.set] };
     const installOptions: InstallOptions = {
       ...options,
-      ...(given
-        ? {}
-        : files['recorded.yaml']
-          ? { profile: undefined, filename: resolveArgv([placeholder('recorded.yaml')]), set: [] }
-          : { profile: from.profile, filename: from.overlays, set: from.sets }),
+      ...intent,
       revision: revision || 'default',
       backend: from.backend,
       yes: true,
@@ -181,7 +185,15 @@ async function moveToRevision(
   const users = namespacesUsing(fromRevision, state.namespaces, state.tags);
   const tags = state.tags.filter((t) => t.revision === fromRevision);
   const { setTag } = await import('../tag/run.js');
-  for (const tag of tags) await setTag(globals, tag.tag, { revision: toRevision, overwrite: true, istioctl, waitForLock: options.timeout });
+  for (const tag of tags) {
+    await setTag(globals, tag.tag, { revision: toRevision, overwrite: true, istioctl, waitForLock: options.timeout });
+    await updateRecord(
+      kube,
+      ns,
+      (r) => ({ tagsMovedFrom: { ...r.tagsMovedFrom, [tag.tag]: fromRevision } }),
+      toRevision === 'default' ? '' : toRevision,
+    );
+  }
   const viaTags = new Set(tags.flatMap((t) => t.namespaces));
   const direct = state.namespaces.filter((n) => users.includes(n.metadata?.name ?? '') && !viaTags.has(n.metadata?.name ?? ''));
   for (const namespace of direct) {
