@@ -29,6 +29,8 @@ function stepDetail(step: PlanStep): string[] {
       return [`${step.action} ConfigMap ${step.configMap}`];
     case 'lock':
       return [`Lease ${step.lease}, renewed until the change is done`];
+    case 'default-revision':
+      return [`$ ${['helm', ...step.argv].map(quote).join(' ')}`];
     case 'tag':
       return [`$ istioctl tag set ${step.tag} --revision ${step.revision} --overwrite (if it still points at ${step.onlyFrom})`];
   }

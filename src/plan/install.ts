@@ -100,6 +100,7 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
         tool: 'helm',
         release: release.release,
         chart: release.chart,
+        chartRef: helmChartRef(release, input),
         namespace: release.namespace,
         argv: [
           'upgrade',

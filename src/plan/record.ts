@@ -1,6 +1,6 @@
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { toYaml, YAML_OPTIONS } from '../profiles/load.js';
-import { isTree, type Tree } from '../profiles/merge.js';
+import { isTree, mergeFrom, type Tree } from '../profiles/merge.js';
 import type { Backend, Plan } from './types.js';
 
 /**
@@ -22,7 +22,7 @@ export interface InstallRecord {
   specSha256: string;
   toolVersions: Record<string, string>;
   /** helm releases in install order (empty for istioctl). */
-  releases: Array<{ release: string; namespace: string; chart: string }>;
+  releases: Array<{ release: string; namespace: string; chart: string; chartRef?: string[] }>;
   /** Workloads the install owns (Kind/namespace/name): what verify and status judge. */
   workloads: string[];
   /** Labels mesh added, per namespace: uninstall removes these and only these. */
@@ -116,6 +116,16 @@ export function redactYaml(text: string): string {
     .join('---\n');
 }
 
+type RecordedRelease = InstallRecord['releases'][number];
+
+function mergeReleases(previous: RecordedRelease[], applied: RecordedRelease[]): RecordedRelease[] {
+  const key = (r: RecordedRelease) => `${r.namespace}/${r.release}`;
+  const now = new Map(applied.map((r) => [key(r), r]));
+  const kept = previous.map((r) => now.get(key(r)) ?? r);
+  const known = new Set(kept.map(key));
+  return [...kept, ...applied.filter((r) => !known.has(key(r)))];
+}
+
 export interface RecordFacts {
   toolVersions: Record<string, string>;
   kubernetesVersion: string;
@@ -154,15 +164,16 @@ export function newRecord(
     sets: input.sets.map(redactSet),
     specSha256: input.specSha256,
     toolVersions: { ...facts.toolVersions, kubernetes: facts.kubernetesVersion },
-    // Releases of an earlier install stay listed, so a converge to a smaller profile can still undo them.
-    releases: [
-      ...(previous?.releases ?? []),
-      ...plan.steps.flatMap((s) =>
+    // Releases of an earlier install stay listed, so a converge to a smaller profile can still undo them;
+    // one this install applies again keeps its place and takes this install's chart.
+    releases: mergeReleases(
+      previous?.releases ?? [],
+      plan.steps.flatMap((s) =>
         s.id === 'apply' && s.tool === 'helm' && s.release && s.namespace
-          ? [{ release: s.release, namespace: s.namespace, chart: s.chart ?? '' }]
+          ? [{ release: s.release, namespace: s.namespace, chart: s.chart ?? '', ...(s.chartRef ? { chartRef: s.chartRef } : {}) }]
           : [],
       ),
-    ].filter((r, i, all) => all.findIndex((o) => o.release === r.release && o.namespace === r.namespace) === i),
+    ),
     workloads: input.workloads,
     labelledNamespaces: [...(previous?.labelledNamespaces ?? [])],
     createdNamespaces: [...new Set([...(previous?.createdNamespaces ?? []), ...facts.missingNamespaces])],
@@ -175,4 +186,16 @@ export function newRecord(
     runner: input.runner,
     installedAt: now.toISOString(),
   };
+}
+
+/**
+ * The record's intent with `values.defaultRevision` set, for a revision that became the base
+ * chart's default when the one before it was removed: a replay (upgrade) then keeps it.
+ */
+export function withDefaultRevision(record: InstallRecord, revision: string): Partial<InstallRecord> {
+  const set = `values.defaultRevision=${revision}`;
+  const sets = [...record.sets.filter((s) => !s.startsWith('values.defaultRevision=')), set];
+  if (!record.renderedSpec) return { sets };
+  const spec = parse(record.renderedSpec, YAML_OPTIONS) as Tree;
+  return { sets, renderedSpec: toYaml(mergeFrom(spec, { spec: { values: { defaultRevision: revision } } })) };
 }

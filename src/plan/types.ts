@@ -4,14 +4,25 @@ export type ToolName = 'istioctl' | 'helm' | 'kubectl';
 
 export type PlanStep =
   | { id: 'preflight'; description: string; checks: string[] }
-  | { id: 'apply'; description: string; tool: ToolName; argv: string[]; release?: string; chart?: string; namespace?: string }
+  | {
+      id: 'apply';
+      description: string;
+      tool: ToolName;
+      argv: string[];
+      release?: string;
+      chart?: string;
+      /** helm: how the chart was named (a directory, or name --repo url --version v), so a later step can upgrade it. */
+      chartRef?: string[];
+      namespace?: string;
+    }
   | { id: 'wait'; description: string; for: string[]; timeoutSeconds: number }
   | { id: 'label'; description: string; namespace: string; set?: Record<string, string>; remove?: string[] }
   | { id: 'delete'; description: string; what: string[]; waitSeconds?: number }
   | { id: 'namespace'; description: string; namespace: string }
   | { id: 'record'; description: string; configMap: string; action: 'write' | 'complete' | 'delete' }
   | { id: 'lock'; description: string; lease: string }
-  | { id: 'tag'; description: string; tag: string; revision: string; onlyFrom: string };
+  | { id: 'tag'; description: string; tag: string; revision: string; onlyFrom: string }
+  | { id: 'default-revision'; description: string; revision: string; argv: string[] };
 
 export interface Plan {
   schemaVersion: 1;

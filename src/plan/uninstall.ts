@@ -11,6 +11,24 @@ export interface UninstallPlanInput {
   timeoutSeconds: number;
   /** Control planes of other revisions mesh recorded in the same namespace: what they share stays. */
   otherRevisions?: InstallRecord[];
+  /** The helm release of the base chart, when its default validator names this revision (read from the cluster). */
+  defaultValidatorRelease?: { name: string; namespace: string };
+}
+
+/**
+ * Where the base chart's default validator goes when its revision is removed beside others: the
+ * most recently installed of them, upgraded with the chart that install used (--reuse-values keeps
+ * every other value). Undefined when no other record knows that chart (records of earlier builds).
+ */
+export function defaultValidatorMove(
+  release: { name: string; namespace: string },
+  others: InstallRecord[],
+): { revision: string; chartRef: string[] } | undefined {
+  const successor = [...others].sort((a, b) => b.installedAt.localeCompare(a.installedAt))[0];
+  const chartRef = others
+    .flatMap((o) => o.releases)
+    .find((r) => r.release === release.name && r.namespace === release.namespace && r.chartRef)?.chartRef;
+  return successor && chartRef ? { revision: successor.revision || 'default', chartRef } : undefined;
 }
 
 /** The tags an upgrade moved to this revision whose earlier revision still runs: [tag, that revision]. */
@@ -79,6 +97,26 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
       argv: [...argv, ...kubeFlags('istioctl', target)],
     });
   } else {
+    // Istio's helm canary docs: `helm upgrade istio-base --set defaultRevision=<rev>` before the old istiod goes.
+    const release = input.defaultValidatorRelease;
+    const move = release && defaultValidatorMove(release, others);
+    if (release && move)
+      steps.push({
+        id: 'default-revision',
+        description: `point Istio's default validation (release ${release.name}'s defaultRevision) at revision ${move.revision}`,
+        revision: move.revision,
+        argv: [
+          'upgrade',
+          release.name,
+          ...move.chartRef,
+          '--namespace',
+          release.namespace,
+          '--reuse-values',
+          '--set',
+          `defaultRevision=${move.revision}`,
+          ...kubeFlags('helm', target),
+        ],
+      });
     for (const release of [...record.releases].reverse().filter((r) => !sharedReleases.has(`${r.namespace}/${r.release}`)))
       steps.push({
         id: 'apply',

@@ -302,3 +302,47 @@ describe('mesh upgrade --in-place (helm backend)', () => {
     await kubectl('delete', 'namespace', 'up-app', '--wait=true', '--timeout=60s');
   });
 });
+
+describe("mesh upgrade (helm backend): the base chart's default validator follows the control plane (UPGRADE-NOTES pain 1)", () => {
+  beforeAll(resetTestbed, 60_000);
+  afterAll(async () => void (await meshOn(['uninstall', '-r', '1-31-0', '--purge', '--force', '-y'])));
+  const validatorRevision = async () =>
+    kubectl('get', 'validatingwebhookconfiguration', 'istiod-default-validator', '-o', 'jsonpath={.metadata.labels.istio\\.io/rev}');
+
+  it('refuses a revision-only install that would point it at no istiod, and moves it when the old default goes', async () => {
+    const { MESH_ISTIO_PREVIOUS_SRC, MESH_ISTIO_VERSION: next, MESH_ISTIO_CHARTS } = testbedPaths();
+    const helmFlags = ['--profile', 'minimal', '--backend', 'helm', '-y'];
+    const solo = await meshOn(['install', '-r', 'solo', ...helmFlags, '--charts', MESH_ISTIO_CHARTS]);
+    expect(solo.code).toBe(3);
+    expect(solo.stderr).toMatch(
+      /^Error: the base chart would point Istio's default validation \(istiod-default-validator\) at revision default, which has no istiod: every Istio config write would fail\nhint: pass --set values.defaultRevision=solo$/m,
+    );
+    expect(await kubectl('get', 'deployments,validatingwebhookconfigurations', '-A', '-o', 'name')).toBe('');
+
+    const oldCharts = join(MESH_ISTIO_PREVIOUS_SRC, 'manifests', 'charts');
+    const install = await meshOn([
+      'install',
+      ...helmFlags,
+      '--charts',
+      oldCharts,
+      '--set',
+      `tag=${testbedPaths().MESH_ISTIO_PREVIOUS_VERSION}`,
+    ]);
+    expect(install.code, install.stderr).toBe(0);
+    expect(await validatorRevision()).toBe('default');
+    const up = await meshOn(['upgrade', '--to', next, '--charts', MESH_ISTIO_CHARTS, '--set', `tag=${next}`, '-y']);
+    expect(up.code, up.stderr).toBe(0);
+    // The old default goes: the validator moves to the canary before its istiod is removed.
+    const removed = await meshOn(['uninstall', '-y']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stderr).toContain("point Istio's default validation (release istio-base's defaultRevision) at revision 1-31-0");
+    expect(await validatorRevision()).toBe('1-31-0');
+    const verify = await meshOn(['verify', '--skip-analyze', '-o', 'json']);
+    expect(verify.code, verify.stdout).toBe(0);
+    // A later upgrade of the canary replays its intent, which now keeps the validator where it works.
+    const again = await meshOn(['upgrade', '--to', next, '--in-place', '--from', '1-31-0', '--charts', MESH_ISTIO_CHARTS, '-y']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await validatorRevision()).toBe('1-31-0');
+    expect((await meshOn(['verify', '--skip-analyze'])).code).toBe(0);
+  });
+});

@@ -22,6 +22,13 @@ import { MESH_VERSION } from '../../version.js';
 import { judgeExisting, preflight, type PreflightFacts } from './preflight.js';
 import type { InstallOptions } from './options.js';
 
+/** The base chart's defaultRevision a helm plan renders: the user's values.defaultRevision, else the chart's `default`. */
+function baseDefaultRevision(plan: Plan, profile: Profile): string | undefined {
+  if (!plan.steps.some((s) => s.id === 'apply' && s.tool === 'helm' && s.chart === 'base')) return undefined;
+  const values = profile.spec.values as { defaultRevision?: unknown } | undefined;
+  return typeof values?.defaultRevision === 'string' ? values.defaultRevision : 'default';
+}
+
 /** How istioctl says its own readiness wait ran out. */
 const ISTIOCTL_NOT_READY = /resources not ready after|failed to wait for resource/;
 
@@ -99,6 +106,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         waitingForLockAllowed: input.lockWaitSeconds > 0,
         handle,
         memo: new IstioctlMemo(),
+        baseDefaultRevision: baseDefaultRevision(plan, profile),
       }),
     );
     let stored = facts.existingConfigMap;

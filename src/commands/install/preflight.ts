@@ -1,4 +1,4 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import type { KubeGateway } from '../../adapters/kube.js';
 import type { Runner } from '../../adapters/process.js';
 import type { IstioctlMemo } from '../../adapters/istioctl-memo.js';
@@ -12,6 +12,7 @@ import { LOCK_NAME, LOCK_SECONDS } from '../../install/lock-name.js';
 import type { Plan } from '../../plan/types.js';
 import type { InstallRecord } from '../../plan/record.js';
 import type { StepHandle } from '../../report/progress.js';
+import { DEFAULT_VALIDATOR_PATH, judgeBaseDefaultRevision, readDefaultValidator } from '../../revisions/default-validator.js';
 
 export interface PreflightFacts {
   toolVersions: Record<string, string>;
@@ -36,6 +37,8 @@ export interface PreflightInput {
   handle: StepHandle;
   /** What this istioctl answered before (absent: always ask it). */
   memo?: IstioctlMemo;
+  /** helm: the base chart's defaultRevision the plan renders (undefined: the plan has no base chart). */
+  baseDefaultRevision?: string;
 }
 
 /** Everything install checks before it changes anything; throws a CliError (exit 3 or 4) on the first problem. */
@@ -91,7 +94,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   // The remaining reads are independent: one round trip instead of six.
   const ns = plan.istioNamespace;
   const names = [...new Set([...input.namespacesTouched, ...input.injectNamespaces])];
-  const [denied, { record, configMap }, istiod, holder, namespaces] = await Promise.all([
+  const [denied, { record, configMap }, istiod, holder, namespaces, validator] = await Promise.all([
     deniedAccess(kube, [
       { verb: 'create', group: '', resource: 'namespaces' },
       { verb: 'create', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
@@ -106,6 +109,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     kube.list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: 'app=istiod' }),
     lockHolder(kube, ns),
     Promise.all(names.map((name) => getNamespace(kube, name))),
+    input.baseDefaultRevision === undefined ? undefined : kube.get<V1ValidatingWebhookConfiguration>(DEFAULT_VALIDATOR_PATH),
   ]);
   if (denied.length)
     throw preflightError(
@@ -129,6 +133,12 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
       `Istio is already installed in ${ns} (Deployment ${sameRevision.metadata?.name}) but not by mesh`,
       'remove it with `istioctl uninstall --purge` / `helm uninstall`, or install into another namespace with -n',
     );
+  judgeBaseDefaultRevision({
+    baseDefaultRevision: input.baseDefaultRevision,
+    installing: plan.revision || 'default',
+    running: istiod.items.map((d) => d.metadata?.labels?.['istio.io/rev'] ?? 'default'),
+    live: readDefaultValidator(validator),
+  });
   const missingNamespaces = names.filter((_, i) => !namespaces[i]);
   const missingInject = input.injectNamespaces.filter((n) => missingNamespaces.includes(n));
   if (missingInject.length)

@@ -1,6 +1,6 @@
 import type { UninstallOptions } from './options.js';
 import { resolveIstioRelease } from '../../istio/resolve.js';
-import type { V1ConfigMap, V1CustomResourceDefinition } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1CustomResourceDefinition, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { istioNamespaceOf, checkOutput, checkRevision, parseDuration, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, KubeApiError, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess, ToolFailedError, type Runner } from '../../adapters/process.js';
@@ -18,7 +18,9 @@ import {
 } from '../../install/cluster.js';
 import { describeUsage, readInjectionState, revisionUsage } from '../../revisions/usage.js';
 import { kubeFlags } from '../../plan/install.js';
-import { buildUninstallPlan, tagsToMoveBack } from '../../plan/uninstall.js';
+import { buildUninstallPlan, defaultValidatorMove, tagsToMoveBack } from '../../plan/uninstall.js';
+import { withDefaultRevision, type InstallRecord } from '../../plan/record.js';
+import { DEFAULT_VALIDATOR, DEFAULT_VALIDATOR_PATH, readDefaultValidator } from '../../revisions/default-validator.js';
 import { removeAddonObjects } from '../../addons/remove.js';
 import { removeSample } from '../../samples/remove.js';
 import { planToJson, planToText } from '../../plan/format.js';
@@ -89,7 +91,15 @@ export async function uninstall(
           'and restart its workloads), or pass --force',
       );
   }
-  const plan = buildUninstallPlan({ record, purge: Boolean(options.purge), target, timeoutSeconds, otherRevisions: others });
+  const defaultValidatorRelease = await defaultValidatorToMove(kube, record, others, Boolean(options.force));
+  const plan = buildUninstallPlan({
+    record,
+    purge: Boolean(options.purge),
+    target,
+    timeoutSeconds,
+    otherRevisions: others,
+    defaultValidatorRelease,
+  });
   if (options.dryRun) {
     process.stdout.write(json ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;
@@ -140,6 +150,13 @@ export async function uninstall(
                 if (!(error instanceof KubeApiError && error.status === 404)) throw error;
                 return 'namespace is gone';
               }
+              return undefined;
+            }
+            if (step.id === 'default-revision') {
+              const result = await run(options.helm, step.argv);
+              if (result.exitCode !== 0) throw new ToolFailedError('helm', step.argv, result);
+              const successor = step.revision === 'default' ? '' : step.revision;
+              await updateRecord(kube, ns, (r) => withDefaultRevision(r, step.revision), successor);
               return undefined;
             }
             if (step.id === 'tag') {
@@ -221,3 +238,28 @@ async function deleteRootCertCopies(kube: KubeGateway): Promise<number> {
 /** "revision canary" / "revisions default, canary" */
 const revisionList = (records: Array<{ revision: string }>) =>
   `revision${records.length > 1 ? 's' : ''} ${records.map((r) => r.revision || 'default').join(', ')}`;
+
+/**
+ * The helm release whose default validator names the revision being removed while others stay
+ * (it would be left pointing at nothing: pain 1 of UPGRADE-NOTES). Refused when no record says
+ * which chart to move it with, unless --force.
+ */
+async function defaultValidatorToMove(
+  kube: KubeGateway,
+  record: InstallRecord,
+  others: InstallRecord[],
+  force: boolean,
+): Promise<{ name: string; namespace: string } | undefined> {
+  if (record.backend !== 'helm' || !others.length) return undefined;
+  const validator = readDefaultValidator(await kube.get<V1ValidatingWebhookConfiguration>(DEFAULT_VALIDATOR_PATH));
+  const release = validator?.helmRelease;
+  if (!release || validator.revision !== (record.revision || 'default')) return undefined;
+  if (defaultValidatorMove(release, others)) return release;
+  if (force) return undefined;
+  throw preflightError(
+    `${DEFAULT_VALIDATOR} (helm release ${release.name}) points at revision ${validator.revision}, and no recorded install ` +
+      'says which base chart to move it with',
+    `move it first: helm upgrade ${release.name} <base chart> -n ${release.namespace} --reuse-values ` +
+      '--set defaultRevision=<another revision>; or pass --force',
+  );
+}

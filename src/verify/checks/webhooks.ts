@@ -1,4 +1,5 @@
-import type { AdmissionregistrationV1WebhookClientConfig } from '@kubernetes/client-node';
+import type { AdmissionregistrationV1WebhookClientConfig, V1ObjectMeta } from '@kubernetes/client-node';
+import { DEFAULT_VALIDATOR } from '../../revisions/default-validator.js';
 import type { CheckDefinition, Facts, Verdict } from '../types.js';
 import { fail, istiodDeployments, ok, skip, warn } from './shared.js';
 
@@ -168,6 +169,17 @@ export const webhookChecks: CheckDefinition[] = [
   },
 ];
 
+/** helm would render a webhook of its own again: the base chart's validator is moved with its value, anything else deleted. */
+function strandedHint(kind: string, webhook: V1ObjectMeta, running: string[]): string {
+  const release = webhook.annotations?.['meta.helm.sh/release-name'];
+  if (release && webhook.name === DEFAULT_VALIDATOR)
+    return (
+      `helm upgrade ${release} <base chart> -n ${webhook.annotations?.['meta.helm.sh/release-namespace'] ?? '<ns>'} --reuse-values ` +
+      `--set defaultRevision=<a running revision: ${running.join(', ') || 'none'}>`
+    );
+  return `delete it: kubectl delete ${kind.toLowerCase()} ${webhook.name}`;
+}
+
 /**
  * A webhook of a revision that no longer runs (a tag left pointing at it, a validator of a removed
  * canary) breaks injection or every Istio config write (istio/istio#35590, #28880).
@@ -191,7 +203,7 @@ function webhookRevisions(facts: Facts): Verdict {
       stranded.map((x) => `${label(x)} points at revision ${x.c.metadata!.labels!['istio.io/rev']}, which has no istiod`).join('; '),
       tag
         ? `mesh tag set ${tag} --revision <a running revision: ${[...running].join(', ') || 'none'}> --overwrite`
-        : `delete it: kubectl delete ${stranded[0].kind.toLowerCase()} ${first.name}`,
+        : strandedHint(stranded[0].kind, first, [...running]),
     );
   }
   const tags = configs.filter(({ c }) => c.metadata?.labels?.['istio.io/tag'] && c.kind !== 'ValidatingWebhookConfiguration');
