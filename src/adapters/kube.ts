@@ -1,7 +1,7 @@
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1ObjectMeta } from '@kubernetes/client-node';
 import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
 import { MESH_VERSION } from '../version.js';
 import { connectionError, credentialPluginError, redactCredentials, rejectedCredentials } from './kube-errors.js';
@@ -40,6 +40,9 @@ export class KubeApiError extends CliError {
   }
 }
 
+/** Asks for metadata only; a server that cannot (an aggregated API) answers with the full list, which has metadata too. */
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
 export interface KubeGateway {
   readonly context: string;
   readonly server: string;
@@ -51,6 +54,8 @@ export interface KubeGateway {
   /** DELETE that returns false for 404 (already gone) instead of throwing: deletes stay idempotent. */
   remove(path: string): Promise<boolean>;
   list<T>(path: string, query?: Record<string, string>): Promise<KubeList<T>>;
+  /** A list of the objects' metadata only (PartialObjectMetadataList): a fraction of the bytes of the full objects. */
+  listMetadata(path: string, query?: Record<string, string>): Promise<KubeList<{ metadata?: V1ObjectMeta }>>;
   /** Streams watch events until `signal` aborts or the server closes; resolves then. */
   watch<T>(path: string, query: Record<string, string>, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
 }
@@ -121,7 +126,7 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
   let answered = false;
   const unreachable = (error: NodeJS.ErrnoException) => connectionError(error, where);
 
-  const open = (method: string, path: string, body?: string, contentType?: string, signal?: AbortSignal) =>
+  const open = (method: string, path: string, body?: string, contentType?: string, signal?: AbortSignal, accept = 'application/json') =>
     new Promise<IncomingMessage>((resolve, reject) => {
       requests++;
       const send = base.protocol === 'http:' ? httpRequest : httpsRequest;
@@ -135,7 +140,7 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
           path: `${base.pathname.replace(/\/$/, '')}${path}`,
           headers: {
             ...(tls.headers as Record<string, string> | undefined),
-            accept: 'application/json',
+            accept,
             // Names mesh in the API server's audit log, so request counts can be checked there.
             'user-agent': USER_AGENT,
             ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
@@ -158,48 +163,52 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
     return Buffer.concat(chunks).toString('utf8');
   };
 
+  async function send<T>(method: string, path: string, body?: unknown, contentType?: string, accept?: string): Promise<T> {
+    // Reads are retried with backoff through 429/5xx and (once the server has answered) connection
+    // resets; writes are not, as they may have been applied.
+    for (let attempt = 0; ; attempt++) {
+      const retry = method === 'GET' && attempt < READ_RETRY_DELAYS_MS.length;
+      let res: IncomingMessage;
+      try {
+        res = await open(method, path, body === undefined ? undefined : JSON.stringify(body), contentType, undefined, accept);
+      } catch (error) {
+        const code = (error as { cause?: NodeJS.ErrnoException }).cause?.code;
+        if (retry && answered && code && RETRYABLE_NETWORK.has(code)) {
+          await sleep(READ_RETRY_DELAYS_MS[attempt]);
+          continue;
+        }
+        throw error;
+      }
+      const text = await readBody(res);
+      const status = res.statusCode ?? 0;
+      answered = true;
+      if (retry && RETRYABLE_STATUS.has(status)) {
+        const after = Number(res.headers['retry-after']);
+        await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 5) * 1000 : READ_RETRY_DELAYS_MS[attempt]);
+        continue;
+      }
+      if (status === 401) throw rejectedCredentials(where);
+      if (status >= 400) {
+        let reason = text.slice(0, 200);
+        try {
+          reason = (JSON.parse(text) as { message?: string }).message ?? reason;
+        } catch {
+          /* not a Status object */
+        }
+        throw new KubeApiError(status, method, path, reason);
+      }
+      return (text ? JSON.parse(text) : undefined) as T;
+    }
+  }
+
   const gateway: KubeGateway = {
     context,
     server: cluster.server,
     get requests() {
       return requests;
     },
-    async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-      // Reads are retried with backoff through 429/5xx and (once the server has answered) connection
-      // resets; writes are not, as they may have been applied.
-      for (let attempt = 0; ; attempt++) {
-        const retry = method === 'GET' && attempt < READ_RETRY_DELAYS_MS.length;
-        let res: IncomingMessage;
-        try {
-          res = await open(method, path, body === undefined ? undefined : JSON.stringify(body), contentType);
-        } catch (error) {
-          const code = (error as { cause?: NodeJS.ErrnoException }).cause?.code;
-          if (retry && answered && code && RETRYABLE_NETWORK.has(code)) {
-            await sleep(READ_RETRY_DELAYS_MS[attempt]);
-            continue;
-          }
-          throw error;
-        }
-        const text = await readBody(res);
-        const status = res.statusCode ?? 0;
-        answered = true;
-        if (retry && RETRYABLE_STATUS.has(status)) {
-          const after = Number(res.headers['retry-after']);
-          await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 5) * 1000 : READ_RETRY_DELAYS_MS[attempt]);
-          continue;
-        }
-        if (status === 401) throw rejectedCredentials(where);
-        if (status >= 400) {
-          let reason = text.slice(0, 200);
-          try {
-            reason = (JSON.parse(text) as { message?: string }).message ?? reason;
-          } catch {
-            /* not a Status object */
-          }
-          throw new KubeApiError(status, method, path, reason);
-        }
-        return (text ? JSON.parse(text) : undefined) as T;
-      }
+    request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+      return send<T>(method, path, body, contentType);
     },
     async get<T>(path: string): Promise<T | undefined> {
       try {
@@ -220,6 +229,9 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
     },
     list<T>(path: string, params?: Record<string, string>): Promise<KubeList<T>> {
       return gateway.request<KubeList<T>>('GET', `${path}${query(params)}`);
+    },
+    listMetadata(path: string, params?: Record<string, string>) {
+      return send<KubeList<{ metadata?: V1ObjectMeta }>>('GET', `${path}${query(params)}`, undefined, undefined, METADATA_LIST);
     },
     async watch<T>(
       path: string,

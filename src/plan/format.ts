@@ -29,6 +29,8 @@ function stepDetail(step: PlanStep): string[] {
       return [`${step.action} ConfigMap ${step.configMap}`];
     case 'lock':
       return [`Lease ${step.lease}, renewed until the change is done`];
+    case 'adopt-crds':
+      return [`annotate meta.helm.sh/release-name=${step.release}, release-namespace=${step.namespace}; label managed-by=Helm`];
     case 'default-revision':
       return [`$ ${['helm', ...step.argv].map(quote).join(' ')}`];
     case 'tag':

@@ -92,6 +92,15 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
     });
   } else {
     for (const release of renderHelmReleases(profile, contents)) {
+      if (release.chart === 'base')
+        steps.push({
+          id: 'adopt-crds',
+          description:
+            `let release ${release.release} adopt the Istio CRDs no helm release owns ` +
+            "(an istioctl install leaves them), as Istio's migration steps do",
+          release: release.release,
+          namespace: release.namespace,
+        });
       const file = `${release.release}.values.yaml`;
       files[file] = renderYaml(release.values);
       steps.push({

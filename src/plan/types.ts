@@ -22,7 +22,8 @@ export type PlanStep =
   | { id: 'record'; description: string; configMap: string; action: 'write' | 'complete' | 'delete' }
   | { id: 'lock'; description: string; lease: string }
   | { id: 'tag'; description: string; tag: string; revision: string; onlyFrom: string }
-  | { id: 'default-revision'; description: string; revision: string; argv: string[] };
+  | { id: 'default-revision'; description: string; revision: string; argv: string[] }
+  | { id: 'adopt-crds'; description: string; release: string; namespace: string };
 
 export interface Plan {
   schemaVersion: 1;

@@ -261,6 +261,27 @@ describe('install failures', () => {
     expect((await meshOn(['uninstall', '--purge', '-y'])).code).toBe(0);
   });
 
+  it('moving from istioctl to helm: the CRDs istioctl left are adopted by istio-base, not refused by helm (istio/istio#43204)', async () => {
+    expect((await meshOn(['install', '--profile', 'minimal', '--backend', 'istioctl', '-y'])).code).toBe(0);
+    const removed = await meshOn(['uninstall', '-y']);
+    expect(removed.stderr).toContain('Istio CRDs kept');
+    const r = await meshOn(['install', '--profile', 'minimal', ...backendArgs('helm'), '-y']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/adopted \d+ CRDs \(/);
+    const owner = await kubectl(
+      'get',
+      'crd',
+      'virtualservices.networking.istio.io',
+      '-o',
+      'jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-name}',
+    );
+    expect(owner).toBe('istio-base');
+    expect((await meshOn(['verify', '--skip-analyze'])).code).toBe(0);
+    // a second install finds nothing left to adopt
+    expect((await meshOn(['install', '--profile', 'minimal', ...backendArgs('helm'), '-y'])).stderr).toContain('none to adopt');
+    expect((await meshOn(['uninstall', '--purge', '-y'])).code).toBe(0);
+  });
+
   it('Ctrl-C while waiting is exit 130 with what it means for the cluster', async () => {
     const child = spawn(process.execPath, [meshBin, '--kubeconfig', kubeconfig(), 'verify', '--wait', '5m', '--skip-analyze'], {
       env: { ...process.env, PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` },

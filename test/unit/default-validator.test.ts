@@ -74,3 +74,33 @@ describe('the base chart default validator', () => {
     });
   });
 });
+
+describe("Istio's CRDs and helm's ownership check", () => {
+  it('sorts them into ours, orphans (adopted) and another release’s (refused); other CRDs are not looked at', async () => {
+    const { crdOwnership } = await import('../../src/install/crd-ownership.js');
+    const crd = (name: string, release?: string, namespace = 'istio-system', managedBy = 'Helm') => ({
+      metadata: {
+        name,
+        labels: { 'app.kubernetes.io/managed-by': managedBy },
+        annotations: (release ? { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace } : {}) as Record<
+          string,
+          string
+        >,
+      },
+    });
+    const owned = crdOwnership(
+      [
+        crd('gateways.networking.istio.io', 'istio-base'),
+        crd('virtualservices.networking.istio.io'),
+        crd('sidecars.networking.istio.io', 'istio-base', 'istio-system', 'istioctl'),
+        crd('telemetries.telemetry.istio.io', 'base', 'other'),
+        crd('certificates.cert-manager.io'),
+      ],
+      { name: 'istio-base', namespace: 'istio-system' },
+    );
+    expect(owned).toEqual({
+      orphans: ['sidecars.networking.istio.io', 'virtualservices.networking.istio.io'],
+      foreign: [{ name: 'telemetries.telemetry.istio.io', owner: 'other/base' }],
+    });
+  });
+});

@@ -10,6 +10,7 @@ import { ensureNamespace, getNamespace, patchNamespaceLabels, readRecord, writeR
 import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock.js';
 import { sha256 } from '../../plan/install.js';
 import { newRecord, type InstallRecord } from '../../plan/record.js';
+import { adoptionPatch, CRDS_PATH, crdOwnership } from '../../install/crd-ownership.js';
 import { toYaml } from '../../profiles/load.js';
 import { renderIstioOperator } from '../../render/istioctl.js';
 import type { Plan, PlanStep } from '../../plan/types.js';
@@ -178,6 +179,22 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
           }
           throw new ToolFailedError(s.tool, argv, result);
         });
+      } else if (s.id === 'adopt-crds') {
+        await steps.run(
+          s,
+          s.description,
+          async () => {
+            const release = { name: s.release, namespace: s.namespace };
+            const { orphans } = crdOwnership((await kube.listMetadata(CRDS_PATH)).items, release);
+            for (const name of orphans)
+              await kube.request('PATCH', `${CRDS_PATH}/${name}`, adoptionPatch(release), 'application/merge-patch+json');
+            if (orphans.length) changed = true;
+            return orphans.length
+              ? `adopted ${orphans.length} CRDs (${orphans.slice(0, 3).join(', ')}${orphans.length > 3 ? ', ...' : ''})`
+              : 'none to adopt';
+          },
+          (d) => d,
+        );
       } else if (s.id === 'wait') {
         await steps.run(
           s,

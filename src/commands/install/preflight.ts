@@ -12,6 +12,7 @@ import { LOCK_NAME, LOCK_SECONDS } from '../../install/lock-name.js';
 import type { Plan } from '../../plan/types.js';
 import type { InstallRecord } from '../../plan/record.js';
 import type { StepHandle } from '../../report/progress.js';
+import { CRDS_PATH, crdOwnership } from '../../install/crd-ownership.js';
 import { DEFAULT_VALIDATOR_PATH, judgeBaseDefaultRevision, readDefaultValidator } from '../../revisions/default-validator.js';
 
 export interface PreflightFacts {
@@ -94,7 +95,8 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   // The remaining reads are independent: one round trip instead of six.
   const ns = plan.istioNamespace;
   const names = [...new Set([...input.namespacesTouched, ...input.injectNamespaces])];
-  const [denied, { record, configMap }, istiod, holder, namespaces, validator] = await Promise.all([
+  const base = plan.steps.find((s) => s.id === 'adopt-crds');
+  const [denied, { record, configMap }, istiod, holder, namespaces, validator, crds] = await Promise.all([
     deniedAccess(kube, [
       { verb: 'create', group: '', resource: 'namespaces' },
       { verb: 'create', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
@@ -110,6 +112,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     lockHolder(kube, ns),
     Promise.all(names.map((name) => getNamespace(kube, name))),
     input.baseDefaultRevision === undefined ? undefined : kube.get<V1ValidatingWebhookConfiguration>(DEFAULT_VALIDATOR_PATH),
+    base ? kube.listMetadata(CRDS_PATH) : undefined,
   ]);
   if (denied.length)
     throw preflightError(
@@ -132,6 +135,14 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     throw preflightError(
       `Istio is already installed in ${ns} (Deployment ${sameRevision.metadata?.name}) but not by mesh`,
       'remove it with `istioctl uninstall --purge` / `helm uninstall`, or install into another namespace with -n',
+    );
+  const foreign = base && crds ? crdOwnership(crds.items, { name: base.release, namespace: base.namespace }).foreign : [];
+  if (foreign.length)
+    throw preflightError(
+      `CustomResourceDefinition ${foreign[0].name}${foreign.length > 1 ? ` (and ${foreign.length - 1} more Istio CRDs)` : ''} ` +
+        `belongs to helm release ${foreign[0].owner}: helm would refuse to install ${base!.namespace}/${base!.release} over it`,
+      `install the base chart as that release, or hand the CRDs over: kubectl annotate crd ${foreign[0].name} ` +
+        `meta.helm.sh/release-name=${base!.release} meta.helm.sh/release-namespace=${base!.namespace} --overwrite (each one)`,
     );
   judgeBaseDefaultRevision({
     baseDefaultRevision: input.baseDefaultRevision,
