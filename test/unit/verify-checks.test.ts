@@ -375,6 +375,48 @@ describe('revisions in verify', () => {
     expect(find(f, 'data-plane-revisions')).toMatchObject({ status: 'fail', message: expect.stringContaining('shop (revision canary)') });
   });
 
+  describe('webhook-overlap (IST0139)', () => {
+    const byLabel = { matchExpressions: [{ key: 'istio-injection', operator: 'In', values: ['enabled'] }] };
+    const injector = (name: string, namespaceSelector: object) => ({
+      metadata: { name, labels: { app: 'sidecar-injector' } },
+      webhooks: [
+        {
+          name: 'namespace.sidecar-injector.istio.io',
+          clientConfig: {},
+          namespaceSelector,
+          objectSelector: {},
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+        },
+      ],
+    });
+    // istioctl's deactivation of the default revision's own injector when a default tag exists
+    const deactivated = { matchExpressions: [{ key: 'istio.io/deactivated', operator: 'In', values: ['never-match'] }] };
+
+    it('fails when the default revision injector and the default tag both select the same pods', () => {
+      const c = find(
+        facts({
+          mutatingWebhooks: { items: [injector('istio-sidecar-injector', byLabel), injector('istio-revision-tag-default', byLabel)] },
+        }),
+        'webhook-overlap',
+      );
+      expect(c).toMatchObject({
+        status: 'fail',
+        message: 'istio-revision-tag-default and istio-sidecar-injector select the same pods: a new pod is injected by both',
+      });
+    });
+
+    it('is ok once istioctl deactivated one of them', () => {
+      const c = find(
+        facts({
+          mutatingWebhooks: { items: [injector('istio-sidecar-injector', deactivated), injector('istio-revision-tag-default', byLabel)] },
+        }),
+        'webhook-overlap',
+      );
+      expect(c.status).toBe('ok');
+    });
+  });
+
   it('fails a tag webhook pointing at a revision with no istiod, naming the tag to move', () => {
     const tag = { metadata: { name: 'istio-revision-tag-prod', labels: { 'istio.io/rev': 'gone', 'istio.io/tag': 'prod' } } };
     const c = find(facts({ mutatingWebhooks: { items: [tag] } }), 'webhook-revisions');

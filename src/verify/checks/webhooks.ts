@@ -1,4 +1,4 @@
-import type { AdmissionregistrationV1WebhookClientConfig, V1ObjectMeta } from '@kubernetes/client-node';
+import type { AdmissionregistrationV1WebhookClientConfig, V1LabelSelector, V1ObjectMeta } from '@kubernetes/client-node';
 import { DEFAULT_VALIDATOR } from '../../revisions/default-validator.js';
 import type { CheckDefinition, Facts, Verdict } from '../types.js';
 import { fail, istiodDeployments, ok, skip, warn } from './shared.js';
@@ -159,6 +159,17 @@ export const webhookChecks: CheckDefinition[] = [
     run: webhookRevisions,
   },
   {
+    id: 'webhook-overlap',
+    category: 'webhooks',
+    description: 'no two injectors select the same pods',
+    means:
+      'no two Istio injection webhook configurations select the same namespaces and pods (IST0139): a pod would get ' +
+      'two sidecars, or one from the wrong revision',
+    fix: 'move the default tag with `mesh tag set default`, which deactivates the default revision injector, or remove the tag',
+    reads: ['mutatingWebhooks'],
+    run: webhookOverlap,
+  },
+  {
     id: 'webhook-service',
     category: 'webhooks',
     description: 'webhook Services have ready endpoints',
@@ -213,4 +224,45 @@ function webhookRevisions(facts: Facts): Verdict {
         ? `; tags ${tags.map(({ c }) => `${c.metadata!.labels!['istio.io/tag']}->${c.metadata!.labels!['istio.io/rev']}`).join(', ')}`
         : ''),
   );
+}
+
+/**
+ * Two injector configurations whose webhooks select the same namespaces and pods both inject a
+ * new pod (UPGRADE-NOTES pain 4, istio/istio#43932, #48643): the default revision's own injector
+ * beside a `default` tag that a helm upgrade re-activated, say. istioctl deactivates the default
+ * revision's injector when a default tag exists (its selectors then match nothing), so live
+ * selectors are compared, not names.
+ */
+function webhookOverlap(facts: Facts): Verdict {
+  const injectors = facts.mutatingWebhooks.items.filter(
+    (c) => c.metadata?.labels?.app === 'sidecar-injector' || /sidecar-injector|revision-tag/.test(c.metadata?.name ?? ''),
+  );
+  if (!injectors.length) return skip('no Istio injector');
+  const bySelector = new Map<string, Set<string>>();
+  for (const c of injectors)
+    for (const h of c.webhooks ?? []) {
+      const key = JSON.stringify([sortedSelector(h.namespaceSelector), sortedSelector(h.objectSelector)]);
+      bySelector.set(key, (bySelector.get(key) ?? new Set()).add(c.metadata?.name ?? ''));
+    }
+  const shared = [...bySelector.values()].filter((names) => names.size > 1);
+  const overlaps = [...new Set(shared.map((names) => [...names].sort().join(' and ')))];
+  if (overlaps.length)
+    return fail(
+      `${overlaps.join('; ')} select the same pods: a new pod is injected by both`,
+      'keep one: `mesh tag set default --revision <rev> --overwrite` deactivates the default revision injector ' +
+        '(or `mesh tag remove default`)',
+      overlaps.flatMap((o) => o.split(' and ').map((name) => `MutatingWebhookConfiguration/${name}`)),
+    );
+  return ok(`${injectors.length} injector configuration(s), selectors distinct`);
+}
+
+/** A label selector with its requirements in a fixed order, so equal selectors compare equal. */
+function sortedSelector(selector: V1LabelSelector | undefined): unknown {
+  if (!selector) return null;
+  return {
+    matchLabels: Object.fromEntries(Object.entries(selector.matchLabels ?? {}).sort()),
+    matchExpressions: (selector.matchExpressions ?? [])
+      .map((e) => ({ key: e.key, operator: e.operator, values: [...(e.values ?? [])].sort() }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  };
 }
