@@ -54,3 +54,17 @@ export function skewWarning(
     hint: `use the ${what} of Istio ${minor}: \`mesh istio fetch <${minor}.x>\`, then --istio-version or \`mesh istio use\``,
   };
 }
+
+/**
+ * Helm 4 applies server-side, and istiod owns the webhooks' failurePolicy once it runs: charts
+ * before Istio 1.28 set it on every upgrade and the apply conflicts (istio/istio#59367, #60497).
+ * Returns the warning for such a pair, or undefined (not known, or fine).
+ */
+export function helmApplyWarning(helm: string | undefined, charts: string | undefined): string | undefined {
+  const chart = minorOf(charts);
+  if (!/^v?4\./.test(helm ?? '') || !chart || chart.major !== 1 || chart.minor >= 28) return undefined;
+  return (
+    `helm ${helm} applies server-side, and the charts of Istio ${charts} set the webhooks' failurePolicy that istiod owns: ` +
+    'an upgrade conflicts (istio/istio#59367); use charts of 1.28 or later, or helm 3'
+  );
+}

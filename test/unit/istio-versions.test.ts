@@ -28,3 +28,13 @@ describe('istioctl / control-plane skew', () => {
     });
   });
 });
+
+describe('helm 4 server-side apply against older charts (UPGRADE-NOTES pain 6)', () => {
+  it('warns for helm 4 with charts before 1.28 only', async () => {
+    const { helmApplyWarning } = await import('../../src/istio/versions.js');
+    expect(helmApplyWarning('4.1.1', '1.27.3')).toMatch(/^helm 4\.1\.1 applies server-side, .*\(istio\/istio#59367\)/);
+    expect(helmApplyWarning('v4.2.0', '1.28.0')).toBeUndefined();
+    expect(helmApplyWarning('3.22.0', '1.26.0')).toBeUndefined();
+    expect(helmApplyWarning('4.1.1', undefined)).toBeUndefined();
+  });
+});

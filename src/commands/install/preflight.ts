@@ -6,7 +6,7 @@ import { helmVersion, istioctlRejects, istioctlVersion } from '../../adapters/to
 import { preflightError, usageError } from '../../errors.js';
 import { checkIstioVersion, checkKubernetesVersion } from '../../install/compat.js';
 import { deniedAccess, formatAccess, getNamespace, readRecord, serverVersion } from '../../install/cluster.js';
-import { skewWarning, versionOfImage } from '../../istio/versions.js';
+import { helmApplyWarning, skewWarning, versionOfImage } from '../../istio/versions.js';
 import { heldBy, lockHolder } from '../../install/lock.js';
 import { LOCK_NAME, LOCK_SECONDS } from '../../install/lock-name.js';
 import type { Plan } from '../../plan/types.js';
@@ -73,6 +73,8 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     if (!/^3\.|^4\./.test(toolVersions.helm))
       throw preflightError(`helm ${toolVersions.helm} is not Helm 3 or 4`, 'install Helm 3.x or pass --helm <path>');
     istioVersion = input.chartVersion;
+    const conflict = helmApplyWarning(toolVersions.helm, istioVersion);
+    if (conflict) handle.info(`warning: ${conflict}`);
   }
   // First API call (exit 4 if unreachable), beside istioctl's verdict; bad input is reported first.
   const [server, complaint] = await Promise.all([serverVersion(kube).catch((error: unknown) => error as Error), rejected]);
