@@ -50,8 +50,11 @@ export function checkRevision(revision: string, flag = '--revision'): string {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '');
+  // A tag is a positional argument: its message names it as one, not as a flag.
+  const what = flag === 'tag' ? `tag ${revision}: not a valid tag` : `${flag} ${revision}: not a valid revision`;
+  const example = flag === 'tag' ? 'mesh tag set' : flag;
   throw usageError(
-    `${flag} ${revision}: not a valid revision (lower-case letters, digits and '-', at most 56 characters)`,
-    suggestion ? `e.g. ${flag} ${suggestion}` : 'e.g. --revision canary or --revision 1-31-0',
+    `${what} (lower-case letters, digits and '-', at most 56 characters)`,
+    suggestion ? `e.g. ${example} ${suggestion}` : flag === 'tag' ? 'e.g. prod-stable' : 'e.g. --revision canary or --revision 1-31-0',
   );
 }

@@ -228,6 +228,7 @@ describe('revisions', () => {
     expect(checkRevision('canary')).toBe('canary');
     expect(checkRevision('default')).toBe('');
     expect(() => checkRevision('1.31.0')).toThrow(/--revision 1\.31\.0: not a valid revision/);
+    expect(() => checkRevision('Prod.Stable', 'tag')).toThrow(/^tag Prod\.Stable: not a valid tag \(/);
     try {
       checkRevision('1.31.0');
     } catch (error) {
