@@ -230,8 +230,10 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
     list<T>(path: string, params?: Record<string, string>): Promise<KubeList<T>> {
       return gateway.request<KubeList<T>>('GET', `${path}${query(params)}`);
     },
-    listMetadata(path: string, params?: Record<string, string>) {
-      return send<KubeList<{ metadata?: V1ObjectMeta }>>('GET', `${path}${query(params)}`, undefined, undefined, METADATA_LIST);
+    async listMetadata(path: string, params?: Record<string, string>) {
+      const list = await send<KubeList<{ metadata?: V1ObjectMeta }>>('GET', `${path}${query(params)}`, undefined, undefined, METADATA_LIST);
+      // An empty PartialObjectMetadataList comes with `items: null`.
+      return { ...list, items: list.items ?? [] };
     },
     async watch<T>(
       path: string,
