@@ -20,7 +20,8 @@ export interface KubeTarget {
 const USER_AGENT = `mesh/${MESH_VERSION} (${process.platform}/${process.arch}) node/${process.versions.node}`;
 
 export interface KubeList<T> {
-  metadata: { resourceVersion?: string };
+  /** `continue` is set when the list was asked for with a `limit` and more items follow. */
+  metadata: { resourceVersion?: string; continue?: string };
   items: T[];
 }
 

@@ -424,3 +424,68 @@ describe('revisions in verify', () => {
     expect(c.hint).toMatch(/^mesh tag set prod --revision <a running revision: default> --overwrite/);
   });
 });
+
+describe('data-plane pods are held slimmed (verify at tens of thousands of pods)', () => {
+  const fat = (name: string, revision: string, proxy: 'sidecar' | 'native' | 'none', extra: Partial<V1Pod['metadata']> = {}): V1Pod => ({
+    metadata: {
+      name,
+      namespace: 'shop',
+      labels: { app: 'web' },
+      annotations: proxy === 'none' ? {} : { 'istio.io/rev': revision, 'sidecar.istio.io/status': `{"revision":"${revision}"}` },
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d8f9c7b6d', uid: 'u', controller: true },
+        { apiVersion: 'v1', kind: 'Other', name: 'x', uid: 'v' },
+      ],
+      managedFields: [{ manager: 'kube-controller-manager', operation: 'Update', fieldsV1: { 'f:spec': {} } }],
+      ...extra,
+    },
+    spec: {
+      containers: [
+        { name: 'web', image: 'nginx', env: [{ name: 'A', value: 'b' }], volumeMounts: [{ name: 'v', mountPath: '/v' }] },
+        ...(proxy === 'sidecar' ? [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.2', args: ['proxy', 'sidecar'] }] : []),
+      ],
+      ...(proxy === 'native'
+        ? { initContainers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.31.0-distroless', restartPolicy: 'Always' }] }
+        : {}),
+      volumes: [{ name: 'v', emptyDir: {} }],
+      nodeName: 'kwok-node-0',
+    },
+    status: { phase: 'Running', podIP: '10.0.0.1', conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+
+  it('keeps exactly what the data-plane checks read, and they judge the slimmed pods as the full ones', async () => {
+    const { slimPod } = await import('../../src/verify/facts.js');
+    const pods = [
+      fat('a', 'default', 'sidecar'),
+      fat('b', 'canary', 'native'),
+      fat('c', 'default', 'none'),
+      fat('d', 'default', 'sidecar', { deletionTimestamp: new Date('2026-11-30T00:00:00Z') }),
+    ];
+    const slim = pods.map(slimPod);
+    expect(slim[0]).toEqual({
+      metadata: {
+        name: 'a',
+        namespace: 'shop',
+        labels: { app: 'web' },
+        annotations: { 'istio.io/rev': 'default', 'sidecar.istio.io/status': '{"revision":"default"}' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d8f9c7b6d', uid: 'u', controller: true }],
+      },
+      spec: {
+        containers: [
+          { name: 'web', image: 'nginx' },
+          { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.2' },
+        ],
+      },
+      status: { phase: 'Running' },
+    });
+    const base = {
+      deployments: { items: [deployment('istiod', 1, 1)] },
+      namespaces: { items: [{ metadata: { name: 'shop', labels: { 'istio-injection': 'enabled' } } }] },
+    };
+    for (const id of ['data-plane-injection', 'data-plane-version', 'data-plane-revisions']) {
+      const full = find(facts({ ...base, dataPlanePods: { byNamespace: new Map([['shop', pods]]) } }), id);
+      const slimmed = find(facts({ ...base, dataPlanePods: { byNamespace: new Map([['shop', slim]]) } }), id);
+      expect(slimmed, id).toEqual(full);
+    }
+  });
+});
