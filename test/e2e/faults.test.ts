@@ -149,7 +149,9 @@ describe('the API server restarts during a wait', () => {
   it('verify --wait rides it out too', async () => {
     await kubectl('scale', 'deployment', 'istiod', '-n', 'istio-system', '--replicas=0');
     let restarted: Promise<void> | undefined;
-    const { done } = meshLive(['verify', '--wait', '90s', '--skip-analyze'], (line) => {
+    // The testbed's controller manager takes up to a minute after an API server restart to act on the
+    // scale-up (its informers back off): the deadline leaves room for that, verify's part is to wait.
+    const { done } = meshLive(['verify', '--wait', '180s', '--skip-analyze'], (line) => {
       if (!restarted && line.includes('waiting for the mesh')) restarted = restartApiServer(4);
     });
     await expect.poll(() => restarted !== undefined, { timeout: 60_000 }).toBe(true);
