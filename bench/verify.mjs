@@ -6,12 +6,12 @@
 // an istio-proxy container. Requests are counted by mesh itself and confirmed from the audit log.
 // Goals (issue 5): <= 15 requests at every N, <= 1 s at 5,000 pods, faster than istioctl analyze.
 // Goals (issue 12): at 50,000 pods (SIZES=50000) <= 3 s with a peak of <= 300 MB; the peak
-// resident memory of each `mesh verify` is measured in the process itself (bench/peak-rss.cjs).
+// resident memory of each `mesh verify` is measured in the process itself (bench/peak-rss.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildTestbed, kubeconfigPath, stateDir } from '../testbed/lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,8 +69,8 @@ function meshWithPeak(args) {
   env.MESH_PEAK_RSS_FILE = file;
   try {
     const r = timed(process.execPath, [
-      '-r',
-      join(root, 'bench', 'peak-rss.cjs'),
+      '--import',
+      pathToFileURL(join(root, 'bench', 'peak-rss.mjs')).href,
       join(root, 'bin', 'mesh.js'),
       '--kubeconfig',
       kubeconfigPath,

@@ -1,8 +1,0 @@
-// Preloaded into a measured process (`node -r bench/peak-rss.cjs ...`): at exit it writes its peak
-// resident set size in kB (getrusage's ru_maxrss) to $MESH_PEAK_RSS_FILE, so a benchmark can report
-// the memory of the mesh process it ran without any tool beyond Node.
-const { writeFileSync } = require('node:fs');
-
-process.on('exit', () => {
-  if (process.env.MESH_PEAK_RSS_FILE) writeFileSync(process.env.MESH_PEAK_RSS_FILE, String(process.resourceUsage().maxRSS));
-});
