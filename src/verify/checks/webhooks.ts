@@ -10,6 +10,10 @@ interface Hook {
   clientConfig: AdmissionregistrationV1WebhookClientConfig;
 }
 
+/** An Istio sidecar injector's configuration: a revision's own, or a revision tag's. */
+const isInjectorConfig = (c: { metadata?: V1ObjectMeta }): boolean =>
+  c.metadata?.labels?.app === 'sidecar-injector' || /sidecar-injector|revision-tag/.test(c.metadata?.name ?? '');
+
 function istioHooks(facts: Facts): { injector: Hook[]; validation: Hook[] } {
   const ns = facts.istioNamespace;
   const ours = (
@@ -18,11 +22,7 @@ function istioHooks(facts: Facts): { injector: Hook[]; validation: Hook[] } {
     hooks: Array<{ clientConfig: AdmissionregistrationV1WebhookClientConfig }>,
   ) => hooks.some((h) => h.clientConfig.service?.namespace === ns) || labels?.['istio.io/rev'] !== undefined || /istio/.test(name);
   const injector = facts.mutatingWebhooks.items
-    .filter(
-      (c) =>
-        (c.metadata?.labels?.app === 'sidecar-injector' || /sidecar-injector|revision-tag/.test(c.metadata?.name ?? '')) &&
-        ours(c.metadata?.labels, c.metadata?.name ?? '', c.webhooks ?? []),
-    )
+    .filter((c) => isInjectorConfig(c) && ours(c.metadata?.labels, c.metadata?.name ?? '', c.webhooks ?? []))
     .flatMap((c) =>
       (c.webhooks ?? []).map((h) => ({
         config: c.metadata!.name!,
@@ -234,9 +234,7 @@ function webhookRevisions(facts: Facts): Verdict {
  * selectors are compared, not names.
  */
 function webhookOverlap(facts: Facts): Verdict {
-  const injectors = facts.mutatingWebhooks.items.filter(
-    (c) => c.metadata?.labels?.app === 'sidecar-injector' || /sidecar-injector|revision-tag/.test(c.metadata?.name ?? ''),
-  );
+  const injectors = facts.mutatingWebhooks.items.filter(isInjectorConfig);
   if (!injectors.length) return skip('no Istio injector');
   const bySelector = new Map<string, Set<string>>();
   for (const c of injectors)
