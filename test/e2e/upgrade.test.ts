@@ -189,6 +189,28 @@ describe('mesh upgrade --in-place (istioctl backend)', () => {
   });
 });
 
+/**
+ * `mesh install` (helm, minimal) from the older Istio's charts. Charts from a source tree render the
+ * image tag `latest`; --set tag=<version> makes the testbed run that version's istiod.
+ */
+const installFromOlderCharts = (...extra: string[]) => {
+  const { MESH_ISTIO_PREVIOUS_SRC, MESH_ISTIO_PREVIOUS_VERSION } = testbedPaths();
+  const charts = join(MESH_ISTIO_PREVIOUS_SRC, 'manifests', 'charts');
+  return meshOn([
+    'install',
+    '--profile',
+    'minimal',
+    '--backend',
+    'helm',
+    '--charts',
+    charts,
+    '--set',
+    `tag=${MESH_ISTIO_PREVIOUS_VERSION}`,
+    ...extra,
+    '-y',
+  ]);
+};
+
 describe('mesh upgrade (helm backend): canary from the older charts to the newer', () => {
   // Charts from a source tree render the image tag `latest`; published charts carry their version,
   // which --set tag=<version> reproduces so the testbed runs each version's istiod.
@@ -202,22 +224,8 @@ describe('mesh upgrade (helm backend): canary from the older charts to the newer
   });
 
   it('installs release istiod-1-31-0 from the new charts, moves the namespace (recorded) and restarts it; removing the canary gives the label back', async () => {
-    const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_PREVIOUS_SRC, MESH_ISTIO_VERSION: next, MESH_ISTIO_CHARTS } = testbedPaths();
-    const oldCharts = join(MESH_ISTIO_PREVIOUS_SRC, 'manifests', 'charts');
-    const install = await meshOn([
-      'install',
-      '--profile',
-      'minimal',
-      '--backend',
-      'helm',
-      '--charts',
-      oldCharts,
-      '--set',
-      `tag=${old}`,
-      '--set',
-      'values.pilot.env.MESH_E2E_MARK=kept',
-      '-y',
-    ]);
+    const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_VERSION: next, MESH_ISTIO_CHARTS } = testbedPaths();
+    const install = await installFromOlderCharts('--set', 'values.pilot.env.MESH_E2E_MARK=kept');
     expect(install.code, install.stderr).toBe(0);
     await webApp();
     expect(await proxyTags()).toEqual([old, old]);
@@ -247,23 +255,8 @@ describe('mesh upgrade --in-place (helm backend)', () => {
   afterAll(async () => void (await meshOn(['uninstall', '--purge', '--force', '-y'])));
 
   it('upgrades every release (base included) to the new charts with the recorded intent, and restarts the injected workloads', async () => {
-    const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_PREVIOUS_SRC, MESH_ISTIO_VERSION: next, MESH_ISTIO_CHARTS } = testbedPaths();
-    const oldCharts = join(MESH_ISTIO_PREVIOUS_SRC, 'manifests', 'charts');
-    const install = await meshOn([
-      'install',
-      '--profile',
-      'minimal',
-      '--backend',
-      'helm',
-      '--charts',
-      oldCharts,
-      '--set',
-      `tag=${old}`,
-      '--set',
-      'values.pilot.env.MESH_E2E_MARK=kept',
-      '--cni',
-      '-y',
-    ]);
+    const { MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_VERSION: next, MESH_ISTIO_CHARTS } = testbedPaths();
+    const install = await installFromOlderCharts('--set', 'values.pilot.env.MESH_E2E_MARK=kept', '--cni');
     expect(install.code, install.stderr).toBe(0);
     await webApp();
     expect(await proxyTags()).toEqual([old, old]);
@@ -310,7 +303,7 @@ describe("mesh upgrade (helm backend): the base chart's default validator follow
     kubectl('get', 'validatingwebhookconfiguration', 'istiod-default-validator', '-o', 'jsonpath={.metadata.labels.istio\\.io/rev}');
 
   it('refuses a revision-only install that would point it at no istiod, and moves it when the old default goes', async () => {
-    const { MESH_ISTIO_PREVIOUS_SRC, MESH_ISTIO_VERSION: next, MESH_ISTIO_CHARTS } = testbedPaths();
+    const { MESH_ISTIO_VERSION: next, MESH_ISTIO_CHARTS } = testbedPaths();
     const helmFlags = ['--profile', 'minimal', '--backend', 'helm', '-y'];
     const solo = await meshOn(['install', '-r', 'solo', ...helmFlags, '--charts', MESH_ISTIO_CHARTS]);
     expect(solo.code).toBe(3);
@@ -319,15 +312,7 @@ describe("mesh upgrade (helm backend): the base chart's default validator follow
     );
     expect(await kubectl('get', 'deployments,validatingwebhookconfigurations', '-A', '-o', 'name')).toBe('');
 
-    const oldCharts = join(MESH_ISTIO_PREVIOUS_SRC, 'manifests', 'charts');
-    const install = await meshOn([
-      'install',
-      ...helmFlags,
-      '--charts',
-      oldCharts,
-      '--set',
-      `tag=${testbedPaths().MESH_ISTIO_PREVIOUS_VERSION}`,
-    ]);
+    const install = await installFromOlderCharts();
     expect(install.code, install.stderr).toBe(0);
     expect(await validatorRevision()).toBe('default');
     const up = await meshOn(['upgrade', '--to', next, '--charts', MESH_ISTIO_CHARTS, '--set', `tag=${next}`, '-y']);
