@@ -1,9 +1,10 @@
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { KubeConfig, type V1ObjectMeta } from '@kubernetes/client-node';
+import { KubeConfig, type V1ObjectMeta, type V1Pod } from '@kubernetes/client-node';
 import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
 import { MESH_VERSION } from '../version.js';
+import type { PodPage } from './pod-list.js';
 import { connectionError, credentialPluginError, redactCredentials, rejectedCredentials } from './kube-errors.js';
 
 /** Which cluster to talk to: kubectl's --kubeconfig and --context. */
@@ -55,6 +56,12 @@ export interface KubeGateway {
   /** DELETE that returns false for 404 (already gone) instead of throwing: deletes stay idempotent. */
   remove(path: string): Promise<boolean>;
   list<T>(path: string, query?: Record<string, string>): Promise<KubeList<T>>;
+  /**
+   * Every pod of a list, page by page, with only the fields mesh reads of them (names, labels,
+   * annotations, controlling owner, deletion, container names and images, hostNetwork, phase),
+   * asked for as protobuf: see pod-list.ts.
+   */
+  listPods(path: string, query?: Record<string, string>): Promise<V1Pod[]>;
   /** A list of the objects' metadata only (PartialObjectMetadataList): a fraction of the bytes of the full objects. */
   listMetadata(path: string, query?: Record<string, string>): Promise<KubeList<{ metadata?: V1ObjectMeta }>>;
   /** Streams watch events until `signal` aborts or the server closes; resolves then. */
@@ -158,13 +165,24 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
       req.end(body);
     });
 
-  const readBody = async (res: IncomingMessage): Promise<string> => {
+  const readBody = async (res: IncomingMessage): Promise<Buffer> => {
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   };
+  const parseJson = <T>(body: Buffer): T => (body.length ? JSON.parse(body.toString('utf8')) : undefined) as T;
 
-  async function send<T>(method: string, path: string, body?: unknown, contentType?: string, accept?: string): Promise<T> {
+  async function send<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+    accept?: string,
+    /** Turns a successful answer's body into the value; JSON unless told otherwise. */
+    parse: (body: Buffer, contentType: string | undefined) => T = parseJson,
+    /** The message of an error answer's Status when it is not JSON. */
+    errorMessage?: (body: Buffer, contentType: string | undefined) => string | undefined,
+  ): Promise<T> {
     // Reads are retried with backoff through 429/5xx and (once the server has answered) connection
     // resets; writes are not, as they may have been applied.
     for (let attempt = 0; ; attempt++) {
@@ -180,7 +198,7 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
         }
         throw error;
       }
-      const text = await readBody(res);
+      const raw = await readBody(res);
       const status = res.statusCode ?? 0;
       answered = true;
       if (retry && RETRYABLE_STATUS.has(status)) {
@@ -189,16 +207,18 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
         continue;
       }
       if (status === 401) throw rejectedCredentials(where);
+      const type = res.headers['content-type'];
       if (status >= 400) {
-        let reason = text.slice(0, 200);
+        const text = raw.toString('utf8');
+        let reason = errorMessage?.(raw, type) ?? text.slice(0, 200);
         try {
           reason = (JSON.parse(text) as { message?: string }).message ?? reason;
         } catch {
-          /* not a Status object */
+          /* not a JSON Status object */
         }
         throw new KubeApiError(status, method, path, reason);
       }
-      return (text ? JSON.parse(text) : undefined) as T;
+      return parse(raw, type);
     }
   }
 
@@ -231,6 +251,29 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
     list<T>(path: string, params?: Record<string, string>): Promise<KubeList<T>> {
       return gateway.request<KubeList<T>>('GET', `${path}${query(params)}`);
     },
+    async listPods(path: string, params?: Record<string, string>) {
+      // Loaded here: only verify's data-plane read needs the decoder.
+      const { openPodPage, statusMessage, POD_PAGE, PROTOBUF_ACCEPT } = await import('./pod-list.js');
+      const page = (token?: string) =>
+        send(
+          'GET',
+          `${path}${query({ limit: String(POD_PAGE), ...params, ...(token ? { continue: token } : {}) })}`,
+          undefined,
+          undefined,
+          PROTOBUF_ACCEPT,
+          openPodPage,
+          statusMessage,
+        );
+      const pods: V1Pod[] = [];
+      let next: Promise<PodPage> | undefined = page();
+      while (next) {
+        const current: PodPage = await next;
+        // The next page is asked for before this one is decoded: the server writes it meanwhile.
+        next = current.continue ? page(current.continue) : undefined;
+        for (const pod of current.pods()) pods.push(pod);
+      }
+      return pods;
+    },
     async listMetadata(path: string, params?: Record<string, string>) {
       const list = await send<KubeList<{ metadata?: V1ObjectMeta }>>('GET', `${path}${query(params)}`, undefined, undefined, METADATA_LIST);
       // An empty PartialObjectMetadataList comes with `items: null`.
@@ -250,7 +293,8 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
         throw error;
       }
       if (res.statusCode === 401) throw rejectedCredentials(where);
-      if ((res.statusCode ?? 0) >= 400) throw new KubeApiError(res.statusCode ?? 0, 'WATCH', path, (await readBody(res)).slice(0, 200));
+      if ((res.statusCode ?? 0) >= 400)
+        throw new KubeApiError(res.statusCode ?? 0, 'WATCH', path, (await readBody(res)).toString('utf8').slice(0, 200));
       answered = true;
       let buffer = '';
       try {

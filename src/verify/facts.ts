@@ -36,21 +36,19 @@ function readError(error: unknown, spec: ReadSpec, ns: string): ReadError {
     : { kind: 'failed', need, detail: `${error.status} ${error.reason}` };
 }
 
-async function list<T>(
-  kube: KubeGateway,
-  spec: ReadSpec,
-  ns: string,
-  query?: Record<string, string>,
-): Promise<Read<T> & { continue?: string }> {
+/** A list read: its items, or the ReadError of a refused or failed read. */
+async function listed<T>(spec: ReadSpec, ns: string, items: () => Promise<T[]>): Promise<Read<T>> {
   try {
-    const got = await kube.list<T>(spec.path(ns), query ?? spec.query);
-    return { items: got.items, ...(got.metadata?.continue ? { continue: got.metadata.continue } : {}) };
+    return { items: await items() };
   } catch (error) {
     // A resource the server does not serve (an old cluster) holds no objects.
     if (error instanceof KubeApiError && error.status === 404) return { items: [] };
     return { items: [], error: readError(error, spec, ns) };
   }
 }
+
+const list = <T>(kube: KubeGateway, spec: ReadSpec, ns: string) =>
+  listed(spec, ns, () => kube.list<T>(spec.path(ns), spec.query).then((got) => got.items));
 
 async function get<T>(kube: KubeGateway, spec: ReadSpec, ns: string): Promise<Got<T>> {
   try {
@@ -64,50 +62,8 @@ async function get<T>(kube: KubeGateway, spec: ReadSpec, ns: string): Promise<Go
 /** Above this many injected namespaces one cluster-wide pod list beats one list per namespace. */
 const PER_NAMESPACE_POD_LISTS = 2;
 
-/**
- * Pods per page of a data-plane pod list: one page up to this many pods (so a mesh of thousands
- * costs one request), and past it a bounded page, slimmed before the next, so memory stays flat
- * however many pods there are.
- */
-export const POD_PAGE = 2500;
-
-/**
- * What the data-plane checks read of a pod, and nothing else: a pod with its managed fields,
- * volumes and full container specs weighs ten times this, held by the thousand.
- */
-export function slimPod(pod: V1Pod): V1Pod {
-  const m = pod.metadata ?? {};
-  const container = (c: { name: string; image?: string }) => ({ name: c.name, ...(c.image ? { image: c.image } : {}) });
-  return {
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      ...(m.labels ? { labels: m.labels } : {}),
-      ...(m.annotations ? { annotations: m.annotations } : {}),
-      ...(m.ownerReferences ? { ownerReferences: m.ownerReferences.filter((o) => o.controller) } : {}),
-      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
-    },
-    spec: {
-      containers: (pod.spec?.containers ?? []).map(container),
-      ...(pod.spec?.initContainers ? { initContainers: pod.spec.initContainers.map(container) } : {}),
-      ...(pod.spec?.hostNetwork ? { hostNetwork: true } : {}),
-    },
-    ...(pod.status?.phase ? { status: { phase: pod.status.phase } } : {}),
-  };
-}
-
-/** A pod list page by page (limit/continue), each page slimmed before the next is asked for. */
-async function listPods(kube: KubeGateway, spec: ReadSpec, ns: string): Promise<Read<V1Pod>> {
-  const items: V1Pod[] = [];
-  let next: string | undefined;
-  do {
-    const page = await list<V1Pod>(kube, spec, ns, { limit: String(POD_PAGE), ...(next ? { continue: next } : {}) });
-    if (page.error) return { items, error: page.error };
-    for (const pod of page.items) items.push(slimPod(pod));
-    next = page.continue;
-  } while (next);
-  return { items };
-}
+/** A data-plane pod list: every page, each pod cut down to what the checks read (kube.listPods). */
+const listPods = (kube: KubeGateway, spec: ReadSpec, ns: string) => listed(spec, ns, () => kube.listPods(spec.path(ns), spec.query));
 
 async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise<Facts['dataPlanePods']> {
   const byNamespace = new Map<string, V1Pod[]>();
@@ -134,7 +90,7 @@ function joinReads<T>(reads: Read<T>[]): Read<T> {
 
 /**
  * Reads everything verify needs in a fixed number of requests (12, plus at most 2 pod lists of one
- * page per 2,500 pods, plus 4 for each other namespace the install record puts workloads in),
+ * page per 2,500 pods (POD_PAGE), plus 4 for each other namespace the install record puts workloads in),
  * all in parallel: lists by namespace, never object by object.
  */
 export async function gatherFacts(

@@ -1,6 +1,4 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import http from 'node:http';
-import https from 'node:https';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { mesh, meshBin, repoRoot, type MeshResult } from '../helpers/mesh.js';
 import { testbedPaths } from '../helpers/testbed.js';
-import { charts, kubeconfig, kubectl, meshOn, resetTestbed } from './helpers.js';
+import { charts, kubeconfig, kubectl, meshOn, proxyToTestbed, resetTestbed } from './helpers.js';
 
 /**
  * Issue 13's faults, for real on the testbed: concurrent installs, an API server restarted in the
@@ -185,60 +183,6 @@ describe('the API server restarts during a wait', () => {
   });
 });
 
-/**
- * A plain-HTTP proxy in front of the real API server (with the testbed's admin certificate) that
- * answers `fault(n)` instead of forwarding the n-th GET when it returns a status.
- */
-async function faultyProxy(fault: (n: number, path: string) => number | undefined) {
-  const doc = parse(readFileSync(kubeconfig(), 'utf8')) as KubeconfigDoc & { clusters: Array<{ cluster: { server: string } }> };
-  const user = doc.users[0].user as Record<string, string>;
-  const upstream = new URL(doc.clusters[0].cluster.server);
-  const agent = new https.Agent({
-    ca: readFileSync(doc.clusters[0].cluster['certificate-authority'] as string),
-    cert: readFileSync(user['client-certificate']),
-    key: readFileSync(user['client-key']),
-  });
-  const seen = { gets: 0, faulted: 0 };
-  const server = http.createServer((req, res) => {
-    const status = req.method === 'GET' ? fault(++seen.gets, req.url ?? '') : undefined;
-    if (status) {
-      seen.faulted++;
-      res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '1' } : {}) });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'injected by the test', code: status }));
-      return;
-    }
-    const out = https.request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: req.url,
-        method: req.method,
-        headers: { ...req.headers, host: upstream.host },
-        agent,
-      },
-      (up) => (res.writeHead(up.statusCode ?? 502, up.headers), up.pipe(res)),
-    );
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const kc = join(dir, `proxy-${port}.kubeconfig`);
-  writeFileSync(
-    kc,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'proxied', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'proxied', user: {} }],
-      contexts: [{ name: 'proxied', context: { cluster: 'proxied', user: 'proxied' } }],
-      'current-context': 'proxied',
-    }),
-    { mode: 0o600 },
-  );
-  return { kubeconfig: kc, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 const checksOf = (json: string) =>
   (JSON.parse(json) as { categories: Array<{ checks: Array<{ id: string; status: string; message: string }> }> }).categories.flatMap(
     (c) => c.checks,
@@ -258,7 +202,7 @@ describe('the API server answers 429 and 5xx to reads', () => {
     }
     expect(direct.code, direct.stderr).toBe(0);
     // every other GET fails, alternating 503, 429 (Retry-After: 1) and 500
-    const proxy = await faultyProxy((n) => (n % 2 ? [503, 429, 500][(n >> 1) % 3] : undefined));
+    const proxy = await proxyToTestbed(dir, (n) => (n % 2 ? [503, 429, 500][(n >> 1) % 3] : undefined));
     try {
       const r = await meshWith(proxy.kubeconfig, ['verify', '--skip-analyze', '-o', 'json']);
       expect(r.code, r.stderr).toBe(0);
@@ -271,7 +215,7 @@ describe('the API server answers 429 and 5xx to reads', () => {
   });
 
   it('a server that keeps failing: bounded retries, then the checks that needed it are unknown with the cause — never failed', async () => {
-    const proxy = await faultyProxy((_, path) => (path.includes('customresourcedefinitions') ? 503 : undefined));
+    const proxy = await proxyToTestbed(dir, (_, path) => (path.includes('customresourcedefinitions') ? 503 : undefined));
     try {
       const r = await meshWith(proxy.kubeconfig, ['verify', '--skip-analyze', '-o', 'json']);
       const checks = checksOf(r.stdout);

@@ -1,5 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
+import http from 'node:http';
+import https from 'node:https';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { mesh, repoRoot, type MeshResult } from '../helpers/mesh.js';
@@ -110,4 +115,92 @@ export function check(r: MeshResult, id: string) {
     .find((x) => x.id === id);
   if (!c) throw new Error(`check ${id} not in report: ${r.stdout.slice(0, 500)} ${r.stderr}`);
   return c;
+}
+
+/** A kubeconfig for a service account's token, bound to `clusterRoles`: the CI user a command is run as. */
+export async function serviceAccountKubeconfig(name: string, ...clusterRoles: string[]): Promise<string> {
+  await kubectl('create', 'serviceaccount', name, '-n', 'default');
+  for (const role of clusterRoles)
+    await kubectl('create', 'clusterrolebinding', `${name}-${role}`, `--clusterrole=${role}`, `--serviceaccount=default:${name}`);
+  const token = (await kubectl('create', 'token', name, '-n', 'default', '--duration=1h')).trim();
+  const admin = parse(readFileSync(kubeconfig(), 'utf8')) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
+  };
+  const cluster = admin.clusters[0].cluster;
+  const path = join(mkdtempSync(join(tmpdir(), 'mesh-sa-')), 'kubeconfig');
+  writeFileSync(
+    path,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'testbed', cluster }],
+      users: [{ name, user: { token } }],
+      contexts: [{ name, context: { cluster: 'testbed', user: name } }],
+      'current-context': name,
+    }),
+    { mode: 0o600 },
+  );
+  return path;
+}
+
+/**
+ * A plain-HTTP proxy in front of the testbed's API server (with its admin certificate), and a
+ * kubeconfig for it in `dir`. It answers `fault(n, path)` instead of forwarding the n-th GET when
+ * that returns a status, and forwards each request with the headers `headers` gives.
+ */
+export async function proxyToTestbed(
+  dir: string,
+  fault: (n: number, path: string) => number | undefined = () => undefined,
+  headers: (given: http.IncomingHttpHeaders) => http.IncomingHttpHeaders = (given) => given,
+) {
+  const doc = parse(readFileSync(kubeconfig(), 'utf8')) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
+    users: Array<{ user: Record<string, string> }>;
+  };
+  const user = doc.users[0].user;
+  const upstream = new URL(doc.clusters[0].cluster.server);
+  const agent = new https.Agent({
+    ca: readFileSync(doc.clusters[0].cluster['certificate-authority']),
+    cert: readFileSync(user['client-certificate']),
+    key: readFileSync(user['client-key']),
+  });
+  const seen = { gets: 0, faulted: 0 };
+  const server = http.createServer((req, res) => {
+    const status = req.method === 'GET' ? fault(++seen.gets, req.url ?? '') : undefined;
+    if (status) {
+      seen.faulted++;
+      res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '1' } : {}) });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'injected by the test', code: status }));
+      return;
+    }
+    const out = https.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...headers(req.headers), host: upstream.host },
+        agent,
+      },
+      (up) => (res.writeHead(up.statusCode ?? 502, up.headers), up.pipe(res)),
+    );
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const kc = join(dir, `proxy-${port}.kubeconfig`);
+  writeFileSync(
+    kc,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'proxied', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'proxied', user: {} }],
+      contexts: [{ name: 'proxied', context: { cluster: 'proxied', user: 'proxied' } }],
+      'current-context': 'proxied',
+    }),
+    { mode: 0o600 },
+  );
+  return { kubeconfig: kc, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -1,12 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { spawn } from 'node:child_process';
-import { check, kubeconfig, kubectl, kubectlApply, meshOn, report, resetTestbed } from './helpers.js';
+import { check, kubeconfig, kubectl, kubectlApply, meshOn, report, resetTestbed, serviceAccountKubeconfig } from './helpers.js';
 import { mesh, meshBin } from '../helpers/mesh.js';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { testbedPaths } from '../helpers/testbed.js';
 import { CHECK_IDS } from '../../src/verify/catalog.js';
 
@@ -40,31 +38,6 @@ describe('mesh verify on the testbed', () => {
     await kubectl('rollout', 'status', 'deployment/fresh', '-n', 'shop', '--timeout=60s');
   }, 300_000);
 
-  /** A kubeconfig for a service account's token: the CI user verify is run as. */
-  async function serviceAccountKubeconfig(name: string, ...clusterRoles: string[]): Promise<string> {
-    await kubectl('create', 'serviceaccount', name, '-n', 'default');
-    for (const role of clusterRoles)
-      await kubectl('create', 'clusterrolebinding', `${name}-${role}`, `--clusterrole=${role}`, `--serviceaccount=default:${name}`);
-    const token = (await kubectl('create', 'token', name, '-n', 'default', '--duration=1h')).trim();
-    const admin = parse(readFileSync(kubeconfig(), 'utf8')) as {
-      clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
-    };
-    const cluster = admin.clusters[0].cluster;
-    const path = join(mkdtempSync(join(tmpdir(), 'mesh-sa-')), 'kubeconfig');
-    writeFileSync(
-      path,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'testbed', cluster }],
-        users: [{ name, user: { token } }],
-        contexts: [{ name, context: { cluster: 'testbed', user: name } }],
-        'current-context': name,
-      }),
-      { mode: 0o600 },
-    );
-    return path;
-  }
   const verifyAs = (path: string, args: string[]) =>
     mesh(['--kubeconfig', path, 'verify', '-o', 'json', ...args], {
       env: { PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` },

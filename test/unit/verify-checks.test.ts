@@ -454,7 +454,7 @@ describe('data-plane pods are held slimmed (verify at tens of thousands of pods)
   });
 
   it('keeps exactly what the data-plane checks read, and they judge the slimmed pods as the full ones', async () => {
-    const { slimPod } = await import('../../src/verify/facts.js');
+    const { slimPod } = await import('../../src/adapters/pod-list.js');
     const pods = [
       fat('a', 'default', 'sidecar'),
       fat('b', 'canary', 'native'),
@@ -487,5 +487,74 @@ describe('data-plane pods are held slimmed (verify at tens of thousands of pods)
       const slimmed = find(facts({ ...base, dataPlanePods: { byNamespace: new Map([['shop', slim]]) } }), id);
       expect(slimmed, id).toEqual(full);
     }
+  });
+
+  it('a protobuf pod list decodes to what slimPod keeps of the JSON pod, skipping every other field', async () => {
+    const { openPodPage, slimPod, SCHEMA } = await import('../../src/adapters/pod-list.js');
+    const { default: protobuf } = await import('protobufjs/light.js');
+    // mesh's schema widened with fields it must skip, at their numbers in Kubernetes' generated.proto
+    const wider = structuredClone(SCHEMA) as unknown as Record<string, Record<string, unknown>>;
+    const add = (type: string, fields: Record<string, unknown>) => Object.assign(wider[type], fields);
+    add('k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta', { managedFields: { rule: 'repeated', type: 'ManagedFieldsEntry', id: 17 } });
+    add('k8s.io.api.core.v1.PodSpec', { volumes: { rule: 'repeated', type: 'Volume', id: 1 }, nodeName: { type: 'string', id: 10 } });
+    add('k8s.io.api.core.v1.Container', {
+      args: { rule: 'repeated', type: 'string', id: 4 },
+      env: { rule: 'repeated', type: 'EnvVar', id: 7 },
+      restartPolicy: { type: 'string', id: 24 },
+    });
+    add('k8s.io.api.core.v1.PodStatus', {
+      conditions: { rule: 'repeated', type: 'PodCondition', id: 2 },
+      podIP: { type: 'string', id: 6 },
+    });
+    const nested: Record<string, Record<string, unknown>> = {
+      'k8s.io.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry': {
+        manager: { type: 'string', id: 1 },
+        operation: { type: 'string', id: 2 },
+      },
+      'k8s.io.api.core.v1.Volume': { name: { type: 'string', id: 1 } },
+      'k8s.io.api.core.v1.EnvVar': { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } },
+      'k8s.io.api.core.v1.PodCondition': { type: { type: 'string', id: 1 }, status: { type: 'string', id: 2 } },
+      ...wider,
+    };
+    const root = new protobuf.Root();
+    for (const [name, fields] of Object.entries(nested)) {
+      const parts = name.split('.');
+      root.define(parts.slice(0, -1).join('.')).add(protobuf.Type.fromJSON(parts.at(-1)!, { fields } as protobuf.IType));
+    }
+    root.resolveAll();
+    // the pods as the server's JSON has them (a timestamp is an RFC 3339 string)
+    const asServed = [
+      fat('a', 'default', 'sidecar'),
+      fat('b', 'canary', 'native'),
+      fat('c', 'default', 'none', { ownerReferences: [] }),
+      fat('d', 'default', 'sidecar', { deletionTimestamp: '2026-11-30T00:00:00Z' as unknown as Date }),
+    ];
+    const asProtobuf = asServed.map((pod) => {
+      const { managedFields, deletionTimestamp, ...metadata } = pod.metadata!;
+      return {
+        metadata: {
+          ...metadata,
+          managedFields: managedFields!.map((f) => ({ manager: f.manager, operation: f.operation })),
+          ...(deletionTimestamp ? { deletionTimestamp: { seconds: Date.parse(String(deletionTimestamp)) / 1000 } } : {}),
+        },
+        spec: pod.spec,
+        status: pod.status,
+      };
+    });
+    const podList = root.lookupType('k8s.io.api.core.v1.PodList');
+    const raw = podList.encode(podList.fromObject({ metadata: { continue: 'next-page-token' }, items: asProtobuf })).finish();
+    const unknown = root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
+    const body = Buffer.concat([Buffer.from('k8s\0', 'latin1'), unknown.encode({ raw }).finish()]);
+
+    const page = openPodPage(body, 'application/vnd.kubernetes.protobuf');
+    expect(page.continue).toBe('next-page-token');
+    const decoded = page.pods();
+    const expected = asServed.map((pod) => slimPod(JSON.parse(JSON.stringify(pod)) as V1Pod));
+    expect(decoded).toEqual(expected);
+    expect(decoded[3].metadata?.deletionTimestamp).toBe('2026-11-30T00:00:00Z');
+    // and the same page as JSON (a server that would not send protobuf) opens to the same pods
+    const jsonPage = openPodPage(Buffer.from(JSON.stringify({ metadata: {}, items: asServed })), 'application/json');
+    expect(jsonPage.continue).toBeUndefined();
+    expect(jsonPage.pods()).toEqual(expected);
   });
 });

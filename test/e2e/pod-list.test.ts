@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import protobuf from 'protobufjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createKubeGateway, KubeApiError } from '../../src/adapters/kube.js';
+import { SCHEMA, slimPod } from '../../src/adapters/pod-list.js';
+import { testbedPaths } from '../helpers/testbed.js';
+import { deployWeb, kubeconfig, kubectl, kubectlApply, proxyToTestbed, resetTestbed, serviceAccountKubeconfig } from './helpers.js';
+
+/**
+ * verify reads data-plane pods as protobuf, decoded with a cut-down schema (src/adapters/pod-list.ts).
+ * Proven here against Kubernetes itself: the schema's field numbers against the testbed
+ * Kubernetes' own generated.proto files, and what it decodes against the JSON list of the same
+ * pods from the real API server.
+ */
+const NS = 'podlist';
+const path = `/api/v1/namespaces/${NS}/pods`;
+const dir = mkdtempSync(join(tmpdir(), 'mesh-podlist-'));
+
+describe('pod lists read as protobuf', () => {
+  beforeAll(async () => {
+    resetTestbed();
+    await kubectl('create', 'namespace', NS);
+    await deployWeb(NS, 3);
+    // a native sidecar (an init container that keeps running), on the host network
+    await kubectlApply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'native', namespace: NS, annotations: { 'sidecar.istio.io/status': '{"revision":"default"}' } },
+      spec: {
+        hostNetwork: true,
+        initContainers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.31.0', restartPolicy: 'Always' }],
+        containers: [{ name: 'app', image: 'nginx', env: [{ name: 'A', value: 'b' }] }],
+      },
+    });
+    // a pod being deleted, held by a finalizer: it carries a deletionTimestamp
+    await kubectlApply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'leaving', namespace: NS, finalizers: ['example.com/hold'] },
+      spec: { containers: [{ name: 'app', image: 'nginx' }] },
+    });
+    await kubectl('delete', 'pod', 'leaving', '-n', NS, '--wait=false');
+  }, 120_000);
+
+  it("mesh's schema has the field numbers and types of the testbed Kubernetes' generated.proto", () => {
+    const version = testbedPaths().MESH_KUBERNETES_VERSION.replace(/^v1\./, 'v0.');
+    const downloaded = execFileSync('go', ['mod', 'download', '-json', `k8s.io/api@${version}`, `k8s.io/apimachinery@${version}`], {
+      encoding: 'utf8',
+      cwd: dir,
+    });
+    const [api, machinery] = [...downloaded.matchAll(/"Dir": "([^"]+)"/g)].map((m) => m[1]);
+    const root = new protobuf.Root();
+    for (const file of [
+      join(api, 'core/v1/generated.proto'),
+      join(machinery, 'pkg/apis/meta/v1/generated.proto'),
+      join(machinery, 'pkg/runtime/generated.proto'),
+    ])
+      protobuf.parse(readFileSync(file, 'utf8'), root, { keepCase: true });
+    let compared = 0;
+    for (const [message, fields] of Object.entries(SCHEMA)) {
+      const real = root.lookupType(message.replace(/PodListHead$/, 'PodList'));
+      for (const [name, spec] of Object.entries(fields) as Array<[string, { id: number; type: string; rule?: string; keyType?: string }]>) {
+        const field = real.fields[name];
+        expect(field, `${message}.${name}`).toBeDefined();
+        expect(
+          { id: field.id, type: field.type.split('.').at(-1), repeated: field.repeated, map: field.map },
+          `${message}.${name}`,
+        ).toEqual({
+          id: spec.id,
+          type: spec.type,
+          repeated: spec.rule === 'repeated',
+          map: spec.keyType !== undefined,
+        });
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(20);
+  });
+
+  it('gives, page by page, exactly what slimPod keeps of the JSON list of the same pods', async () => {
+    const kube = await createKubeGateway({ kubeconfig: kubeconfig() });
+    const json = await kube.list<V1Pod>(path);
+    expect(json.items).toHaveLength(5);
+    const before = kube.requests;
+    const pods = await kube.listPods(path, { limit: '2' });
+    expect(kube.requests - before).toBe(3);
+    const byName = (a: V1Pod, b: V1Pod) => a.metadata!.name!.localeCompare(b.metadata!.name!);
+    expect([...pods].sort(byName)).toEqual(json.items.map(slimPod).sort(byName));
+    // the comparison covers every field the schema decodes
+    const named = (name: string) => pods.find((p) => p.metadata?.name === name)!;
+    expect(named('native').spec).toEqual({
+      containers: [{ name: 'app', image: 'nginx' }],
+      initContainers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.31.0' }],
+      hostNetwork: true,
+    });
+    expect(named('native').metadata?.annotations).toMatchObject({ 'sidecar.istio.io/status': '{"revision":"default"}' });
+    expect(String(named('leaving').metadata?.deletionTimestamp)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const web = pods.find((p) => p.metadata?.labels?.app === 'web')!;
+    expect(web.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'ReplicaSet', controller: true })]);
+    expect(web.status?.phase).toBe('Running');
+  });
+
+  it('asks for protobuf, and reads the same pods from a server or proxy that answers JSON only', async () => {
+    const accepts: string[] = [];
+    const asked = await proxyToTestbed(dir, undefined, (headers) => (accepts.push(String(headers.accept)), headers));
+    const jsonOnly = await proxyToTestbed(dir, undefined, (headers) => ({ ...headers, accept: 'application/json' }));
+    try {
+      const viaProtobuf = await (await createKubeGateway({ kubeconfig: asked.kubeconfig })).listPods(path);
+      expect(accepts).toEqual(['application/vnd.kubernetes.protobuf,application/json']);
+      const viaJson = await (await createKubeGateway({ kubeconfig: jsonOnly.kubeconfig })).listPods(path);
+      expect(viaJson).toHaveLength(5);
+      expect(viaJson).toEqual(viaProtobuf);
+    } finally {
+      await Promise.all([asked.close(), jsonOnly.close()]);
+    }
+  });
+
+  it("a refused list is a 403 with the server's own message, read from its protobuf Status", async () => {
+    const kube = await createKubeGateway({ kubeconfig: await serviceAccountKubeconfig('no-pods') });
+    const refused = await kube.listPods(path).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(KubeApiError);
+    expect(refused).toMatchObject({
+      status: 403,
+      reason: expect.stringMatching(
+        /^pods is forbidden: User "system:serviceaccount:default:no-pods" cannot list resource "pods" .*"podlist"/,
+      ),
+    });
+  });
+});
