@@ -4,6 +4,7 @@
 // hundreds of small files they are made of no longer cost a file-system lookup each at start-up.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,10 +21,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const builtinsViaRequire = {
   name: 'builtins-via-require',
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) => {
+    // Bare names too (`http`, `tls`): dependencies such as client-node's import them without
+    // `node:`, and an ESM import of node:http alone loaded Node's internal undici (about 15 ms).
+    b.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$/ }, (args) => {
+      if (!isBuiltin(args.path)) return undefined;
       if (args.path === 'node:module' || args.namespace.startsWith('builtin')) return { path: args.path, external: true };
-      const lazy = args.path === 'node:child_process' && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer);
-      return { path: args.path, namespace: lazy ? 'builtin-lazy' : 'builtin' };
+      const path = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
+      const lazy = path === 'node:child_process' && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer);
+      return { path, namespace: lazy ? 'builtin-lazy' : 'builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
@@ -54,6 +59,35 @@ const clientNodeWithoutSideEffects = {
   },
 };
 
+/**
+ * client-node imports undici (Agent, ProxyAgent, fetch) at the top of its config, watch, log,
+ * metrics and health modules, so importing KubeConfig evaluated all of undici: about 40 ms of
+ * every command that talks to a cluster. mesh sends its requests through node:https with the
+ * options KubeConfig.applyToHTTPSOptions gives, so undici is only needed if client-node's own
+ * fetch path is taken: this facade requires it on first use. A name client-node starts to import
+ * that the facade lacks fails the build (esbuild checks ESM imports), not a run.
+ */
+const lazyUndiciInClientNode = {
+  name: 'lazy-undici-in-client-node',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) => {
+      if (args.pluginData === 'undici-facade' || !/[\\/]@kubernetes[\\/]client-node[\\/]/.test(args.importer)) return undefined;
+      return { path: 'undici', namespace: 'undici-facade', pluginData: { resolveDir: args.resolveDir } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'undici-facade' }, (args) => ({
+      contents: [
+        "const load = () => require('undici');",
+        'export class Agent { constructor(options) { return new (load().Agent)(options); } }',
+        'export class ProxyAgent { constructor(options) { return new (load().ProxyAgent)(options); } }',
+        'export const fetch = (...args) => load().fetch(...args);',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: args.pluginData.resolveDir,
+      pluginData: 'undici-facade',
+    }));
+  },
+};
+
 await build({
   entryPoints: [join(root, 'src', 'main.ts')],
   outdir: join(root, 'dist'),
@@ -76,5 +110,5 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [builtinsViaRequire, clientNodeWithoutSideEffects],
+  plugins: [builtinsViaRequire, lazyUndiciInClientNode, clientNodeWithoutSideEffects],
 });

@@ -154,8 +154,12 @@ interface DecodedPod {
  */
 function asSlimPod(pod: DecodedPod): V1Pod {
   const m = pod.metadata;
-  if (m?.deletionTimestamp) m.deletionTimestamp = rfc3339((m.deletionTimestamp as { seconds?: number }).seconds ?? 0);
-  return slimPod(pod as V1Pod);
+  const slim = slimPod(pod as V1Pod);
+  // int64 seconds decode to a Long (protobufjs' 64-bit integer) or a number
+  const seconds = (m?.deletionTimestamp as { seconds?: number | { toNumber(): number } } | undefined)?.seconds;
+  if (m?.deletionTimestamp)
+    slim.metadata!.deletionTimestamp = rfc3339(typeof seconds === 'object' ? seconds.toNumber() : (seconds ?? 0)) as unknown as Date;
+  return slim;
 }
 
 /** One page of a pod list as it arrived: its continue token at once, its pods when asked. */
@@ -180,7 +184,8 @@ export function openPodPage(body: Buffer, contentType: string | undefined): PodP
   return {
     continue: head.metadata?.continue || undefined,
     pods: () => {
-      const list = podList.toObject(podList.decode(raw), { longs: Number }) as { items?: DecodedPod[] };
+      // The decoded messages go to slimPod as they are (it copies out what it keeps): no toObject copy.
+      const list = podList.decode(raw) as unknown as { items?: DecodedPod[] };
       return (list.items ?? []).map(asSlimPod);
     },
   };
