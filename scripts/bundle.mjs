@@ -30,8 +30,20 @@ const builtinsViaRequire = {
       const lazy = path === 'node:child_process' && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer);
       return { path, namespace: lazy ? 'builtin-lazy' : 'builtin' };
     });
+    // An ESM import of a CommonJS module copies its properties (esbuild's __toESM), reading the
+    // descriptor of each; on node:util that alone loaded 33 internal modules (util.diff's colours
+    // and myers diff, worker_threads, streams): about 20 ms of every command, --help included. A
+    // plain-object builtin is therefore handed over as a view whose getters read it on use.
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      contents: `module.exports = require('mesh:builtin-view')(require(${JSON.stringify(args.path)}));`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^mesh:builtin-view$/ }, () => ({ path: 'view', namespace: 'builtin-view' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-view' }, () => ({
+      contents: [
+        'module.exports = (real) => typeof real === "function" ? real : Object.defineProperties({}, Object.fromEntries(',
+        '  Object.getOwnPropertyNames(real).map((key) => [key, { get: () => real[key], set: (value) => { real[key] = value; }, enumerable: true }])));',
+      ].join('\n'),
       loader: 'js',
     }));
     // commander only calls childProcess.spawn() (default import): a proxy that requires on first use

@@ -1,5 +1,5 @@
-import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { KubeConfig, type V1ObjectMeta, type V1Pod } from '@kubernetes/client-node';
 import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
@@ -111,6 +111,18 @@ const RETRYABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIME
 /** Backoff for a read: 0.25, 0.5, 1, 2, 4 s (a Retry-After up to 5 s is honoured): about 8 s in all. */
 export const READ_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 
+/**
+ * client-node's agent for a direct connection is a plain `new https.Agent(options)`, which closes
+ * each connection after one request: every request paid a TCP and TLS handshake (verify makes 14,
+ * an install about 20). The same agent with keep-alive reuses connections, as client-go does. A
+ * proxy agent (HTTPS_PROXY, socks) is left as it is.
+ */
+function keptAlive(agent: RequestOptions['agent']): RequestOptions['agent'] {
+  if (agent?.constructor === HttpsAgent) return new HttpsAgent({ ...(agent as HttpsAgent).options, keepAlive: true });
+  if (agent?.constructor === HttpAgent) return new HttpAgent({ ...(agent as HttpAgent & { options: object }).options, keepAlive: true });
+  return agent;
+}
+
 export async function createKubeGateway(target: KubeTarget, options: { sleep?: (ms: number) => Promise<void> } = {}): Promise<KubeGateway> {
   const kc = loadKubeConfig(target);
   const cluster = kc.getCurrentCluster()!;
@@ -129,6 +141,7 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
       'check the kubeconfig user entry',
     );
   }
+  tls.agent = keptAlive(tls.agent);
   let requests = 0;
   /** Once the server has answered, a refused or reset connection is a restart to ride out, not a wrong address. */
   let answered = false;
