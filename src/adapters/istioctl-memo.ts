@@ -5,7 +5,7 @@ import { meshCacheDir } from '../istio/cache.js';
 
 /**
  * What a given istioctl binary answered before, so a re-run (CI, converging) does not ask again:
- * its version (0.2 s) and the IstioOperator specs it accepted (`manifest generate` exit 0, 0.7 s).
+ * its version (0.15-0.2 s; asked by install and by verify) and the IstioOperator specs it accepted (`manifest generate` exit 0, 0.7 s).
  * Both are pure functions of the binary and the spec. Keys cover the binary's path, size and
  * modification time (known before istioctl runs, so the spec check can start beside the version
  * query) and the spec; rejections and failures are never memoised.
@@ -52,6 +52,15 @@ export class IstioctlMemo {
 
   rememberVersion(istioctl: string, version: string): void {
     this.write(this.key(istioctl, 'version'), version);
+  }
+
+  /** The version this istioctl gave before, else what `ask` gets from it (remembered when it said). */
+  async versionOf(istioctl: string, ask: () => Promise<string | undefined>): Promise<string | undefined> {
+    const known = this.version(istioctl);
+    if (known) return known;
+    const asked = await ask();
+    if (asked) this.rememberVersion(istioctl, asked);
+    return asked;
   }
 }
 

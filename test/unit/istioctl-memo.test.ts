@@ -32,6 +32,19 @@ describe('what an istioctl binary answered before', () => {
     expect(memo.version(istioctl)).toBeUndefined();
   });
 
+  it('versionOf asks once per binary, and never remembers a binary that did not say', async () => {
+    const istioctl = join(dir, 'istioctl-asked');
+    writeFileSync(istioctl, '#!/bin/sh\n', { mode: 0o755 });
+    const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
+    let asked = 0;
+    const silent = () => (asked++, Promise.resolve(undefined));
+    expect(await memo.versionOf(istioctl, silent)).toBeUndefined();
+    const says = () => (asked++, Promise.resolve('1.31.0'));
+    expect(await memo.versionOf(istioctl, says)).toBe('1.31.0');
+    expect(await memo.versionOf(istioctl, says)).toBe('1.31.0');
+    expect(asked).toBe(2);
+  });
+
   it('a command it cannot find is never memoised', () => {
     const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
     memo.rememberAccepted('no-such-istioctl-here', 'spec: {}\n');

@@ -60,11 +60,8 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
         (complaint) => (complaint === undefined && memo?.rememberAccepted(tools.istioctl, spec), complaint),
         (error: unknown) => error,
       );
-    istioVersion = memo?.version(tools.istioctl);
-    if (!istioVersion) {
-      istioVersion = await istioctlVersion(run, tools.istioctl);
-      if (istioVersion) memo?.rememberVersion(tools.istioctl, istioVersion);
-    }
+    const ask = () => istioctlVersion(run, tools.istioctl);
+    istioVersion = memo ? await memo.versionOf(tools.istioctl, ask) : await ask();
     toolVersions.istioctl = istioVersion ?? 'unknown';
     const verdict = checkIstioVersion(istioVersion);
     if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);

@@ -7,6 +7,7 @@ import { CliError, ExitCode, usageError } from '../../errors.js';
 import { outputStyle } from '../../report/style.js';
 import { plain, verifyJson, verifyJunit, verifyText, type Paint } from '../../report/verify-output.js';
 import { istioctlVersion } from '../../adapters/tools.js';
+import { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { runAnalyze } from '../../verify/analyze.js';
 import { gatherFacts } from '../../verify/facts.js';
 import { buildReport, type Selection } from '../../verify/report.js';
@@ -52,7 +53,7 @@ export async function verify(
   const istioctlVersionOnce = wantsAnalyze
     ? release && istioctl === release.istioctl
       ? Promise.resolve(release.version)
-      : istioctlVersion(run, istioctl).catch(() => undefined)
+      : new IstioctlMemo().versionOf(istioctl, () => istioctlVersion(run, istioctl)).catch(() => undefined)
     : Promise.resolve(undefined);
   const once = async (): Promise<VerifyReport> => {
     // analyze (a process of its own, the slowest part) starts as soon as the namespaces are known
