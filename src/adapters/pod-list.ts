@@ -1,6 +1,5 @@
 import protobuf from 'protobufjs/light.js';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { KubeList } from './kube.js';
 
 /**
  * Pod lists in the Kubernetes protobuf encoding, decoded to the few fields mesh reads of a pod.
@@ -175,7 +174,7 @@ export interface PodPage {
  */
 export function openPodPage(body: Buffer, contentType: string | undefined): PodPage {
   if (!isProtobuf(contentType)) {
-    const list = JSON.parse(body.toString('utf8')) as KubeList<V1Pod>;
+    const list = JSON.parse(body.toString('utf8')) as { metadata?: { continue?: string }; items?: V1Pod[] };
     return { continue: list.metadata?.continue || undefined, pods: () => (list.items ?? []).map(slimPod) };
   }
   const { podListHead, podList } = load();
