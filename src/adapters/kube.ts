@@ -164,7 +164,10 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
             accept,
             // Names mesh in the API server's audit log, so request counts can be checked there.
             'user-agent': USER_AGENT,
-            ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
+            // Always a length: Node frames a DELETE's body (preconditions) with neither a length nor
+            // chunks, so the server read no body and, on a kept-alive connection, took it for the
+            // start of the next request (400 Bad Request).
+            ...(body !== undefined ? { 'content-type': contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
           },
           signal,
           timeout: 30_000,
