@@ -5,10 +5,11 @@ import { meshCacheDir } from '../istio/cache.js';
 
 /**
  * What a given istioctl binary answered before, so a re-run (CI, converging) does not ask again:
- * its version (0.15-0.2 s; asked by install and by verify) and the IstioOperator specs it accepted (`manifest generate` exit 0, 0.7 s).
- * Both are pure functions of the binary and the spec. Keys cover the binary's path, size and
- * modification time (known before istioctl runs, so the spec check can start beside the version
- * query) and the spec; rejections and failures are never memoised.
+ * its version (0.15-0.2 s; asked by install and by verify) and the IstioOperator specs it
+ * accepted (`manifest generate` exit 0, 0.7 s). Both are pure functions of the binary and the
+ * spec. Keys cover the binary's path, size and modification time (known before istioctl runs, so
+ * the spec check can start beside the version query) and the spec; rejections and failures are
+ * never memoised.
  */
 export class IstioctlMemo {
   private readonly dir: string;

@@ -12,7 +12,7 @@ import type { V1Pod } from '@kubernetes/client-node';
  * the same reason.
  *
  * The field numbers are Kubernetes' own (k8s.io/api core/v1 and k8s.io/apimachinery meta/v1
- * generated.proto; protobuf field numbers never change). The e2e test `pod-protobuf` checks them
+ * generated.proto; protobuf field numbers never change). The e2e test `pod-list` checks them
  * against those files and compares a decoded list with the JSON one on the testbed.
  */
 
@@ -44,7 +44,7 @@ export const SCHEMA = {
   },
   'k8s.io.api.core.v1.Container': { name: string(1), image: string(2) },
   'k8s.io.api.core.v1.PodStatus': { phase: string(1) },
-  'k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta': { resourceVersion: string(2), continue: string(3) },
+  'k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta': { continue: string(3) },
   'k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
     name: string(1),
     namespace: string(3),
@@ -61,7 +61,7 @@ export const SCHEMA = {
     controller: { type: 'bool', id: 6 },
   },
   'k8s.io.apimachinery.pkg.apis.meta.v1.Time': { seconds: { type: 'int64', id: 1 } },
-  'k8s.io.apimachinery.pkg.apis.meta.v1.Status': { message: string(3), reason: string(4), code: { type: 'int32', id: 6 } },
+  'k8s.io.apimachinery.pkg.apis.meta.v1.Status': { message: string(3) },
 } as const;
 
 /** The schema as protobufjs' JSON descriptor: the short type names above resolve within each package. */
