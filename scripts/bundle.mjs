@@ -4,7 +4,7 @@
 // hundreds of small files they are made of no longer cost a file-system lookup each at start-up.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,36 +71,59 @@ const clientNodeWithoutSideEffects = {
   },
 };
 
+const UNDICI_FILE = 'vendor/undici.cjs';
+/** Chunks sit in dist/chunks, so the path is relative to there; the build checks where it is used. */
+const UNDICI_FROM_CHUNK = `../${UNDICI_FILE}`;
+
 /**
- * client-node imports undici (Agent, ProxyAgent, fetch) at the top of its config, watch, log,
- * metrics and health modules, so importing KubeConfig evaluated all of undici: about 40 ms of
- * every command that talks to a cluster. mesh sends its requests through node:https with the
- * options KubeConfig.applyToHTTPSOptions gives, so undici is only needed if client-node's own
- * fetch path is taken: this facade requires it on first use. A name client-node starts to import
- * that the facade lacks fails the build (esbuild checks ESM imports), not a run.
+ * client-node imports, at the top of its config module, packages it needs only on paths mesh
+ * rarely or never takes; each is replaced, for client-node alone, by a facade that loads the
+ * package on first use:
+ * - undici (Agent, ProxyAgent, fetch), also imported by its watch, log, metrics and health modules:
+ *   about 40 ms of every command that talks to a cluster. mesh sends its requests through
+ *   node:https with the options KubeConfig.applyToHTTPSOptions gives, so undici is only needed if
+ *   client-node's own fetch path is taken. undici is one CommonJS file of about 1 MB once bundled:
+ *   it is built on its own into dist/vendor/undici.cjs, which both the facade and mesh's download
+ *   (`await import('undici')`) load. Bundled into client-node's chunk, V8 still read the megabyte
+ *   on every cluster command (about 10 ms), and download's chunk held a second copy.
+ * - socks-proxy-agent and socks (with ip-address, smart-buffer and debug), for a kubeconfig
+ *   `proxy-url: socks5://...`: about 8 ms. They stay in the bundle, evaluated on first use.
+ * A name client-node starts to import that a facade lacks fails the build (esbuild checks ESM
+ * imports), not a run.
  */
-const lazyUndiciInClientNode = {
-  name: 'lazy-undici-in-client-node',
+const LAZY_IN_CLIENT_NODE = {
+  undici: { load: UNDICI_FROM_CHUNK, classes: ['Agent', 'ProxyAgent'], functions: ['fetch'] },
+  'socks-proxy-agent': { load: 'socks-proxy-agent', classes: ['SocksProxyAgent'] },
+  // Used as SocksClient.createConnection(...): a view of the real class's statics.
+  socks: { load: 'socks', objects: ['SocksClient'] },
+};
+const facade = ({ load, classes = [], functions = [], objects = [] }) =>
+  [
+    `let loaded; const load = () => (loaded ??= require(${JSON.stringify(load)}));`,
+    ...classes.map((name) => `export class ${name} { constructor(...args) { return new (load().${name})(...args); } }`),
+    ...functions.map((name) => `export const ${name} = (...args) => load().${name}(...args);`),
+    ...objects.map((name) => `export const ${name} = new Proxy({}, { get: (_, key) => load().${name}[key] });`),
+  ].join('\n');
+const lazyInClientNode = {
+  name: 'lazy-in-client-node',
   setup(b) {
-    b.onResolve({ filter: /^undici$/ }, (args) => {
-      if (args.pluginData === 'undici-facade' || !/[\\/]@kubernetes[\\/]client-node[\\/]/.test(args.importer)) return undefined;
-      return { path: 'undici', namespace: 'undici-facade', pluginData: { resolveDir: args.resolveDir } };
+    const names = [...Object.keys(LAZY_IN_CLIENT_NODE), UNDICI_FROM_CHUNK].map((name) => name.replace(/[-/.]/g, '\\$&'));
+    b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => {
+      if (args.namespace !== 'lazy-facade' && /[\\/]@kubernetes[\\/]client-node[\\/]/.test(args.importer))
+        return { path: args.path, namespace: 'lazy-facade', pluginData: { resolveDir: args.resolveDir } };
+      // Everyone else's undici (the facade's, mesh's download) is the file built on its own.
+      if (args.path === 'undici' || args.path === UNDICI_FROM_CHUNK) return { path: UNDICI_FROM_CHUNK, external: true };
+      return undefined;
     });
-    b.onLoad({ filter: /.*/, namespace: 'undici-facade' }, (args) => ({
-      contents: [
-        "const load = () => require('undici');",
-        'export class Agent { constructor(options) { return new (load().Agent)(options); } }',
-        'export class ProxyAgent { constructor(options) { return new (load().ProxyAgent)(options); } }',
-        'export const fetch = (...args) => load().fetch(...args);',
-      ].join('\n'),
+    b.onLoad({ filter: /.*/, namespace: 'lazy-facade' }, (args) => ({
+      contents: facade(LAZY_IN_CLIENT_NODE[args.path]),
       loader: 'js',
       resolveDir: args.pluginData.resolveDir,
-      pluginData: 'undici-facade',
     }));
   },
 };
 
-await build({
+const { metafile } = await build({
   entryPoints: [join(root, 'src', 'main.ts')],
   outdir: join(root, 'dist'),
   bundle: true,
@@ -122,5 +145,22 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [builtinsViaRequire, lazyUndiciInClientNode, clientNodeWithoutSideEffects],
+  metafile: true,
+  plugins: [builtinsViaRequire, lazyInClientNode, clientNodeWithoutSideEffects],
+});
+for (const [file, output] of Object.entries(metafile.outputs))
+  if (output.imports.some((i) => i.path === UNDICI_FROM_CHUNK) && !file.startsWith('dist/chunks/'))
+    throw new Error(`${file} imports undici as ${UNDICI_FROM_CHUNK}, a path that only holds from dist/chunks/`);
+
+await build({
+  entryPoints: [createRequire(import.meta.url).resolve('undici')],
+  outfile: join(root, 'dist', UNDICI_FILE),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node22',
+  legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
 });
