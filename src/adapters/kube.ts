@@ -234,7 +234,13 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
         }
         throw new KubeApiError(status, method, path, reason);
       }
-      return parse(raw, type);
+      try {
+        return parse(raw, type);
+      } catch (error) {
+        // An answer that cannot be decoded (a proxy's HTML page, a cut body) is a failed read of
+        // that path, which verify reports as unknown with this cause, not a crash of mesh.
+        throw new KubeApiError(status, method, path, `unreadable answer (${type ?? 'no content type'}): ${(error as Error).message}`);
+      }
     }
   }
 
@@ -280,15 +286,31 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
           openPodPage,
           statusMessage,
         );
-      const pods: V1Pod[] = [];
-      let next: Promise<PodPage> | undefined = page();
-      while (next) {
-        const current: PodPage = await next;
-        // The next page is asked for before this one is decoded: the server writes it meanwhile.
-        next = current.continue ? page(current.continue) : undefined;
-        for (const pod of current.pods()) pods.push(pod);
+      const everyPage = async () => {
+        const pods: V1Pod[] = [];
+        let next: Promise<PodPage> | undefined = page();
+        while (next) {
+          const current: PodPage = await next;
+          // The next page is asked for before this one is decoded: the server writes it meanwhile.
+          next = current.continue ? page(current.continue) : undefined;
+          try {
+            for (const pod of current.pods()) pods.push(pod);
+          } catch (error) {
+            next?.catch(() => undefined); // the page asked for meanwhile is dropped
+            throw new KubeApiError(200, 'GET', path, `unreadable answer (a page of pods): ${(error as Error).message}`);
+          }
+        }
+        return pods;
+      };
+      try {
+        return await everyPage();
+      } catch (error) {
+        // A continue token lasts until etcd compacts its revision (5 minutes by default), which a
+        // long list on a big, busy cluster can outlast: 410 Gone. Like client-go's pager, mesh then
+        // lists again from a fresh snapshot, once (paged still, so memory stays bounded).
+        if (error instanceof KubeApiError && error.status === 410 && error.path.includes('continue=')) return everyPage();
+        throw error;
       }
-      return pods;
     },
     async listMetadata(path: string, params?: Record<string, string>) {
       const list = await send<KubeList<{ metadata?: V1ObjectMeta }>>('GET', `${path}${query(params)}`, undefined, undefined, METADATA_LIST);

@@ -214,6 +214,23 @@ describe('the API server answers 429 and 5xx to reads', () => {
     }
   });
 
+  it("an answer that cannot be read (a proxy's HTML page): the checks that needed it are unknown with the cause", async () => {
+    const page = { status: 200, type: 'text/html', body: '<html>sign in to the proxy</html>' };
+    const proxy = await proxyToTestbed(dir, (_, path) => (path.includes('customresourcedefinitions') ? page : undefined));
+    try {
+      const r = await meshWith(proxy.kubeconfig, ['verify', '--skip-analyze', '-o', 'json']);
+      expect(r.stderr).not.toContain('unexpected failure');
+      const checks = checksOf(r.stdout);
+      const crds = checks.filter((c) => c.id.startsWith('crds-'));
+      expect(crds, r.stdout).toHaveLength(2);
+      for (const c of crds)
+        expect(c).toMatchObject({ status: 'unknown', message: expect.stringMatching(/unreadable answer \(text\/html\)/) });
+      expect(checks.filter((c) => c.status === 'fail')).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('a server that keeps failing: bounded retries, then the checks that needed it are unknown with the cause — never failed', async () => {
     const proxy = await proxyToTestbed(dir, (_, path) => (path.includes('customresourcedefinitions') ? 503 : undefined));
     try {

@@ -150,7 +150,8 @@ export async function serviceAccountKubeconfig(name: string, ...clusterRoles: st
  */
 export async function proxyToTestbed(
   dir: string,
-  fault: (n: number, path: string) => number | undefined = () => undefined,
+  /** A GET's answer in place of the server's: a status (with a Status body), or a whole answer. */
+  fault: (n: number, path: string) => number | { status: number; type: string; body: string | Buffer } | undefined = () => undefined,
   headers: (given: http.IncomingHttpHeaders) => http.IncomingHttpHeaders = (given) => given,
 ) {
   const doc = parse(readFileSync(kubeconfig(), 'utf8')) as {
@@ -167,6 +168,12 @@ export async function proxyToTestbed(
   const seen = { gets: 0, faulted: 0 };
   const server = http.createServer((req, res) => {
     const status = req.method === 'GET' ? fault(++seen.gets, req.url ?? '') : undefined;
+    if (typeof status === 'object') {
+      seen.faulted++;
+      res.writeHead(status.status, { 'content-type': status.type });
+      res.end(status.body);
+      return;
+    }
     if (status) {
       seen.faulted++;
       res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '1' } : {}) });

@@ -119,6 +119,45 @@ describe('pod lists read as protobuf', () => {
     }
   });
 
+  it('a continue token that expired (410 Gone) starts the list over from a fresh snapshot, once', async () => {
+    const direct = await (await createKubeGateway({ kubeconfig: kubeconfig() })).listPods(path);
+    const gone = (n: number, url: string) => (url.includes('continue=') && n === 2 ? 410 : undefined);
+    const once = await proxyToTestbed(dir, gone);
+    const always = await proxyToTestbed(dir, (_, url) => (url.includes('continue=') ? 410 : undefined));
+    try {
+      const kube = await createKubeGateway({ kubeconfig: once.kubeconfig });
+      const pods = await kube.listPods(path, { limit: '2' });
+      // page 1, its continue refused, then the three pages of a new list
+      expect(once.seen).toEqual({ gets: 5, faulted: 1 });
+      expect(pods).toEqual(direct);
+      // a second expiry is not chased: the read fails with the server's answer
+      const failed = await (
+        await createKubeGateway({ kubeconfig: always.kubeconfig })
+      )
+        .listPods(path, { limit: '2' })
+        .catch((e: unknown) => e);
+      expect(failed).toMatchObject({ status: 410, reason: 'injected by the test' });
+      expect(always.seen).toEqual({ gets: 4, faulted: 2 });
+    } finally {
+      await Promise.all([once.close(), always.close()]);
+    }
+  });
+
+  it('an answer that cannot be decoded is a failed read naming the cause, not a crash', async () => {
+    const garbage = Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+    const cut = await proxyToTestbed(dir, () => ({ status: 200, type: 'application/vnd.kubernetes.protobuf', body: garbage }));
+    const html = await proxyToTestbed(dir, () => ({ status: 200, type: 'text/html', body: '<html>proxy login</html>' }));
+    try {
+      for (const proxy of [cut, html]) {
+        const failed = await (await createKubeGateway({ kubeconfig: proxy.kubeconfig })).listPods(path).catch((e: unknown) => e);
+        expect(failed).toBeInstanceOf(KubeApiError);
+        expect(failed).toMatchObject({ status: 200, reason: expect.stringMatching(/^unreadable answer/) });
+      }
+    } finally {
+      await Promise.all([cut.close(), html.close()]);
+    }
+  });
+
   it("a refused list is a 403 with the server's own message, read from its protobuf Status", async () => {
     const kube = await createKubeGateway({ kubeconfig: await serviceAccountKubeconfig('no-pods') });
     const refused = await kube.listPods(path).catch((error: unknown) => error);
