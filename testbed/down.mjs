@@ -15,9 +15,6 @@ for (const [, pid] of pids) if (isAlive(pid)) process.kill(pid, 'SIGTERM');
 // The API server's graceful shutdown takes ~60 s; the testbed's data is thrown away, so don't wait.
 const deadline = Date.now() + 3_000;
 while (pids.some(([, pid]) => isAlive(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-for (const [name, pid] of pids)
-  if (isAlive(pid)) {
-    process.kill(pid, 'SIGKILL');
-  }
+for (const [, pid] of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 rmSync(stateDir, { recursive: true, force: true });
 process.stderr.write(`[testbed] stopped ${pids.map(([n]) => n).join(', ')} and removed ${stateDir}\n`);
