@@ -21,19 +21,23 @@ describe('mesh basics', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
   });
 
-  it('commands that do not talk to a cluster never load the Kubernetes client', () => {
-    // A module hook reports every file Node loads; the bundler names client-node's modules by path.
+  it('commands that do not talk to a cluster never load the Kubernetes client; cluster commands never load undici', () => {
+    // A module hook reports every file Node loads: client-node's is the one defining its KubeConfig class.
     const dir = mkdtempSync(join(tmpdir(), 'mesh-hook-'));
     const hook = join(dir, 'hook.mjs');
     writeFileSync(
       hook,
       "import { registerHooks } from 'node:module';\n" +
         'registerHooks({ load(url, context, next) { const r = next(url, context);\n' +
-        "  if (String(r.source ?? '').includes('node_modules/@kubernetes/client-node/')) process.stderr.write(`CLIENT-NODE ${url}\\n`);\n" +
+        "  if (/\\bKubeConfig\\s*=\\s*class\\b|\\bclass KubeConfig\\b/.test(String(r.source ?? ''))) process.stderr.write(`CLIENT-NODE ${url}\\n`);\n" +
+        "  if (url.endsWith('/vendor/undici.cjs')) process.stderr.write(`UNDICI ${url}\\n`);\n" +
         '  return r; } });\n',
     );
     const loads = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', hook, meshBin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      spawnSync(process.execPath, ['--import', hook, meshBin, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', MESH_CACHE: join(dir, 'cache') },
+      });
     for (const args of [['--help'], ['render', '--profile', 'demo'], ['install', '--profile', 'demo', '--dry-run'], ['profile', 'list']]) {
       const r = loads(args);
       expect(r.status, r.stderr).toBe(0);
@@ -42,6 +46,11 @@ describe('mesh basics', () => {
     // and the hook does see it where it is loaded (a command that talks to a cluster)
     const verify = loads(['verify', '--kubeconfig', join(dir, 'none'), '-o', 'json']);
     expect(verify.stderr).toContain('CLIENT-NODE');
+    // undici (1 MB, built apart into dist/vendor) is client-node's own fetch path, which mesh never
+    // takes; only a download loads it
+    expect(verify.stderr).not.toContain('UNDICI');
+    const download = loads(['istio', 'fetch', '1.31.0', '--mirror', 'http://127.0.0.1:1']);
+    expect(download.stderr).toContain('UNDICI');
     rmSync(dir, { recursive: true, force: true });
   });
 
