@@ -42,6 +42,10 @@ export class KubeApiError extends CliError {
   }
 }
 
+/** A body that could not be decoded: a failed read of that path, naming what was read and why. */
+const unreadableAnswer = (status: number, method: string, path: string, what: string, error: unknown): KubeApiError =>
+  new KubeApiError(status, method, path, `unreadable answer (${what}): ${(error as Error).message}`);
+
 /** Asks for metadata only; a server that cannot (an aggregated API) answers with the full list, which has metadata too. */
 const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 
@@ -239,7 +243,7 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
       } catch (error) {
         // An answer that cannot be decoded (a proxy's HTML page, a cut body) is a failed read of
         // that path, which verify reports as unknown with this cause, not a crash of mesh.
-        throw new KubeApiError(status, method, path, `unreadable answer (${type ?? 'no content type'}): ${(error as Error).message}`);
+        throw unreadableAnswer(status, method, path, type ?? 'no content type', error);
       }
     }
   }
@@ -297,7 +301,7 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
             for (const pod of current.pods()) pods.push(pod);
           } catch (error) {
             next?.catch(() => undefined); // the page asked for meanwhile is dropped
-            throw new KubeApiError(200, 'GET', path, `unreadable answer (a page of pods): ${(error as Error).message}`);
+            throw unreadableAnswer(200, 'GET', path, 'a page of pods', error);
           }
         }
         return pods;
