@@ -66,8 +66,10 @@ async function socks5(): Promise<Socks> {
 describe('a kubeconfig proxy-url (socks5)', () => {
   let dir: string;
   let proxy: Socks;
+  const testbedKubeconfig = () =>
+    parse(readFileSync(kubeconfig(), 'utf8')) as { clusters: Array<{ cluster: Record<string, unknown> & { server: string } }> };
   const viaProxy = (port: number): string => {
-    const doc = parse(readFileSync(kubeconfig(), 'utf8')) as { clusters: Array<{ cluster: Record<string, unknown> }> };
+    const doc = testbedKubeconfig();
     doc.clusters[0].cluster['proxy-url'] = `socks5://127.0.0.1:${port}`;
     const path = join(dir, `socks-${port}.kubeconfig`);
     writeFileSync(path, stringify(doc), { mode: 0o600 });
@@ -84,9 +86,7 @@ describe('a kubeconfig proxy-url (socks5)', () => {
   });
 
   it('reaches the API server through the proxy', async () => {
-    const server = new URL(
-      (parse(readFileSync(kubeconfig(), 'utf8')) as { clusters: Array<{ cluster: { server: string } }> }).clusters[0].cluster.server,
-    );
+    const server = new URL(testbedKubeconfig().clusters[0].cluster.server);
     const r = await mesh(['--kubeconfig', viaProxy(proxy.port), 'status']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
