@@ -3,7 +3,7 @@
 // so heavy modules (client-node) still load only in commands that talk to a cluster, while the
 // hundreds of small files they are made of no longer cost a file-system lookup each at start-up.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +14,36 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * Node builtins through require(), not ESM import. An ESM import of a builtin builds a namespace of
  * every export, which runs its lazy getters (`fs.promises`, `process.report`, `util.parseArgs`):
  * measured, that loaded 70 internal modules and took about 20 ms of `mesh --help` on the 2-core
- * machine. require() returns the object as is. child_process (6-7 ms, with net and streams) is
- * only needed when a command runs a tool, so it loads on first use: commander imports it at the
- * top for executable subcommands, which mesh has none of.
+ * machine. require() returns the object as is.
+ * - An ESM importer (mesh's code, commander) gets a small ES module: the builtin as its default
+ *   export and one named export per property, each read when its chunk loads and dropped by the
+ *   bundler when nothing imports it. esbuild's CommonJS interop instead copied every property of
+ *   the builtin into getters (two closures and a descriptor each, over the hundreds of properties
+ *   of process, fs and util): about 380 KB of allocation, a quarter of what `mesh --help`
+ *   allocates, and a young-generation collection (`mesh --help` and `render` 0.96x, farm-bench).
+ *   An accessor property (`fs.promises`) runs its getter when read, so the build fails if one is
+ *   imported by name, but for those in READ_ACCESSORS_AT_LOAD, measured free.
+ * - A CommonJS importer (client-node and its dependencies) gets the object itself, as from Node.
+ * - child_process (6-7 ms, with net and streams) is only needed when a command runs a tool, so it
+ *   loads on first use: commander imports it at the top for executable subcommands, which mesh
+ *   has none of.
  */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** `util.aborted`, imported by execa: its getter loads a module Node has loaded by then. */
+const READ_ACCESSORS_AT_LOAD = new Set(['node:util aborted']);
+const builtinAsModule = (path) => {
+  const real = createRequire(import.meta.url)(path);
+  const exported = Object.getOwnPropertyNames(real).filter((name) => IDENTIFIER.test(name) && name !== 'default');
+  const isAccessor = (name) => !('value' in Object.getOwnPropertyDescriptor(real, name));
+  return [
+    `const __builtin = require(${JSON.stringify(path)}), __read = (name) => __builtin[name], __readAccessor = __read;`,
+    'export default __builtin;',
+    // Marked pure, so that esbuild drops the ones nothing imports.
+    ...exported.map(
+      (name) => `export const ${name} = /* @__PURE__ */ ${isAccessor(name) ? '__readAccessor' : '__read'}(${JSON.stringify(name)});`,
+    ),
+  ].join('\n');
+};
 const builtinsViaRequire = {
   name: 'builtins-via-require',
   setup(b) {
@@ -27,28 +53,18 @@ const builtinsViaRequire = {
       if (!isBuiltin(args.path)) return undefined;
       if (args.path === 'node:module' || args.namespace.startsWith('builtin')) return { path: args.path, external: true };
       const path = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
-      const lazy = path === 'node:child_process' && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer);
-      return { path, namespace: lazy ? 'builtin-lazy' : 'builtin' };
+      if (path === 'node:child_process' && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer))
+        return { path, namespace: 'builtin-lazy' };
+      return { path, namespace: args.kind === 'require-call' ? 'builtin' : 'builtin-esm' };
     });
-    // An ESM import of a CommonJS module copies its properties (esbuild's __toESM), reading the
-    // descriptor of each; on node:util that alone loaded 33 internal modules (util.diff's colours
-    // and myers diff, worker_threads, streams): about 20 ms of every command, --help included. A
-    // plain-object builtin is therefore handed over as a view whose getters read it on use.
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = require('mesh:builtin-view')(require(${JSON.stringify(args.path)}));`,
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
-    b.onResolve({ filter: /^mesh:builtin-view$/ }, () => ({ path: 'view', namespace: 'builtin-view' }));
-    b.onLoad({ filter: /.*/, namespace: 'builtin-view' }, () => ({
-      contents: [
-        'module.exports = (real) => typeof real === "function" ? real : Object.defineProperties({}, Object.fromEntries(',
-        '  Object.getOwnPropertyNames(real).map((key) => [key, { get: () => real[key], set: (value) => { real[key] = value; }, enumerable: true }])));',
-      ].join('\n'),
-      loader: 'js',
-    }));
-    // commander only calls childProcess.spawn() (default import): a proxy that requires on first use
+    b.onLoad({ filter: /.*/, namespace: 'builtin-esm' }, (args) => ({ contents: builtinAsModule(args.path), loader: 'js' }));
+    // commander only calls childProcess.spawn() on its default import: a proxy that requires on first use
     b.onLoad({ filter: /.*/, namespace: 'builtin-lazy' }, (args) => ({
-      contents: `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(args.path)}))[k] });`,
+      contents: `let m; export default new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(args.path)}))[k] });`,
       loader: 'js',
     }));
   },
@@ -148,9 +164,17 @@ const { metafile } = await build({
   metafile: true,
   plugins: [builtinsViaRequire, lazyInClientNode, clientNodeWithoutSideEffects],
 });
-for (const [file, output] of Object.entries(metafile.outputs))
+for (const [file, output] of Object.entries(metafile.outputs)) {
   if (output.imports.some((i) => i.path === UNDICI_FROM_CHUNK) && !file.startsWith('dist/chunks/'))
     throw new Error(`${file} imports undici as ${UNDICI_FROM_CHUNK}, a path that only holds from dist/chunks/`);
+  const text = readFileSync(join(root, file), 'utf8');
+  for (const [, builtin, reader] of text.matchAll(/__builtin\d*=__require\("(node:[a-z_/]+)"\),__read\d*=[^,]*,(__readAccessor\d*)=/g))
+    for (const [, name] of text.matchAll(new RegExp(`\\b${reader}\\("(\\w+)"\\)`, 'g')))
+      if (!READ_ACCESSORS_AT_LOAD.has(`${builtin} ${name}`))
+        throw new Error(
+          `${file} imports ${name} from ${builtin} by name: an accessor, whose getter would run at start-up; import the module and read ${name} where it is used`,
+        );
+}
 
 await build({
   entryPoints: [createRequire(import.meta.url).resolve('undici')],
