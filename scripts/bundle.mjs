@@ -55,13 +55,14 @@ const builtinsViaRequire = {
       const path = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
       if (path === 'node:child_process' && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer))
         return { path, namespace: 'builtin-lazy' };
-      return { path, namespace: args.kind === 'require-call' ? 'builtin' : 'builtin-esm' };
+      // One copy per importing file: a facade holds no state, and a shared one became a chunk file of its own.
+      return { path: `${path}|${args.importer}`, namespace: args.kind === 'require-call' ? 'builtin' : 'builtin-esm' };
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      contents: `module.exports = require(${JSON.stringify(args.path.split('|')[0])});`,
       loader: 'js',
     }));
-    b.onLoad({ filter: /.*/, namespace: 'builtin-esm' }, (args) => ({ contents: builtinAsModule(args.path), loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-esm' }, (args) => ({ contents: builtinAsModule(args.path.split('|')[0]), loader: 'js' }));
     // commander only calls childProcess.spawn() on its default import: a proxy that requires on first use
     b.onLoad({ filter: /.*/, namespace: 'builtin-lazy' }, (args) => ({
       contents: `let m; export default new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(args.path)}))[k] });`,
