@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './errors.js';
 import type { GlobalOptions } from './cli/options.js';
 import type { Action } from './cli/action.js';
+import { addListing, listingOf, type Register } from './cli/listed-commands.js';
 import { interruptEndsNormally, runInterruptCleanups } from './adapters/cleanup.js';
 import { registerProfile } from './commands/profile/command.js';
 import { registerRender } from './commands/render/command.js';
@@ -19,7 +20,29 @@ import { registerTag } from './commands/tag/command.js';
 import { registerUpgrade } from './commands/upgrade/command.js';
 import { MESH_VERSION } from './version.js';
 
-export function buildProgram(setExit: (code: number) => void): Command {
+const REGISTER: Register[] = [
+  registerProfile,
+  registerRender,
+  registerInstall,
+  registerDiff,
+  registerUpgrade,
+  registerUninstall,
+  registerVerify,
+  registerStatus,
+  registerTag,
+  registerIstio,
+  registerAddons,
+  registerSample,
+  registerDashboard,
+  registerCompletion,
+];
+
+/**
+ * The program for one run: a command named anywhere in argv is built whole (its options, its
+ * subcommands, its action); the others are only listed for the help. `completion` describes every
+ * command, so it builds them all, as does an argv of undefined.
+ */
+export function buildProgram(setExit: (code: number) => void, argv?: string[]): Command {
   const program = new Command('mesh')
     .description('Install, verify and remove an Istio service mesh on Kubernetes')
     .version(MESH_VERSION, '--version', 'print the mesh version')
@@ -37,23 +60,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const command = args.at(-1) as Command;
       setExit(await action(command.optsWithGlobals<GlobalOptions>(), ...args.slice(0, -1)));
     };
-  for (const register of [
-    registerProfile,
-    registerRender,
-    registerInstall,
-    registerDiff,
-    registerUpgrade,
-    registerUninstall,
-    registerVerify,
-    registerStatus,
-    registerTag,
-    registerIstio,
-    registerAddons,
-    registerSample,
-    registerDashboard,
-    registerCompletion,
-  ])
-    register(program, wrap);
+  const buildAll = argv === undefined || argv.includes('completion');
+  for (const register of REGISTER) {
+    if (buildAll) register(program, wrap);
+    else {
+      const listing = listingOf(register);
+      if (argv.includes(listing.name)) register(program, wrap);
+      else addListing(program, listing);
+    }
+  }
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
@@ -62,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const verbose = argv.includes('--verbose');
   if (argv.includes('--no-color') || process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
-  const program = buildProgram((code) => (exitCode = code));
+  const program = buildProgram((code) => (exitCode = code), argv);
   const run = async (): Promise<number> => {
     try {
       await program.parseAsync(argv, { from: 'user' });
