@@ -31,8 +31,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /** `util.aborted`, imported by execa: its getter loads a module Node has loaded by then. */
 const READ_ACCESSORS_AT_LOAD = new Set(['node:util aborted']);
+const requireHere = createRequire(import.meta.url);
+/** A facade is one per importing file (it holds no state, and a shared one became a chunk file of its own). */
+const facadePath = (builtin, importer) => `${builtin}|${importer}`;
+const builtinOf = (path) => path.split('|')[0];
 const builtinAsModule = (path) => {
-  const real = createRequire(import.meta.url)(path);
+  const real = requireHere(path);
   const exported = Object.getOwnPropertyNames(real).filter((name) => IDENTIFIER.test(name) && name !== 'default');
   const isAccessor = (name) => !('value' in Object.getOwnPropertyDescriptor(real, name));
   return [
@@ -55,14 +59,13 @@ const builtinsViaRequire = {
       const path = args.path.startsWith('node:') ? args.path : `node:${args.path}`;
       if (path === 'node:child_process' && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer))
         return { path, namespace: 'builtin-lazy' };
-      // One copy per importing file: a facade holds no state, and a shared one became a chunk file of its own.
-      return { path: `${path}|${args.importer}`, namespace: args.kind === 'require-call' ? 'builtin' : 'builtin-esm' };
+      return { path: facadePath(path, args.importer), namespace: args.kind === 'require-call' ? 'builtin' : 'builtin-esm' };
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path.split('|')[0])});`,
+      contents: `module.exports = require(${JSON.stringify(builtinOf(args.path))});`,
       loader: 'js',
     }));
-    b.onLoad({ filter: /.*/, namespace: 'builtin-esm' }, (args) => ({ contents: builtinAsModule(args.path.split('|')[0]), loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-esm' }, (args) => ({ contents: builtinAsModule(builtinOf(args.path)), loader: 'js' }));
     // commander only calls childProcess.spawn() on its default import: a proxy that requires on first use
     b.onLoad({ filter: /.*/, namespace: 'builtin-lazy' }, (args) => ({
       contents: `let m; export default new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(args.path)}))[k] });`,
@@ -187,7 +190,7 @@ for (const allowed of READ_ACCESSORS_AT_LOAD)
     );
 
 await build({
-  entryPoints: [createRequire(import.meta.url).resolve('undici')],
+  entryPoints: [requireHere.resolve('undici')],
   outfile: join(root, 'dist', UNDICI_FILE),
   bundle: true,
   format: 'cjs',
