@@ -4,7 +4,7 @@ import type { Wrap } from './action.js';
 /** Adds one top-level command (and its subcommands, options and action) to the program. */
 export type Register = (program: Command, wrap: Wrap) => void;
 
-/** What the top-level help shows of a command: `name <args>`, `[options]` if it has any, the description. */
+/** What the top-level help shows of a command: `name <args>`, `[options]` if it has options, the description. */
 export interface Listing {
   name: string;
   nameAndArgs: string;
@@ -53,6 +53,6 @@ export function listingOf(register: Register): Listing {
  */
 export function addListing(program: Command, listing: Listing): void {
   const listed = program.command(listing.nameAndArgs).description(listing.description);
-  // commander writes `[options]` after a command that has any; this one's are not built.
+  // commander writes `[options]` after a command that has options; this one's are not built.
   if (listing.hasOptions) listed.addOption(new Option('--listed-only').hideHelp());
 }

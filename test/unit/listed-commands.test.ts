@@ -13,17 +13,24 @@ const shape = (command: Command): unknown => ({
   options: flagsOf(command),
   subcommands: command.commands.map(shape),
 });
+/** The program one run builds for `argv`. */
+const programFor = (argv: string[]) => buildProgram(() => undefined, argv);
+/** The shape of command `name` in the program built for `argv`, beside the whole program's. */
+const shapes = (argv: string[], name: string) => {
+  const built = find(programFor(argv), name)!;
+  return { built: shape(built), whole: shape(find(whole, name)!) };
+};
 
 describe('commands listed without being built', () => {
   it('the top-level help is the same as the whole program', () => {
     expect(names).toHaveLength(14);
-    expect(buildProgram(() => undefined, []).helpInformation()).toBe(whole.helpInformation());
-    expect(buildProgram(() => undefined, ['--help']).helpInformation()).toBe(whole.helpInformation());
+    expect(programFor([]).helpInformation()).toBe(whole.helpInformation());
+    expect(programFor(['--help']).helpInformation()).toBe(whole.helpInformation());
   });
 
   it('a command named on the command line is built whole, and only that one', () => {
     for (const name of names) {
-      const program = buildProgram(() => undefined, [name, '--help']);
+      const program = programFor([name, '--help']);
       expect(shape(find(program, name)!)).toEqual(shape(find(whole, name)!));
       if (name === 'completion') continue; // builds them all (below)
       const other = names.find((n) => n !== name && flagsOf(find(whole, n)).length > 0)!;
@@ -32,20 +39,14 @@ describe('commands listed without being built', () => {
   });
 
   it('`help <command>` and a command after global options build that command', () => {
-    expect(
-      shape(
-        find(
-          buildProgram(() => undefined, ['help', 'install']),
-          'install',
-        )!,
-      ),
-    ).toEqual(shape(find(whole, 'install')!));
-    const program = buildProgram(() => undefined, ['--context', 'kind', '-o', 'json', 'verify', '--wait']);
-    expect(shape(find(program, 'verify')!)).toEqual(shape(find(whole, 'verify')!));
+    const install = shapes(['help', 'install'], 'install');
+    expect(install.built).toEqual(install.whole);
+    const verify = shapes(['--context', 'kind', '-o', 'json', 'verify', '--wait'], 'verify');
+    expect(verify.built).toEqual(verify.whole);
   });
 
   it('completion describes every command, so it builds them all', () => {
-    const program = buildProgram(() => undefined, ['completion', 'bash']);
+    const program = programFor(['completion', 'bash']);
     expect(program.commands.map(shape)).toEqual(whole.commands.map(shape));
   });
 });
