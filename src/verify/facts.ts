@@ -96,8 +96,6 @@ function joinReads<T>(reads: Read<T>[]): Read<T> {
 export async function gatherFacts(
   kube: KubeGateway,
   istioNamespace: string,
-  /** Told the injected namespaces as soon as they are known, so work over them (analyze) runs beside the reads. */
-  onInjected: (injected: string[]) => void = () => undefined,
   /** Whose record: the default revision's (''), or another control plane's beside it. */
   revision = '',
 ): Promise<Facts> {
@@ -112,7 +110,6 @@ export async function gatherFacts(
     .filter(injectionEnabled)
     .map((n) => n.metadata!.name!)
     .filter((n) => n !== ns);
-  onInjected(injected);
   const dataPlane = readDataPlanePods(kube, injected);
   const record: Got<InstallRecord> = recordMap.error
     ? { error: recordMap.error }

@@ -230,7 +230,12 @@ export async function deployBookinfo(globals: GlobalOptions, options: SampleOpti
       { id: 'analyze', description: `istioctl analyze -n ${ns}` },
       `istioctl analyze -n ${ns}`,
       async () => {
-        const outcome = await runAnalyze(runProcess, istioctl, { kubeconfig: globals.kubeconfig, context: globals.context }, [ns]);
+        const outcome = await runAnalyze(
+          runProcess,
+          istioctl,
+          { kubeconfig: globals.kubeconfig, context: globals.context },
+          { namespace: ns },
+        );
         if (outcome.status === 'ran') return outcome.messages.map((m) => `${m.level} ${m.code} ${m.message}`);
         return [`analyze ${outcome.status}: ${outcome.status === 'skipped' ? outcome.reason : outcome.error}`];
       },

@@ -18,7 +18,7 @@ export async function status(globals: GlobalOptions, options: StatusOptions): Pr
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
   const kube = await createKubeGateway(target);
   const revision = options.revision === undefined ? '' : checkRevision(options.revision);
-  const facts = await gatherFacts(kube, ns, undefined, revision);
+  const facts = await gatherFacts(kube, ns, revision);
   const record = facts.record.value;
   const drift: Drift | undefined =
     record && options.drift

@@ -218,7 +218,7 @@ async function moveToRevision(
 
 async function verifyRevision(kube: KubeGateway, ns: string, revision: string): Promise<{ ok: boolean; line: string }> {
   const started = Date.now();
-  const facts = await gatherFacts(kube, ns, undefined, revision);
+  const facts = await gatherFacts(kube, ns, revision);
   facts.analyze = { status: 'skipped', reason: 'not run by upgrade (mesh verify runs it)' };
   const report = buildReport(
     facts,

@@ -8,7 +8,7 @@ import { outputStyle } from '../../report/style.js';
 import { plain, verifyJson, verifyJunit, verifyText, type Paint } from '../../report/verify-output.js';
 import { istioctlVersion } from '../../adapters/tools.js';
 import { IstioctlMemo } from '../../adapters/istioctl-memo.js';
-import { runAnalyze } from '../../verify/analyze.js';
+import { analyzeEnv, runAnalyze } from '../../verify/analyze.js';
 import { gatherFacts } from '../../verify/facts.js';
 import { buildReport, type Selection } from '../../verify/report.js';
 import { CHECK_IDS } from '../../verify/catalog.js';
@@ -39,7 +39,6 @@ export async function verify(
   const revision = options.revision === undefined ? '' : checkRevision(options.revision);
   const selection: Selection = { only: options.only, skip: options.skip, strict: Boolean(options.strict) };
   const target = { kubeconfig: globals.kubeconfig, context: globals.context };
-  const kube = deps.kube ?? (await createKubeGateway(target));
   const run = deps.run ?? runProcess;
   const wantsAnalyze =
     !options.skipAnalyze &&
@@ -47,6 +46,15 @@ export async function verify(
     !selection.skip.includes('config-analyze') &&
     (!selection.only.length || selection.only.includes('config'));
   const started = Date.now();
+  // analyze (a process of its own, the slowest part) runs over every namespace, as
+  // `istioctl analyze -A`: Istio config in any namespace is the mesh's. Needing nothing verify
+  // reads, the first one starts before the Kubernetes client is even loaded, beside all of it.
+  const analyze = (): Promise<AnalyzeOutcome> =>
+    wantsAnalyze
+      ? runAnalyze(run, istioctl, target, { env: analyzeEnv() })
+      : Promise.resolve({ status: 'skipped', reason: options.skipAnalyze ? '--skip-analyze' : 'not selected' });
+  let firstAnalyze: Promise<AnalyzeOutcome> | undefined = analyze();
+  const kube = deps.kube ?? (await createKubeGateway(target));
   const deadline = started + waitSeconds * 1000;
 
   // The version of istioctl, asked once beside the first reads (a cached release knows its own).
@@ -56,20 +64,9 @@ export async function verify(
       : new IstioctlMemo().versionOf(istioctl, () => istioctlVersion(run, istioctl)).catch(() => undefined)
     : Promise.resolve(undefined);
   const once = async (): Promise<VerifyReport> => {
-    // analyze (a process of its own, the slowest part) starts as soon as the namespaces are known
-    // and runs beside the API reads instead of after them.
-    let analyzed: Promise<AnalyzeOutcome> = Promise.resolve({
-      status: 'skipped',
-      reason: options.skipAnalyze ? '--skip-analyze' : 'not selected',
-    });
-    const facts = await gatherFacts(
-      kube,
-      ns,
-      (injected) => {
-        if (wantsAnalyze) analyzed = runAnalyze(run, istioctl, target, [ns, ...injected]);
-      },
-      revision,
-    );
+    const analyzed = firstAnalyze ?? analyze();
+    firstAnalyze = undefined;
+    const facts = await gatherFacts(kube, ns, revision);
     facts.istioctlVersion = await istioctlVersionOnce;
     facts.analyze = await analyzed;
     return buildReport(facts, selection, { durationMs: Date.now() - started, apiRequests: kube.requests });
