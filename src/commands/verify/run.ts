@@ -48,7 +48,8 @@ export async function verify(
   const started = Date.now();
   // analyze (a process of its own, the slowest part) runs over every namespace, as
   // `istioctl analyze -A`: Istio config in any namespace is the mesh's. Needing nothing verify
-  // reads, the first one starts before the Kubernetes client is even loaded, beside all of it.
+  // reads, the first one starts before the first request, beside all of them. (Loading the
+  // Kubernetes client only after it started measured no faster: 1.04x, farm-bench.)
   const analyze = (): Promise<AnalyzeOutcome> =>
     wantsAnalyze
       ? runAnalyze(run, istioctl, target, { env: analyzeEnv() })
