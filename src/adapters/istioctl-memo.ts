@@ -5,9 +5,10 @@ import { meshCacheDir } from '../istio/cache.js';
 
 /**
  * What a given istioctl binary answered before, so a re-run (CI, converging) does not ask again:
- * its version (0.15-0.2 s; asked by install and by verify) and the IstioOperator specs it
- * accepted (`manifest generate` exit 0, 0.7 s). Both are pure functions of the binary and the
- * spec. Keys cover the binary's path, size and modification time (known before istioctl runs, so
+ * its version (0.15-0.2 s; asked by install, verify and status), the IstioOperator specs it
+ * accepted (`manifest generate` exit 0, 0.7 s) and the objects it rendered from a spec (status'
+ * drift check and diff: 0.7 s to generate a 1 MB manifest and 0.5 s to parse its YAML, kept as
+ * JSON). All are pure functions of the binary and the spec: `manifest generate` reads no cluster. Keys cover the binary's path, size and modification time (known before istioctl runs, so
  * the spec check can start beside the version query) and the spec; rejections and failures are
  * never memoised.
  */
@@ -45,6 +46,15 @@ export class IstioctlMemo {
 
   rememberAccepted(istioctl: string, spec: string): void {
     this.write(this.key(istioctl, `spec\0${spec}`), '');
+  }
+
+  /** The JSON of the objects `manifest generate` rendered from this spec before. */
+  manifest(istioctl: string, spec: string): string | undefined {
+    return this.read(this.key(istioctl, `manifest\0${spec}`));
+  }
+
+  rememberManifest(istioctl: string, spec: string, json: string): void {
+    this.write(this.key(istioctl, `manifest\0${spec}`), json);
   }
 
   version(istioctl: string): string | undefined {

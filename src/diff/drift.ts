@@ -1,4 +1,5 @@
 import type { KubeGateway, KubeTarget } from '../adapters/kube.js';
+import { IstioctlMemo } from '../adapters/istioctl-memo.js';
 import { istioctlVersion } from '../adapters/tools.js';
 import type { InstallRecord } from '../plan/record.js';
 import { REDACTED } from '../plan/record.js';
@@ -16,7 +17,9 @@ export async function readDrift(kube: KubeGateway, record: InstallRecord, tools:
   if (record.backend === 'istioctl') {
     // Another istioctl renders another manifest: its differences would not be drift.
     const used = record.toolVersions.istioctl;
-    const found = await istioctlVersion(tools.run, tools.istioctl).catch(() => undefined);
+    const found = await new IstioctlMemo()
+      .versionOf(tools.istioctl, () => istioctlVersion(tools.run, tools.istioctl))
+      .catch(() => undefined);
     if (used && found !== used)
       return {
         checked: false,

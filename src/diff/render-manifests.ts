@@ -1,3 +1,4 @@
+import { IstioctlMemo } from '../adapters/istioctl-memo.js';
 import { runChecked, ToolFailedError, type Runner } from '../adapters/process.js';
 import { withRenderedFiles } from '../adapters/tempfiles.js';
 import type { KubeTarget } from '../adapters/kube.js';
@@ -43,9 +44,29 @@ export async function renderPlanManifests(plan: Plan, tools: Tools, kubernetesVe
 /** What `istioctl install -f spec` applies: `manifest generate` of it, with install's own edits. */
 async function istioctlManifests(tools: Tools, spec: string | undefined): Promise<ManifestObject[]> {
   if (!spec) return [];
-  const generated = await runChecked(tools.run, tools.istioctl, ['manifest', 'generate', '-f', '-'], { input: spec });
   const istioOperator: unknown = parse(spec, YAML_OPTIONS);
-  return asIstioctlInstalls(parseManifests(generated.stdout), isTree(istioOperator) ? istioOperator : {});
+  return asIstioctlInstalls(await generatedObjects(tools, spec), isTree(istioOperator) ? istioOperator : {});
+}
+
+/** `manifest generate` of the spec, parsed; remembered per istioctl binary and spec (IstioctlMemo). */
+async function generatedObjects(tools: Tools, spec: string): Promise<ManifestObject[]> {
+  const memo = new IstioctlMemo();
+  const known = memo.manifest(tools.istioctl, spec);
+  if (known !== undefined) return JSON.parse(known) as ManifestObject[];
+  const generated = await runChecked(tools.run, tools.istioctl, ['manifest', 'generate', '-f', '-'], { input: spec });
+  const objects = parseManifests(generated.stdout);
+  // Kept only when JSON gives back exactly what YAML said (no .inf or .nan, which JSON cannot hold).
+  if (jsonExact(objects)) memo.rememberManifest(tools.istioctl, spec, JSON.stringify(objects));
+  return objects;
+}
+
+/** Whether a parsed YAML value survives a JSON round trip unchanged. */
+export function jsonExact(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) return value.every(jsonExact);
+  if (isTree(value) && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).every(jsonExact);
+  return false;
 }
 
 /**

@@ -45,6 +45,20 @@ describe('what an istioctl binary answered before', () => {
     expect(asked).toBe(2);
   });
 
+  it('remembers the objects a spec rendered to, per binary and spec', () => {
+    const istioctl = join(dir, 'istioctl-m');
+    writeFileSync(istioctl, '#!/bin/sh\n', { mode: 0o755 });
+    const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
+    expect(memo.manifest(istioctl, 'spec: {}\n')).toBeUndefined();
+    memo.rememberManifest(istioctl, 'spec: {}\n', '[{"kind":"ConfigMap"}]');
+    expect(memo.manifest(istioctl, 'spec: {}\n')).toBe('[{"kind":"ConfigMap"}]');
+    expect(memo.manifest(istioctl, 'spec: {profile: demo}\n')).toBeUndefined();
+    // what it accepted is another question about the same spec
+    expect(memo.accepted(istioctl, 'spec: {profile: demo}\n')).toBe(false);
+    writeFileSync(istioctl, '#!/bin/sh\necho other\n');
+    expect(memo.manifest(istioctl, 'spec: {}\n')).toBeUndefined();
+  });
+
   it('a command it cannot find is never memoised', () => {
     const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
     memo.rememberAccepted('no-such-istioctl-here', 'spec: {}\n');
