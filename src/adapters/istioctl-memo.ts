@@ -8,9 +8,10 @@ import { meshCacheDir } from '../istio/cache.js';
  * its version (0.15-0.2 s; asked by install, verify and status), the IstioOperator specs it
  * accepted (`manifest generate` exit 0, 0.7 s) and the objects it rendered from a spec (status'
  * drift check and diff: 0.7 s to generate a 1 MB manifest and 0.5 s to parse its YAML, kept as
- * JSON). All are pure functions of the binary and the spec: `manifest generate` reads no cluster. Keys cover the binary's path, size and modification time (known before istioctl runs, so
- * the spec check can start beside the version query) and the spec; rejections and failures are
- * never memoised.
+ * JSON). All are pure functions of the binary and the spec: `manifest generate` reads no
+ * cluster. Keys cover the binary's path, size and modification time (known before istioctl runs,
+ * so the spec check can start beside the version query) and the spec; rejections and failures
+ * are never memoised.
  */
 export class IstioctlMemo {
   private readonly dir: string;
