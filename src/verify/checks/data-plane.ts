@@ -173,8 +173,8 @@ export const configChecks: CheckDefinition[] = [
     category: 'config',
     description: 'istioctl analyze finds no problems',
     means:
-      "`istioctl analyze -o json` over the mesh's namespaces: errors fail, warnings warn; " +
-      'skipped without istioctl or with `--skip-analyze`',
+      "`istioctl analyze -A -o json` (Istio config in any namespace is the mesh's; istioctl's Go scheduler one core short " +
+      'of the machine unless `GOMAXPROCS` is set): errors fail, warnings warn; skipped without istioctl or with `--skip-analyze`',
     fix: "follow the analyzer's documentation link",
     reads: [],
     run: analyzeVerdict,
