@@ -1,12 +1,14 @@
 import { runChecked, type Runner } from './process.js';
+import type { IstioctlMemo } from './istioctl-memo.js';
 
 /** Typed wrappers that know each tool's version flags; argv for the real work lives in the plan. */
 // x.y.z[-suffix], or x.y-dev: what Istio's build stamps on an untagged commit.
 const firstVersion = (text: string): string | undefined => /v?(\d+\.\d+(?:\.\d+[\w.+-]*|-[\w.+-]+))/.exec(text)?.[1];
 
-export async function istioctlVersion(run: Runner, path: string): Promise<string | undefined> {
-  const result = await runChecked(run, path, ['version', '--remote=false', '--short']);
-  return firstVersion(result.stdout);
+/** istioctl's own version; with a memo, each binary is asked only once (IstioctlMemo). */
+export async function istioctlVersion(run: Runner, path: string, memo?: IstioctlMemo): Promise<string | undefined> {
+  const ask = async () => firstVersion((await runChecked(run, path, ['version', '--remote=false', '--short'])).stdout);
+  return memo ? memo.versionOf(path, ask) : ask();
 }
 
 /**

@@ -17,9 +17,7 @@ export async function readDrift(kube: KubeGateway, record: InstallRecord, tools:
   if (record.backend === 'istioctl') {
     // Another istioctl renders another manifest: its differences would not be drift.
     const used = record.toolVersions.istioctl;
-    const found = await new IstioctlMemo()
-      .versionOf(tools.istioctl, () => istioctlVersion(tools.run, tools.istioctl))
-      .catch(() => undefined);
+    const found = await istioctlVersion(tools.run, tools.istioctl, new IstioctlMemo()).catch(() => undefined);
     if (used && found !== used)
       return {
         checked: false,

@@ -60,8 +60,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
         (complaint) => (complaint === undefined && memo?.rememberAccepted(tools.istioctl, spec), complaint),
         (error: unknown) => error,
       );
-    const ask = () => istioctlVersion(run, tools.istioctl);
-    istioVersion = memo ? await memo.versionOf(tools.istioctl, ask) : await ask();
+    istioVersion = await istioctlVersion(run, tools.istioctl, memo);
     toolVersions.istioctl = istioVersion ?? 'unknown';
     const verdict = checkIstioVersion(istioVersion);
     if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);

@@ -62,7 +62,7 @@ export async function verify(
   const istioctlVersionOnce = wantsAnalyze
     ? release && istioctl === release.istioctl
       ? Promise.resolve(release.version)
-      : new IstioctlMemo().versionOf(istioctl, () => istioctlVersion(run, istioctl)).catch(() => undefined)
+      : istioctlVersion(run, istioctl, new IstioctlMemo()).catch(() => undefined)
     : Promise.resolve(undefined);
   const once = async (): Promise<VerifyReport> => {
     const analyzed = firstAnalyze ?? analyze();
