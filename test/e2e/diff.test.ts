@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MeshResult } from '../helpers/mesh.js';
-import { toolPath } from '../helpers/testbed.js';
-import { charts, kubectl, meshOn, resetTestbed } from './helpers.js';
+import { charts, kubectl, meshOn, recordingIstioctl, resetTestbed } from './helpers.js';
 
 /**
  * `mesh diff` and drift in `mesh status`, both backends, against the real API server's
@@ -107,26 +104,24 @@ describe.each(backends)('mesh diff and drift ($name backend)', ({ flags }) => {
   });
 
   it.runIf(flags.length === 0)('status asks an istioctl binary once: a second run reads the objects the first rendered', async () => {
-    // A private cache, and a wrapper that notes each start, then is the testbed's istioctl.
-    const dir = mkdtempSync(join(tmpdir(), 'mesh-drift-memo-'));
-    const log = join(dir, 'started');
-    const istioctl = join(dir, 'istioctl');
-    writeFileSync(istioctl, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${toolPath('istioctl')}' "$@"\n`, { mode: 0o700 });
+    // A private cache beside the recording istioctl.
+    const recording = recordingIstioctl('mesh-drift-memo-');
+    const istioctl = recording.path;
     try {
       await kubectl('-n', 'istio-system', 'delete', 'configmap', 'values');
       const status = async () => {
-        const r = await meshOn(['status', '-o', 'json', '--istioctl', istioctl], { MESH_CACHE: join(dir, 'cache') });
+        const r = await meshOn(['status', '-o', 'json', '--istioctl', istioctl], { MESH_CACHE: join(recording.dir, 'cache') });
         expect(r.code, r.stderr).toBe(0);
         return (JSON.parse(r.stdout) as { drift: { objects: Array<{ object: { name: string } }> } }).drift;
       };
       const first = await status();
       expect(first.objects.map((o) => o.object.name)).toEqual(['values']);
       expect(await status()).toEqual(first);
-      const started = readFileSync(log, 'utf8').trim().split('\n');
-      expect(started.filter((line) => line.startsWith('manifest generate'))).toHaveLength(1);
-      expect(started.filter((line) => line.startsWith('version'))).toHaveLength(1);
+      const started = recording.starts();
+      expect(started.filter((line) => /^\S+ manifest generate /.test(line))).toHaveLength(1);
+      expect(started.filter((line) => /^\S+ version /.test(line))).toHaveLength(1);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      recording.remove();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -210,4 +210,22 @@ export async function proxyToTestbed(
     { mode: 0o600 },
   );
   return { kubeconfig: kc, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * The testbed's real istioctl behind a wrapper that notes each start (the GOMAXPROCS it got, or
+ * `unset`, then its arguments), in a private directory the test may keep other files in.
+ */
+export function recordingIstioctl(prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const log = join(dir, 'started');
+  const path = join(dir, 'istioctl');
+  writeFileSync(path, `#!/bin/sh\necho "\${GOMAXPROCS:-unset} $*" >> '${log}'\nexec '${toolPath('istioctl')}' "$@"\n`, { mode: 0o700 });
+  return {
+    dir,
+    path,
+    /** Each start as `<GOMAXPROCS> <arguments>`, oldest first. */
+    starts: (): string[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

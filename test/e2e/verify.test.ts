@@ -1,13 +1,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { spawn } from 'node:child_process';
-import { check, kubeconfig, kubectl, kubectlApply, meshOn, report, resetTestbed, serviceAccountKubeconfig } from './helpers.js';
+import {
+  check,
+  kubeconfig,
+  kubectl,
+  kubectlApply,
+  meshOn,
+  recordingIstioctl,
+  report,
+  resetTestbed,
+  serviceAccountKubeconfig,
+} from './helpers.js';
 import { mesh, meshBin } from '../helpers/mesh.js';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseAllDocuments } from 'yaml';
-import { testbedPaths, toolPath } from '../helpers/testbed.js';
+import { testbedPaths } from '../helpers/testbed.js';
 import { CHECK_IDS } from '../../src/verify/catalog.js';
 
 /**
@@ -142,27 +151,20 @@ describe('mesh verify on the testbed', () => {
   });
 
   it('runs the real analyze over every namespace, one core short of the machine unless GOMAXPROCS is set', async () => {
-    // A wrapper that notes how it was started, then is the testbed's istioctl.
-    const dir = mkdtempSync(join(tmpdir(), 'mesh-analyze-'));
-    const log = join(dir, 'started');
-    const istioctl = join(dir, 'istioctl');
-    writeFileSync(istioctl, `#!/bin/sh\necho "\${GOMAXPROCS:-unset} $*" >> '${log}'\nexec '${toolPath('istioctl')}' "$@"\n`, {
-      mode: 0o700,
-    });
+    const recording = recordingIstioctl('mesh-analyze-');
+    const istioctl = recording.path;
     try {
       expect(check(await meshOn(['verify', '-o', 'json', '--only', 'config', '--istioctl', istioctl]), 'config-analyze').message).toContain(
         'IST0103',
       );
       await meshOn(['verify', '-o', 'json', '--only', 'config', '--istioctl', istioctl], { GOMAXPROCS: '7' });
-      const analyzes = readFileSync(log, 'utf8')
-        .split('\n')
-        .filter((line) => line.includes(' analyze '));
+      const analyzes = recording.starts().filter((line) => line.includes(' analyze '));
       expect(analyzes).toEqual([
         expect.stringMatching(new RegExp(`^${Math.max(1, availableParallelism() - 1)} analyze --all-namespaces -o json --kubeconfig `)),
         expect.stringMatching(/^7 analyze --all-namespaces -o json --kubeconfig /),
       ]);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      recording.remove();
     }
   });
 
