@@ -54,7 +54,7 @@ export async function verify(
     wantsAnalyze
       ? runAnalyze(run, istioctl, target, { env: analyzeEnv() })
       : Promise.resolve({ status: 'skipped', reason: options.skipAnalyze ? '--skip-analyze' : 'not selected' });
-  let firstAnalyze: Promise<AnalyzeOutcome> | undefined = analyze();
+  const firstAnalyze = analyze();
   const kube = deps.kube ?? (await createKubeGateway(target));
   const deadline = started + waitSeconds * 1000;
 
@@ -64,9 +64,7 @@ export async function verify(
       ? Promise.resolve(release.version)
       : istioctlVersion(run, istioctl, new IstioctlMemo()).catch(() => undefined)
     : Promise.resolve(undefined);
-  const once = async (): Promise<VerifyReport> => {
-    const analyzed = firstAnalyze ?? analyze();
-    firstAnalyze = undefined;
+  const once = async (analyzed: Promise<AnalyzeOutcome>): Promise<VerifyReport> => {
     const facts = await gatherFacts(kube, ns, revision);
     facts.istioctlVersion = await istioctlVersionOnce;
     facts.analyze = await analyzed;
@@ -76,7 +74,7 @@ export async function verify(
   const feed = waitSeconds ? await openChangeFeed(kube, ns, waitSeconds) : undefined;
   let report: VerifyReport;
   try {
-    report = await once();
+    report = await once(firstAnalyze);
     while (feed && !report.success && Date.now() < deadline) {
       if (output === 'text')
         process.stderr.write(
@@ -87,7 +85,7 @@ export async function verify(
       // The API server going away mid-wait (a restart) is waited out until the deadline; past it, exit 4.
       for (;;) {
         try {
-          report = await once();
+          report = await once(analyze());
           break;
         } catch (error) {
           if (!(error instanceof CliError && error.exitCode === ExitCode.unreachable) || Date.now() >= deadline) throw error;
