@@ -61,12 +61,20 @@ export function assess(workloads: WorkloadRef[], byNamespace: Map<string, Namesp
   return out;
 }
 
+/** A rollout's workloads and pods under watch; `until` judges them (see watchRollout). */
+export interface RolloutWatch {
+  /** Waits until every workload has rolled out and its pods are Ready, or `timeoutSeconds` pass. */
+  until(timeoutSeconds: number): Promise<RolloutResult>;
+  stop(): void;
+}
+
 /**
- * Waits, with watches and no polling, until every workload has rolled out and its pods are
- * Ready, or the timeout passes; then names each pod that is not Ready and why.
+ * Lists and watches the workloads' namespaces from now on, so that a wait started later (once
+ * istioctl or helm has applied them) judges a copy that is already current instead of listing
+ * then: the API server answers a list right after a write only once its cache has caught up
+ * with etcd (70-85 ms for istiod's Deployment on the testbed).
  */
-export async function waitForRollout(kube: KubeGateway, workloads: WorkloadRef[], timeoutSeconds: number): Promise<RolloutResult> {
-  const started = Date.now();
+export function watchRollout(kube: KubeGateway, workloads: WorkloadRef[], watchSeconds: number): RolloutWatch {
   const byNamespace = new Map<string, NamespaceWatch>();
   for (const ns of new Set(workloads.map((w) => w.namespace))) {
     byNamespace.set(ns, {
@@ -84,34 +92,59 @@ export async function waitForRollout(kube: KubeGateway, workloads: WorkloadRef[]
     ...(w.statefulSets ? [w.statefulSets] : []),
     w.pods,
   ]);
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  // Ready is declared only from a current view: not while a watch is riding out an outage.
-  const check = () => {
-    if (informers.some((i) => i.failed)) return finish();
-    if (informers.some((i) => i.lost)) return;
-    if (!assess(workloads, byNamespace).length) finish();
+  // Events before `until` has a judge have nothing to wake; the copy is kept all the same.
+  let onChange = () => {};
+  const listed = Promise.all(informers.map((i) => i.start(() => onChange(), watchSeconds)));
+  listed.catch(() => undefined); // reported by `until`, never as an unhandled rejection
+  const stop = () => informers.forEach((i) => i.stop());
+  return {
+    stop,
+    async until(timeoutSeconds) {
+      const started = Date.now();
+      let finish!: () => void;
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      // Ready is declared only from a current view: not while a watch is riding out an outage.
+      const check = () => {
+        if (informers.some((i) => i.failed)) return finish();
+        if (informers.some((i) => i.lost)) return;
+        if (!assess(workloads, byNamespace).length) finish();
+      };
+      const timer = setTimeout(finish, timeoutSeconds * 1000);
+      try {
+        await listed;
+        onChange = check;
+        check();
+        await done;
+      } finally {
+        clearTimeout(timer);
+        onChange = () => {};
+      }
+      const failed = informers.find((i) => i.failed)?.failed;
+      if (failed) throw failed;
+      const lost = informers.find((i) => i.lost)?.lost;
+      if (lost)
+        throw new CliError(
+          `lost the API server during the wait (for the last ${Math.round((Date.now() - lost.since) / 1000)}s): ${lost.error.message}`,
+          ExitCode.unreachable,
+          'nothing was judged from a stale view: re-run the same command once the cluster answers (it converges)',
+        );
+      const notReady = assess(workloads, byNamespace);
+      return { ready: notReady.length === 0, notReady, elapsedMs: Date.now() - started };
+    },
   };
-  const timer = setTimeout(finish, timeoutSeconds * 1000);
+}
+
+/**
+ * Waits, with watches and no polling, until every workload has rolled out and its pods are
+ * Ready, or the timeout passes; then names each pod that is not Ready and why.
+ */
+export async function waitForRollout(kube: KubeGateway, workloads: WorkloadRef[], timeoutSeconds: number): Promise<RolloutResult> {
+  const watch = watchRollout(kube, workloads, timeoutSeconds);
   try {
-    await Promise.all(informers.map((i) => i.start(check, timeoutSeconds)));
-    check();
-    await done;
+    return await watch.until(timeoutSeconds);
   } finally {
-    clearTimeout(timer);
-    informers.forEach((i) => i.stop());
+    watch.stop();
   }
-  const failed = informers.find((i) => i.failed)?.failed;
-  if (failed) throw failed;
-  const lost = informers.find((i) => i.lost)?.lost;
-  if (lost)
-    throw new CliError(
-      `lost the API server during the wait (for the last ${Math.round((Date.now() - lost.since) / 1000)}s): ${lost.error.message}`,
-      ExitCode.unreachable,
-      'nothing was judged from a stale view: re-run the same command once the cluster answers (it converges)',
-    );
-  const notReady = assess(workloads, byNamespace);
-  return { ready: notReady.length === 0, notReady, elapsedMs: Date.now() - started };
 }
 
 /** One line for what is not ready: each workload, its state, and each pod's reason. */

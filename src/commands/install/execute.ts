@@ -18,7 +18,7 @@ import type { Profile } from '../../profiles/schema.js';
 import { createProgress, createStepRunner, type Progress } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
 import { formatWorkload, type InstallContents } from '../../render/workloads.js';
-import { waitForRollout } from '../../wait/rollout.js';
+import { watchRollout, type RolloutWatch } from '../../wait/rollout.js';
 import { MESH_VERSION } from '../../version.js';
 import { judgeExisting, preflight, type PreflightFacts } from './preflight.js';
 import type { InstallOptions } from './options.js';
@@ -88,6 +88,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
   let changed = false;
   let applyNotReady = false;
   let saveRecord: (() => Promise<unknown>) | undefined;
+  let rollout: RolloutWatch | undefined;
   try {
     sweep(progress);
     const kube = input.kube ?? (await createKubeGateway(input.target));
@@ -165,6 +166,9 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         changed = true;
       } else if (s.id === 'apply') {
         const tool = s.tool === 'istioctl' ? options.istioctl : s.tool === 'helm' ? options.helm : 'kubectl';
+        // Watched from the first apply on, so the wait after it judges a current copy at once.
+        const wait = plan.steps.find((w) => w.id === 'wait');
+        if (wait?.id === 'wait') rollout ??= watchRollout(kube, contents.workloads, wait.timeoutSeconds);
         const argv = resolveArgv(s.argv);
         if (globals.verbose) progress.note(`$ ${[tool, ...argv].join(' ')}`);
         await steps.run(s, s.description, async (handle) => {
@@ -200,7 +204,8 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
           s,
           `wait for ${s.for.length} workload(s) to be ready`,
           async (handle) => {
-            const result = await waitForRollout(kube, contents.workloads, applyNotReady ? 1 : s.timeoutSeconds);
+            rollout ??= watchRollout(kube, contents.workloads, s.timeoutSeconds);
+            const result = await rollout.until(applyNotReady ? 1 : s.timeoutSeconds);
             if (result.ready) return result;
             for (const n of result.notReady) {
               handle.info(`${n.workload}: ${n.status}`);
@@ -278,6 +283,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
       progress.note('the cluster was partly changed: re-run the same install to converge, or `mesh uninstall` to remove what was done');
     throw cli;
   } finally {
+    rollout?.stop();
     releaseOnInterrupt?.();
     await lock?.release().catch(() => undefined);
   }
