@@ -206,6 +206,8 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
           async (handle) => {
             rollout ??= watchRollout(kube, contents.workloads, s.timeoutSeconds);
             const result = await rollout.until(applyNotReady ? 1 : s.timeoutSeconds);
+            // Judged: its watches close while the record is written, not after.
+            rollout.stop();
             if (result.ready) return result;
             for (const n of result.notReady) {
               handle.info(`${n.workload}: ${n.status}`);
