@@ -113,6 +113,9 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
     );
     let stored = facts.existingConfigMap;
     saveRecord = async () => (stored = await writeRecord(kube, record!, stored));
+    // The rollout is watched from the first apply on, so the wait after it judges a current copy at once.
+    const waitStep = plan.steps.find((w) => w.id === 'wait');
+    const watchOnce = (timeoutSeconds: number) => (rollout ??= watchRollout(kube, contents.workloads, timeoutSeconds));
     const runStep = async (s: PlanStep, resolveArgv: (argv: string[]) => string[]): Promise<void> => {
       if (s.id === 'namespace') {
         await steps.run(
@@ -166,9 +169,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         changed = true;
       } else if (s.id === 'apply') {
         const tool = s.tool === 'istioctl' ? options.istioctl : s.tool === 'helm' ? options.helm : 'kubectl';
-        // Watched from the first apply on, so the wait after it judges a current copy at once.
-        const wait = plan.steps.find((w) => w.id === 'wait');
-        if (wait?.id === 'wait') rollout ??= watchRollout(kube, contents.workloads, wait.timeoutSeconds);
+        if (waitStep?.id === 'wait') watchOnce(waitStep.timeoutSeconds);
         const argv = resolveArgv(s.argv);
         if (globals.verbose) progress.note(`$ ${[tool, ...argv].join(' ')}`);
         await steps.run(s, s.description, async (handle) => {
@@ -204,10 +205,10 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
           s,
           `wait for ${s.for.length} workload(s) to be ready`,
           async (handle) => {
-            rollout ??= watchRollout(kube, contents.workloads, s.timeoutSeconds);
-            const result = await rollout.until(applyNotReady ? 1 : s.timeoutSeconds);
+            const watch = watchOnce(s.timeoutSeconds);
+            const result = await watch.until(applyNotReady ? 1 : s.timeoutSeconds);
             // Judged: its watches close while the record is written, not after.
-            rollout.stop();
+            watch.stop();
             if (result.ready) return result;
             for (const n of result.notReady) {
               handle.info(`${n.workload}: ${n.status}`);
