@@ -10,10 +10,14 @@
 // Goal (issue 12): median overhead <= 0.3 s. istioctl polls readiness every 2 s, so its wall time
 // jumps by 2 s from run to run; the pairwise median is blurred by that. The bench therefore also
 // splits each run at istioctl's own requests, read from the API server's audit log: the head (from
-// the process start to istioctl's first write) and the tail (from istioctl's last request to the
-// process exit). What lies between is istioctl applying and waiting in both runs alike, so mesh's
-// head and tail less bare istioctl's are what mesh adds, without the poll's jumps. It (re)starts
-// the testbed with the audit log on if it is off, and leaves it with no Istio installed.
+// the process start to istioctl's first write of a CRD, where its apply starts) and the tail (from
+// istioctl's last request to the process exit). What lies between is istioctl applying and waiting
+// in both runs alike, so mesh's head and tail less bare istioctl's are what mesh adds, without the
+// poll's jumps. The head ends at the CRDs rather than at istioctl's first write: bare istioctl
+// first creates the Istio namespace, which under mesh exists already, so its first write there is
+// a later step and would count istioctl's own work as mesh's. The head to istioctl's first request
+// (its version read) is printed too. It (re)starts the testbed with the audit log on if it is off,
+// and leaves it with no Istio installed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,8 +52,9 @@ const timed = (fn) => {
 };
 const auditLog = join(stateDir, 'audit.log');
 /**
- * istioctl's requests since `offset` in the audit log: the first write's arrival and the last
- * request's completion. The API server writes events asynchronously: wait for them to land.
+ * istioctl's requests since `offset` in the audit log: the arrival of its first request and of its
+ * first write of a CRD, and the last request's completion. The API server writes events
+ * asynchronously: wait for them to land.
  */
 function istioctlRequests(offset, end) {
   for (let i = 0; ; i++) {
@@ -59,11 +64,14 @@ function istioctlRequests(offset, end) {
       .split('\n')
       .filter((l) => l.includes('"userAgent":"istioctl/'))
       .map((l) => JSON.parse(l));
-    const writes = events.filter((e) => ['create', 'patch', 'update', 'delete'].includes(e.verb));
+    const arrival = (e) => Date.parse(e.requestReceivedTimestamp);
+    const crdWrites = events.filter(
+      (e) => ['create', 'patch', 'update'].includes(e.verb) && e.objectRef?.resource === 'customresourcedefinitions',
+    );
     const last = Math.max(...events.map((e) => Date.parse(e.stageTimestamp)));
-    if ((writes.length && end - last < 1000) || i === 30) {
-      if (!writes.length) throw new Error('no istioctl write in the audit log');
-      return { firstWrite: Math.min(...writes.map((e) => Date.parse(e.requestReceivedTimestamp))), last };
+    if ((crdWrites.length && end - last < 1000) || i === 30) {
+      if (!crdWrites.length) throw new Error('no CRD written by istioctl in the audit log');
+      return { firstRequest: Math.min(...events.map(arrival)), firstCrdWrite: Math.min(...crdWrites.map(arrival)), last };
     }
     spawnSync('sleep', ['0.1']);
   }
@@ -120,13 +128,15 @@ clean();
 const meshMs = [];
 const istioctlMs = [];
 const heads = { mesh: [], istioctl: [] };
+const startups = { mesh: [], istioctl: [] };
 const tails = { mesh: [], istioctl: [] };
 /** One timed run, split at istioctl's requests. */
 function measure(who, fn) {
   const offset = statSync(auditLog).size;
   const t = timed(fn);
-  const { firstWrite, last } = istioctlRequests(offset, t.end);
-  heads[who].push(firstWrite - t.start);
+  const { firstRequest, firstCrdWrite, last } = istioctlRequests(offset, t.end);
+  heads[who].push(firstCrdWrite - t.start);
+  startups[who].push(firstRequest - t.start);
   tails[who].push(t.end - last);
   return t.ms;
 }
@@ -156,10 +166,12 @@ const list = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
 const headAdded = median(heads.mesh) - median(heads.istioctl);
 const tailAdded = median(tails.mesh) - median(tails.istioctl);
 console.log("split at istioctl's own requests (audit log), medians in ms:");
-console.log(`  start to istioctl's first write: mesh ${median(heads.mesh).toFixed(0)} (${list(heads.mesh)})`);
-console.log(`                                   istioctl ${median(heads.istioctl).toFixed(0)} (${list(heads.istioctl)})`);
-console.log(`  istioctl's last request to exit: mesh ${median(tails.mesh).toFixed(0)} (${list(tails.mesh)})`);
-console.log(`                                   istioctl ${median(tails.istioctl).toFixed(0)} (${list(tails.istioctl)})`);
+console.log(`  start to istioctl's first request:   mesh ${median(startups.mesh).toFixed(0)} (${list(startups.mesh)})`);
+console.log(`                                       istioctl ${median(startups.istioctl).toFixed(0)} (${list(startups.istioctl)})`);
+console.log(`  start to istioctl's first CRD write: mesh ${median(heads.mesh).toFixed(0)} (${list(heads.mesh)})`);
+console.log(`                                       istioctl ${median(heads.istioctl).toFixed(0)} (${list(heads.istioctl)})`);
+console.log(`  istioctl's last request to exit:     mesh ${median(tails.mesh).toFixed(0)} (${list(tails.mesh)})`);
+console.log(`                                       istioctl ${median(tails.istioctl).toFixed(0)} (${list(tails.istioctl)})`);
 console.log(
   `mesh's overhead without istioctl's poll: head +${headAdded.toFixed(0)}, tail +${tailAdded.toFixed(0)}, ` +
     `together ${(headAdded + tailAdded).toFixed(0)} ms (goal <= 300): ${headAdded + tailAdded <= 300 ? 'met' : 'NOT met'}`,
