@@ -22,7 +22,7 @@ flock 9
 log() { printf '[testbed build] %s\n' "$*" >&2; }
 command -v go >/dev/null || { echo "go not found on PATH: the testbed is built from Go modules; install Go 1.26+" >&2; exit 3; }
 
-# One wrapper module per component keeps their dependency graphs apart.
+# A wrapper module holds one dependency graph (go.mod) for the commands built in it.
 wrapper() { # dir, module requirements (go.mod body)
   local dir="$root/work/$1"; mkdir -p "$dir"
   printf 'module mesh.local/testbed/%s\n\ngo 1.26\n\n%s\n' "$1" "$2" > "$dir/go.mod"
@@ -36,12 +36,15 @@ wrapper() { # dir, module requirements (go.mod body)
 declare -A fetch_pid
 fetch() { # wrapper dir, package@version...
   local dir="$1"; shift
-  (cd "$dir" && go get "$@" 2>&1 | grep -v '^go: \(added\|upgraded\|downloading\|finding\)' >&2 || true) &
+  (local start=$SECONDS
+   cd "$dir" && go get "$@" 2>&1 | grep -v '^go: \(added\|upgraded\|downloading\|finding\)' >&2 || true
+   log "${dir##*/}: modules fetched in $((SECONDS - start))s") &
   fetch_pid[$dir]=$!
 }
 
 # Builds several commands of one module graph in one `go build`, so shared packages are
-# compiled once and the links run side by side. Binaries land in bin/ only when complete.
+# compiled once and the links run side by side (and a later build in the same graph finds the
+# packages they share in Go's build cache). Binaries land in bin/ only when complete.
 build() { # wrapper dir, ldflags, name=package...
   local dir="$1" ldflags="$2"; shift 2
   local names=() pkgs=() p; for p in "$@"; do names+=("${p%%=*}"); pkgs+=("${p#*=}"); done
@@ -69,86 +72,96 @@ stamp_istio() { # version, module version: what Istio's own build stamps
 }
 istio_stamp="$(stamp_istio "$ISTIO_VERSION" "$ISTIO_MODULE_VERSION")"
 
+# A module's go.mod alone (`go list -m` fetches no source), and its source directory.
+gomod_of() { go list -m -json "$1" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p'; }
+source_of() { go mod download -json "$1" | sed -n 's/.*"Dir": "\(.*\)",/\1/p'; }
+# Istio's own replace directives (it has carried some, e.g. for mergo), as replace-block lines.
+istio_replaces() { # its module@version
+  awk '/^replace \(/{f=1;next} f&&/^\)/{f=0} f{print "\t"$0} /^replace [^(]/{sub(/^replace /,"");print "\t"$0}' "$(gomod_of "$1")"
+}
+istio_pkgs=(istioctl=istio.io/istio/istioctl/cmd/istioctl pilot-discovery=istio.io/istio/pilot/cmd/pilot-discovery)
+cluster_cmds=("${k8s_cmds[@]}" etcd kwok istioctl pilot-discovery)
+
 # Stage 1: every wrapper module and its fetch, all at once.
-if missing "${k8s_cmds[@]}"; then
+if missing "${cluster_cmds[@]}"; then
+  # Kubernetes, etcd, kwok and Istio in one module graph: over half of Istio's packages and nearly
+  # all of kwok's are packages Kubernetes is built from too (client-go, api, apimachinery, gRPC,
+  # cel-go...), and at one version each they compile once, not three times. Each still gets a
+  # `go build` of its own (below), so each binary carries only its own version stamps. Helm stays
+  # apart: it needs the next Kubernetes minor's client, which Kubernetes cannot be built on.
   # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging,
   # which a dependent module cannot see: replace each with its published v0.Y.Z instead.
-  gomod="$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')"
-  replaces="$(grep -E '^\s+k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$gomod" | awk -v v="$k8s_staging_version" '{printf "\t%s => %s %s\n", $1, $1, v}')"
-  k8s_dir="$(wrapper kubernetes "require k8s.io/kubernetes $KUBERNETES_VERSION
-
-replace (
-$replaces
-)")"
-  k8s_pkgs=(); for c in "${k8s_cmds[@]}"; do k8s_pkgs+=("k8s.io/kubernetes/cmd/$c"); done
-  fetch "$k8s_dir" "${k8s_pkgs[@]/%/@$KUBERNETES_VERSION}"
-  k8s_builds=(); for c in "${k8s_cmds[@]}"; do k8s_builds+=("$c=k8s.io/kubernetes/cmd/$c"); done
-fi
-if missing etcd; then
+  replaces="$(grep -E '^\s+k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$(gomod_of "k8s.io/kubernetes@$KUBERNETES_VERSION")" | awk -v v="$k8s_staging_version" '{printf "\t%s => %s %s\n", $1, $1, v}')"
+  replaces+=$'\n'"$(istio_replaces "istio.io/istio@$ISTIO_MODULE_VERSION")"
   # etcd's server module replaces its siblings with relative paths: require them all at one version.
-  etcd_dir="$(wrapper etcd "require (
+  cluster_dir="$(wrapper cluster "require (
+	k8s.io/kubernetes $KUBERNETES_VERSION
+	istio.io/istio $ISTIO_MODULE_VERSION
+	sigs.k8s.io/kwok $KWOK_VERSION
 	go.etcd.io/etcd/server/v3 $ETCD_VERSION
 	go.etcd.io/etcd/api/v3 $ETCD_VERSION
 	go.etcd.io/etcd/client/pkg/v3 $ETCD_VERSION
 	go.etcd.io/etcd/client/v3 $ETCD_VERSION
 	go.etcd.io/etcd/pkg/v3 $ETCD_VERSION
+)
+
+replace (
+$replaces
 )")"
-  fetch "$etcd_dir" "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
-fi
-if missing kwok; then
-  kwok_dir="$(wrapper kwok "require sigs.k8s.io/kwok $KWOK_VERSION")"
-  fetch "$kwok_dir" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  k8s_builds=(); for c in "${k8s_cmds[@]}"; do k8s_builds+=("$c=k8s.io/kubernetes/cmd/$c"); done
+  gets=(); for c in "${k8s_cmds[@]}"; do gets+=("k8s.io/kubernetes/cmd/$c@$KUBERNETES_VERSION"); done
+  for p in "${istio_pkgs[@]}"; do gets+=("${p#*=}@$ISTIO_MODULE_VERSION"); done
+  gets+=("sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "go.etcd.io/etcd/server/v3@$ETCD_VERSION")
+  # shellcheck disable=SC2086 # a list of module@version words
+  fetch "$cluster_dir" "${gets[@]}" ${CLUSTER_REQUIRE:-}
 fi
 if missing helm; then
   helm_dir="$(wrapper helm "require helm.sh/helm/v3 $HELM_VERSION")"
   fetch "$helm_dir" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 fi
-istio_wrapper() { # wrapper name, module version, its source dir, [module=version ...]; sets $wrapper_dir
-  # (a function, not $(...): fetch must start its background job in this shell).
-  # Repeat istio's own replace directives (it has carried some, e.g. for mergo), then ours.
-  local replaces r
-  replaces="$(awk '/^replace \(/{f=1;next} f&&/^\)/{f=0} f{print "\t"$0} /^replace [^(]/{sub(/^replace /,"");print "\t"$0}' "$3/go.mod")"
-  for r in "${@:4}"; do replaces+=$'\n'"	${r%%=*} => ${r%%=*} ${r#*=}"; done
-  wrapper_dir="$(wrapper "$1" "require istio.io/istio $2
-${replaces:+replace (
-$replaces
-)}")"
-  fetch "$wrapper_dir" "istio.io/istio/istioctl/cmd/istioctl@$2" "istio.io/istio/pilot/cmd/pilot-discovery@$2"
-}
-istio_src="$(go mod download -json "istio.io/istio@$ISTIO_MODULE_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
-if missing istioctl pilot-discovery; then istio_wrapper istio "$ISTIO_MODULE_VERSION" "$istio_src"; istio_dir="$wrapper_dir"; fi
-previous_src="$(go mod download -json "istio.io/istio@$ISTIO_PREVIOUS_MODULE_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
 if missing_previous; then
-  # shellcheck disable=SC2086 # a list of module=version words
-  istio_wrapper istio-previous "$ISTIO_PREVIOUS_MODULE_VERSION" "$previous_src" ${ISTIO_PREVIOUS_REPLACE:-}
-  previous_dir="$wrapper_dir"
+  # The older Istio in a graph of its own (release-1.30 code needs client-go 0.35), with
+  # Istio's replace directives and then ours.
+  replaces="$(istio_replaces "istio.io/istio@$ISTIO_PREVIOUS_MODULE_VERSION")"
+  for r in ${ISTIO_PREVIOUS_REPLACE:-}; do replaces+=$'\n'"	${r%%=*} => ${r%%=*} ${r#*=}"; done
+  previous_dir="$(wrapper istio-previous "require istio.io/istio $ISTIO_PREVIOUS_MODULE_VERSION
+
+replace (
+$replaces
+)")"
+  gets=(); for p in "${istio_pkgs[@]}"; do gets+=("${p#*=}@$ISTIO_PREVIOUS_MODULE_VERSION"); done
+  # shellcheck disable=SC2086 # a list of module@version words
+  fetch "$previous_dir" "${gets[@]}" ${ISTIO_PREVIOUS_REQUIRE:-}
 fi
 
-# Stage 2: the compiles, one module graph after another (two cores: running them side by side
-# only makes them compete).
+# Stage 2: the compiles, one after another. Two cores: two builds side by side compete (Helm's
+# and the older Istio's at the lowest CPU priority beside the big graph's: 874 s from empty caches
+# against 896 s, within the downloads' variance, the Kubernetes build slowed from 299-324 to
+# 353 s), and two in one graph would compile the same packages twice. Helm first: its modules arrive first, so it compiles while the big graph's are
+# still downloading.
+missing helm && build "$helm_dir" "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
+  helm=helm.sh/helm/v3/cmd/helm
 if missing "${k8s_cmds[@]}"; then
   stamp=""
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     stamp+=" -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$k8s_minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
-  build "$k8s_dir" "$stamp" "${k8s_builds[@]}"
+  build "$cluster_dir" "$stamp" "${k8s_builds[@]}"
 fi
-missing etcd && build "$etcd_dir" "" etcd=go.etcd.io/etcd/server/v3
-missing kwok && build "$kwok_dir" "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" kwok=sigs.k8s.io/kwok/cmd/kwok
-missing helm && build "$helm_dir" "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
-  helm=helm.sh/helm/v3/cmd/helm
 # istiod itself (pilot-discovery) runs on loopback in the testbed so admission webhooks answer.
-missing istioctl pilot-discovery && build "$istio_dir" "$istio_stamp" \
-  istioctl=istio.io/istio/istioctl/cmd/istioctl pilot-discovery=istio.io/istio/pilot/cmd/pilot-discovery
+missing istioctl pilot-discovery && build "$cluster_dir" "$istio_stamp" "${istio_pkgs[@]}"
+missing kwok && build "$cluster_dir" "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" kwok=sigs.k8s.io/kwok/cmd/kwok
+missing etcd && build "$cluster_dir" "" etcd=go.etcd.io/etcd/server/v3
 if missing_previous; then
-  bin="$previous_bin" build "$previous_dir" "$(stamp_istio "$ISTIO_PREVIOUS_VERSION" "$ISTIO_PREVIOUS_MODULE_VERSION")" \
-    istioctl=istio.io/istio/istioctl/cmd/istioctl pilot-discovery=istio.io/istio/pilot/cmd/pilot-discovery
+  bin="$previous_bin" build "$previous_dir" "$(stamp_istio "$ISTIO_PREVIOUS_VERSION" "$ISTIO_PREVIOUS_MODULE_VERSION")" "${istio_pkgs[@]}"
 fi
 wait
 
 # Charts and addons straight from the module source istioctl was built from (read-only in the
 # module cache), so the helm backend installs offline.
-kwok_src="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+istio_src="$(source_of "istio.io/istio@$ISTIO_MODULE_VERSION")"
+previous_src="$(source_of "istio.io/istio@$ISTIO_PREVIOUS_MODULE_VERSION")"
+kwok_src="$(source_of "sigs.k8s.io/kwok@$KWOK_VERSION")"
 cat > "$root/paths.env" <<PATHS
 MESH_TESTBED_BIN=$bin
 MESH_ISTIO_SRC=$istio_src

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { charts, kubeconfig, kubectl, kubectlApply, resetTestbed } from './helpers.js';
 import { testbedPaths, toolPath } from '../helpers/testbed.js';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -10,6 +11,25 @@ const run = promisify(execFile);
 /** Sanity of the testbed itself (issue 3): the mesh tests stand on these. */
 describe('testbed', () => {
   beforeAll(resetTestbed, 120_000);
+
+  it('runs each component at the version versions.env names (one module graph, stamped one build at a time)', async () => {
+    const pins = Object.fromEntries(
+      [...readFileSync(join(import.meta.dirname, '../../testbed/versions.env'), 'utf8').matchAll(/^(\w+)=(.*)$/gm)].map((m) => [
+        m[1],
+        m[2],
+      ]),
+    );
+    const out = async (tool: string, ...args: string[]) => {
+      const r = await run(toolPath(tool), args);
+      return `${r.stdout}${r.stderr}`.trim();
+    };
+    expect(await out('kube-apiserver', '--version')).toBe(`Kubernetes ${pins.KUBERNETES_VERSION}`);
+    expect(await out('kubectl', 'version', '--client', '-o', 'json')).toContain(`"gitVersion": "${pins.KUBERNETES_VERSION}"`);
+    expect(await out('etcd', '--version')).toContain(`etcd Version: ${pins.ETCD_VERSION.replace(/^v/, '')}`);
+    expect(await out('kwok', '--version')).toContain(pins.KWOK_VERSION);
+    expect(await out('helm', 'version', '--short')).toBe(pins.HELM_VERSION);
+    expect(await out('istioctl', 'version', '--remote=false')).toBe(`client version: ${pins.ISTIO_VERSION}`);
+  });
 
   it('has 3 Ready kwok nodes', async () => {
     const out = await kubectl(
