@@ -109,7 +109,7 @@ replace (
 $replaces
 )")"
   k8s_builds=(); for c in "${k8s_cmds[@]}"; do k8s_builds+=("$c=k8s.io/kubernetes/cmd/$c"); done
-  gets=(); for c in "${k8s_cmds[@]}"; do gets+=("k8s.io/kubernetes/cmd/$c@$KUBERNETES_VERSION"); done
+  gets=(); for p in "${k8s_builds[@]}"; do gets+=("${p#*=}@$KUBERNETES_VERSION"); done
   for p in "${istio_pkgs[@]}"; do gets+=("${p#*=}@$ISTIO_MODULE_VERSION"); done
   gets+=("sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "go.etcd.io/etcd/server/v3@$ETCD_VERSION")
   # shellcheck disable=SC2086 # a list of module@version words
@@ -137,8 +137,8 @@ fi
 # Stage 2: the compiles, one after another. Two cores: two builds side by side compete (Helm's
 # and the older Istio's at the lowest CPU priority beside the big graph's: 874 s from empty caches
 # against 896 s, within the downloads' variance, the Kubernetes build slowed from 299-324 to
-# 353 s), and two in one graph would compile the same packages twice. Helm first: its modules arrive first, so it compiles while the big graph's are
-# still downloading.
+# 353 s), and two in one graph would compile the same packages twice. Helm first: its modules
+# arrive first, so it compiles while the big graph's are still downloading.
 missing helm && build "$helm_dir" "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
   helm=helm.sh/helm/v3/cmd/helm
 if missing "${k8s_cmds[@]}"; then
