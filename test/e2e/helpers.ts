@@ -150,8 +150,12 @@ export async function serviceAccountKubeconfig(name: string, ...clusterRoles: st
  */
 export async function proxyToTestbed(
   dir: string,
-  /** A GET's answer in place of the server's: a status (with a Status body), or a whole answer. */
-  fault: (n: number, path: string) => number | { status: number; type: string; body: string | Buffer } | undefined = () => undefined,
+  /**
+   * A GET's answer in place of the server's: a status (with a Status body), or a whole answer;
+   * with `cut`, the connection closes after the body's first half.
+   */
+  fault: (n: number, path: string) => number | { status: number; type: string; body: string | Buffer; cut?: boolean } | undefined = () =>
+    undefined,
   headers: (given: http.IncomingHttpHeaders) => http.IncomingHttpHeaders = (given) => given,
 ) {
   const doc = parse(readFileSync(kubeconfig(), 'utf8')) as {
@@ -171,6 +175,10 @@ export async function proxyToTestbed(
     if (typeof status === 'object') {
       seen.faulted++;
       res.writeHead(status.status, { 'content-type': status.type });
+      if (status.cut) {
+        res.write(status.body.slice(0, Math.floor(status.body.length / 2)), () => res.socket?.destroy());
+        return;
+      }
       res.end(status.body);
       return;
     }

@@ -143,6 +143,19 @@ describe('pod lists read as protobuf', () => {
     }
   });
 
+  it('a page cut short by a closed connection fails the read instead of giving what came', async () => {
+    // Its first half is a whole, empty list: read as complete, it would say "no pods".
+    const body = `{"kind":"PodList","items":[]}${' '.repeat(64 * 1024)}`;
+    const proxy = await proxyToTestbed(dir, () => ({ status: 200, type: 'application/json', body, cut: true }));
+    try {
+      const read = await (await createKubeGateway({ kubeconfig: proxy.kubeconfig })).listPods(path).catch((e: unknown) => e);
+      expect(read).toBeInstanceOf(Error);
+      expect(String(read)).toMatch(/aborted|ECONNRESET|premature/i);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('an answer that cannot be decoded is a failed read naming the cause, not a crash', async () => {
     const garbage = Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]);
     const cut = await proxyToTestbed(dir, () => ({ status: 200, type: 'application/vnd.kubernetes.protobuf', body: garbage }));
