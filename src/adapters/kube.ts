@@ -110,6 +110,12 @@ const query = (params?: Record<string, string>): string => {
   return search ? `?${search}` : '';
 };
 
+/** A page of a pod list asked for: its continue token (as early as known), and the page. */
+interface PageInFlight {
+  next: Promise<string | undefined>;
+  whole: Promise<PodPage>;
+}
+
 /** Reads retry on these: the API server is busy or restarting, not refusing. */
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const RETRYABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
@@ -211,6 +217,8 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
     parse: (body: Buffer, contentType: string | undefined) => T = parseJson,
     /** The message of an error answer's Status when it is not JSON. */
     errorMessage?: (body: Buffer, contentType: string | undefined) => string | undefined,
+    /** Sees a successful answer as it arrives, before its body is read whole. */
+    onAnswer?: (res: IncomingMessage) => void,
   ): Promise<T> {
     // Reads are retried with backoff through 429/5xx and (once the server has answered) connection
     // resets; writes are not, as they may have been applied.
@@ -227,6 +235,7 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
         }
         throw error;
       }
+      if (onAnswer && (res.statusCode ?? 0) < 300) onAnswer(res);
       const raw = await readBody(res);
       const status = res.statusCode ?? 0;
       answered = true;
@@ -288,9 +297,12 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
     },
     async listPods(path: string, params?: Record<string, string>) {
       // Loaded here: only verify's data-plane read needs the decoder.
-      const { openPodPage, statusMessage, POD_PAGE, PROTOBUF_ACCEPT } = await import('./pod-list.js');
-      const page = (token?: string) =>
-        send(
+      const { openPodPage, onEarlyContinue, statusMessage, POD_PAGE, PROTOBUF_ACCEPT } = await import('./pod-list.js');
+      /** A page in flight: its continue token as soon as its first bytes say it, its pods once it is all there. */
+      const page = (token?: string): PageInFlight => {
+        let early!: (token: string | undefined) => void;
+        const head = new Promise<string | undefined>((resolve) => (early = resolve));
+        const whole = send(
           'GET',
           `${path}${query({ limit: String(POD_PAGE), ...params, ...(token ? { continue: token } : {}) })}`,
           undefined,
@@ -298,20 +310,38 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
           PROTOBUF_ACCEPT,
           openPodPage,
           statusMessage,
+          (res) => onEarlyContinue(res, early),
         );
+        // The whole page's own token when the first bytes could not say it; its error when it failed.
+        return { next: Promise.race([head, whole.then((p) => p.continue)]), whole };
+      };
+      /** A page asked for and then not wanted: its failure, if it fails, is nobody's. */
+      const drop = (inFlight?: PageInFlight): void => {
+        inFlight?.next.catch(() => undefined);
+        inFlight?.whole.catch(() => undefined);
+      };
       const everyPage = async () => {
         const pods: V1Pod[] = [];
-        let next: Promise<PodPage> | undefined = page();
-        while (next) {
-          const current: PodPage = await next;
-          // The next page is asked for before this one is decoded: the server writes it meanwhile.
-          next = current.continue ? page(current.continue) : undefined;
+        let current: PageInFlight | undefined = page();
+        while (current) {
+          // The next page is asked for as soon as this one's token is known, while this one still
+          // arrives and is decoded: at 50,000 pods the server writes one page while mesh reads another.
+          const token: string | undefined = await current.next;
+          const following: PageInFlight | undefined = token ? page(token) : undefined;
+          let got: PodPage;
           try {
-            for (const pod of current.pods()) pods.push(pod);
+            got = await current.whole;
           } catch (error) {
-            next?.catch(() => undefined); // the page asked for meanwhile is dropped
+            drop(following);
+            throw error;
+          }
+          try {
+            for (const pod of got.pods()) pods.push(pod);
+          } catch (error) {
+            drop(following); // the page asked for meanwhile is dropped
             throw unreadableAnswer(200, 'GET', path, 'a page of pods', error);
           }
+          current = following;
         }
         return pods;
       };

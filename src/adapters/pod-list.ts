@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs/light.js';
+import type { IncomingMessage } from 'node:http';
 import type { V1Pod } from '@kubernetes/client-node';
 
 /**
@@ -78,12 +79,15 @@ function buildRoot(): protobuf.Root {
   return protobuf.Root.fromJSON({ nested } as protobuf.INamespace);
 }
 
-let types: { unknown: protobuf.Type; podListHead: protobuf.Type; podList: protobuf.Type; status: protobuf.Type } | undefined;
+let types:
+  | { unknown: protobuf.Type; podListHead: protobuf.Type; podList: protobuf.Type; listMeta: protobuf.Type; status: protobuf.Type }
+  | undefined;
 function load() {
   if (!types) {
     const root = buildRoot();
     types = {
       unknown: root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown'),
+      listMeta: root.lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta'),
       podList: root.lookupType('k8s.io.api.core.v1.PodList'),
       podListHead: root.lookupType('k8s.io.api.core.v1.PodListHead'),
       status: root.lookupType('k8s.io.apimachinery.pkg.apis.meta.v1.Status'),
@@ -188,6 +192,65 @@ export function openPodPage(body: Buffer, contentType: string | undefined): PodP
       return (list.items ?? []).map(asSlimPod);
     },
   };
+}
+
+/** A varint at `pos`: its value and the position after it; undefined if the bytes end first. */
+function varint(bytes: Uint8Array, pos: number): [number, number] | undefined {
+  let value = 0;
+  for (let i = pos, shift = 0; i < bytes.length && shift < 35; i++, shift += 7) {
+    value += (bytes[i] & 0x7f) * 2 ** shift;
+    if (bytes[i] < 0x80) return [value, i + 1];
+  }
+  return undefined;
+}
+
+/**
+ * The continue token of a protobuf pod page from its first bytes: Kubernetes writes a message's
+ * fields in their order, so the envelope's type (1) and raw object (2) come first, and in the
+ * PodList its metadata (1) before the items (2). 'more' until the metadata has arrived whole;
+ * 'unknown' for any other layout, whose token is then read from the whole page.
+ */
+export function peekContinue(bytes: Uint8Array): { continue?: string } | 'more' | 'unknown' {
+  if (bytes.length < MAGIC.length) return 'more';
+  if (!MAGIC.equals(bytes.subarray(0, MAGIC.length))) return 'unknown';
+  let pos = MAGIC.length;
+  for (;;) {
+    const key = varint(bytes, pos);
+    const length = key && varint(bytes, key[1]);
+    if (!key || !length) return 'more';
+    if ((key[0] & 7) !== 2) return 'unknown';
+    if (key[0] >>> 3 === 2) {
+      pos = length[1];
+      break;
+    }
+    pos = length[1] + length[0];
+  }
+  const key = varint(bytes, pos);
+  const length = key && varint(bytes, key[1]);
+  if (!key || !length) return 'more';
+  if (key[0] !== ((1 << 3) | 2)) return 'unknown';
+  const end = length[1] + length[0];
+  if (end > bytes.length) return 'more';
+  const meta = load().listMeta.decode(bytes.subarray(length[1], end)) as unknown as { continue?: string };
+  return { continue: meta.continue || undefined };
+}
+
+/**
+ * Calls `found` with a page's continue token as soon as its first bytes say it (protobuf), so the
+ * next page can be asked for while this one still arrives; never, if they cannot say it (JSON).
+ */
+export function onEarlyContinue(answer: IncomingMessage, found: (token: string | undefined) => void): void {
+  if (!isProtobuf(answer.headers['content-type'])) return;
+  let prefix = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    prefix = Buffer.concat([prefix, chunk]);
+    const peeked = peekContinue(prefix);
+    // The metadata is a few hundred bytes: past 64 KiB something else is going on.
+    if (peeked === 'more' && prefix.length < 64 * 1024) return;
+    answer.off('data', onData);
+    if (typeof peeked === 'object') found(peeked.continue);
+  };
+  answer.on('data', onData);
 }
 
 /** The message of an error answer's Status, when the server sent it as protobuf. */

@@ -148,6 +148,36 @@ export async function serviceAccountKubeconfig(name: string, ...clusterRoles: st
  * kubeconfig for it in `dir`. It answers `fault(n, path)` instead of forwarding the n-th GET when
  * that returns a status, and forwards each request with the headers `headers` gives.
  */
+/** The testbed API server's address, and an agent with its admin's certificate. */
+function testbedConnection() {
+  const doc = parse(readFileSync(kubeconfig(), 'utf8')) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
+    users: Array<{ user: Record<string, string> }>;
+  };
+  const user = doc.users[0].user;
+  const agent = new https.Agent({
+    ca: readFileSync(doc.clusters[0].cluster['certificate-authority']),
+    cert: readFileSync(user['client-certificate']),
+    key: readFileSync(user['client-key']),
+  });
+  return { upstream: new URL(doc.clusters[0].cluster.server), agent };
+}
+
+/** One GET of the testbed API server, its body as the bytes that came. */
+export function rawGet(path: string, accept: string): Promise<{ status?: number; type?: string; body: Buffer }> {
+  const { upstream, agent } = testbedConnection();
+  return new Promise((resolve, reject) =>
+    https
+      .get(new URL(path, upstream), { agent, headers: { accept } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject),
+  );
+}
+
 export async function proxyToTestbed(
   dir: string,
   /**
@@ -158,17 +188,7 @@ export async function proxyToTestbed(
     undefined,
   headers: (given: http.IncomingHttpHeaders) => http.IncomingHttpHeaders = (given) => given,
 ) {
-  const doc = parse(readFileSync(kubeconfig(), 'utf8')) as {
-    clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
-    users: Array<{ user: Record<string, string> }>;
-  };
-  const user = doc.users[0].user;
-  const upstream = new URL(doc.clusters[0].cluster.server);
-  const agent = new https.Agent({
-    ca: readFileSync(doc.clusters[0].cluster['certificate-authority']),
-    cert: readFileSync(user['client-certificate']),
-    key: readFileSync(user['client-key']),
-  });
+  const { upstream, agent } = testbedConnection();
   const seen = { gets: 0, faulted: 0 };
   const server = http.createServer((req, res) => {
     const status = req.method === 'GET' ? fault(++seen.gets, req.url ?? '') : undefined;

@@ -6,9 +6,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import protobuf from 'protobufjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKubeGateway, KubeApiError } from '../../src/adapters/kube.js';
-import { SCHEMA, slimPod } from '../../src/adapters/pod-list.js';
+import { openPodPage, peekContinue, SCHEMA, slimPod } from '../../src/adapters/pod-list.js';
 import { testbedPaths } from '../helpers/testbed.js';
-import { deployWeb, kubeconfig, kubectl, kubectlApply, proxyToTestbed, resetTestbed, serviceAccountKubeconfig } from './helpers.js';
+import { deployWeb, kubeconfig, kubectl, kubectlApply, proxyToTestbed, rawGet, resetTestbed, serviceAccountKubeconfig } from './helpers.js';
 
 /**
  * verify reads data-plane pods as protobuf, decoded with a cut-down schema (src/adapters/pod-list.ts).
@@ -141,6 +141,25 @@ describe('pod lists read as protobuf', () => {
     } finally {
       await Promise.all([once.close(), always.close()]);
     }
+  });
+
+  it("reads a page's continue token from its first bytes, before its pods, as the whole page says it", async () => {
+    const asked = [`${path}?limit=2`, `${path}?limit=100`];
+    const [first, last] = await Promise.all(asked.map((p) => rawGet(p, 'application/vnd.kubernetes.protobuf')));
+    for (const [answer, token] of [
+      [first, openPodPage(first.body, first.type).continue],
+      [last, undefined],
+    ] as const) {
+      expect(answer.type).toMatch(/^application\/vnd\.kubernetes\.protobuf/);
+      let length = 0;
+      while (peekContinue(answer.body.subarray(0, length)) === 'more') length++;
+      expect(peekContinue(answer.body.subarray(0, length))).toEqual({ continue: token });
+      // the token came before the first pod's name did
+      const firstPod = answer.body.indexOf(Buffer.from(openPodPage(answer.body, answer.type).pods()[0].metadata!.name!));
+      expect(length).toBeLessThan(firstPod);
+    }
+    expect(openPodPage(first.body, first.type).continue).toBeTruthy();
+    expect(peekContinue(Buffer.from('{"kind":"PodList"}'))).toBe('unknown');
   });
 
   it('a page cut short by a closed connection fails the read instead of giving what came', async () => {
