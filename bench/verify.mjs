@@ -14,8 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import https from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parse } from 'yaml';
-import { buildTestbed, kubeconfigPath, stateDir } from '../testbed/lib.mjs';
+import { adminTls, buildTestbed, kubeconfigPath, readState, stateDir } from '../testbed/lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Ascending: each size grows the namespace by the pods the one before did not create.
@@ -147,15 +146,8 @@ function waitAllRunning(timeoutSeconds) {
 // read to its continue token (nothing decoded), over one kept-alive connection. What verify takes
 // beyond it is mesh's own; the rest is the API server writing the pods.
 const { openPodPage, POD_PAGE } = await import('../src/adapters/pod-list.ts');
-const kubeconfigDoc = parse(readFileSync(kubeconfigPath, 'utf8'));
-const apiServer = kubeconfigDoc.clusters[0].cluster.server;
-const credentials = kubeconfigDoc.users[0].user;
-const apiAgent = new https.Agent({
-  keepAlive: true,
-  ca: readFileSync(kubeconfigDoc.clusters[0].cluster['certificate-authority']),
-  cert: readFileSync(credentials['client-certificate']),
-  key: readFileSync(credentials['client-key']),
-});
+const apiServer = readState().server;
+const apiAgent = new https.Agent({ keepAlive: true, ...adminTls() });
 const getPage = (path) =>
   new Promise((resolve, reject) =>
     https

@@ -6,19 +6,16 @@
 // tag), so two versions side by side, and an upgrade in place, run what they would in a cluster.
 // Injection, validation and caBundle patching then happen for real; a Service deleted stops its istiod.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { adminTls } from './lib.mjs';
 
 // pilots: "1.31.0=/path/pilot-discovery,1.30-dev=/other/pilot-discovery", the first the default.
 const [, , server, pkiDir, workDir, pilots, kubeconfig] = process.argv;
 const pilotByVersion = new Map(pilots.split(',').map((entry) => entry.split('=')));
 const defaultPilot = [...pilotByVersion.values()][0];
-const tls = {
-  ca: readFileSync(join(pkiDir, 'ca.crt')),
-  cert: readFileSync(join(pkiDir, 'admin.crt')),
-  key: readFileSync(join(pkiDir, 'admin.key')),
-};
+const tls = adminTls(pkiDir);
 const running = new Map(); // "ns/name" -> { ip, pilot, child }
 const services = new Map(); // "ns/name" -> the Service last seen
 const log = (msg) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);

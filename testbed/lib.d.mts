@@ -23,6 +23,7 @@ export const testbedDir: string;
 export const stateDir: string;
 export const statePath: string;
 export const kubeconfigPath: string;
+export function adminTls(pkiDir?: string): { ca: Buffer; cert: Buffer; key: Buffer };
 export function buildTestbed(options?: { quiet?: boolean }): TestbedPaths;
 export function readState(): TestbedState | undefined;
 export function isAlive(pid: number): boolean;

@@ -10,6 +10,15 @@ export const stateDir = process.env.MESH_TESTBED_STATE ?? join(homedir(), '.cach
 export const statePath = join(stateDir, 'state.json');
 export const kubeconfigPath = join(stateDir, 'kubeconfig');
 
+/** TLS options with the testbed admin's certificate, for a client of its own API server. */
+export function adminTls(pkiDir = join(stateDir, 'pki')) {
+  return {
+    ca: readFileSync(join(pkiDir, 'ca.crt')),
+    cert: readFileSync(join(pkiDir, 'admin.crt')),
+    key: readFileSync(join(pkiDir, 'admin.key')),
+  };
+}
+
 /** Builds (or finds in the cache) the binaries; returns the parsed paths.env. */
 export function buildTestbed({ quiet = false } = {}) {
   const root = execFileSync('bash', [join(testbedDir, 'build.sh')], {

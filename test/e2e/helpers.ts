@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { mesh, repoRoot, type MeshResult } from '../helpers/mesh.js';
 import { testbedPaths, toolPath } from '../helpers/testbed.js';
+import { adminTls } from '../../testbed/lib.mjs';
 
 const run = promisify(execFile);
 
@@ -150,17 +151,8 @@ export async function serviceAccountKubeconfig(name: string, ...clusterRoles: st
  */
 /** The testbed API server's address, and an agent with its admin's certificate. */
 function testbedConnection() {
-  const doc = parse(readFileSync(kubeconfig(), 'utf8')) as {
-    clusters: Array<{ cluster: { server: string; 'certificate-authority': string } }>;
-    users: Array<{ user: Record<string, string> }>;
-  };
-  const user = doc.users[0].user;
-  const agent = new https.Agent({
-    ca: readFileSync(doc.clusters[0].cluster['certificate-authority']),
-    cert: readFileSync(user['client-certificate']),
-    key: readFileSync(user['client-key']),
-  });
-  return { upstream: new URL(doc.clusters[0].cluster.server), agent };
+  const doc = parse(readFileSync(kubeconfig(), 'utf8')) as { clusters: Array<{ cluster: { server: string } }> };
+  return { upstream: new URL(doc.clusters[0].cluster.server), agent: new https.Agent(adminTls()) };
 }
 
 /** One GET of the testbed API server, its body as the bytes that came. */
