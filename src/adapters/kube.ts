@@ -313,12 +313,13 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
           (res) => onEarlyContinue(res, early),
         );
         // The whole page's own token when the first bytes could not say it; its error when it failed.
-        return { next: Promise.race([head, whole.then((p) => p.continue)]), whole };
-      };
-      /** A page asked for and then not wanted: its failure, if it fails, is nobody's. */
-      const drop = (inFlight?: PageInFlight): void => {
-        inFlight?.next.catch(() => undefined);
-        inFlight?.whole.catch(() => undefined);
+        const next = Promise.race([head, whole.then((p) => p.continue)]);
+        // A page asked for early can fail while the one before it is still read, before anyone
+        // awaits it (or never awaited, when that one fails): Node would call that an unhandled
+        // rejection. The failure still reaches whoever awaits the page; a page not wanted drops it.
+        next.catch(() => undefined);
+        whole.catch(() => undefined);
+        return { next, whole };
       };
       const everyPage = async () => {
         const pods: V1Pod[] = [];
@@ -328,17 +329,10 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
           // arrives and is decoded: at 50,000 pods the server writes one page while mesh reads another.
           const token: string | undefined = await current.next;
           const following: PageInFlight | undefined = token ? page(token) : undefined;
-          let got: PodPage;
-          try {
-            got = await current.whole;
-          } catch (error) {
-            drop(following);
-            throw error;
-          }
+          const got: PodPage = await current.whole;
           try {
             for (const pod of got.pods()) pods.push(pod);
           } catch (error) {
-            drop(following); // the page asked for meanwhile is dropped
             throw unreadableAnswer(200, 'GET', path, 'a page of pods', error);
           }
           current = following;

@@ -174,17 +174,21 @@ export async function proxyToTestbed(
   dir: string,
   /**
    * A GET's answer in place of the server's: a status (with a Status body), or a whole answer;
-   * with `cut`, the connection closes after the body's first half.
+   * with `cut`, the connection closes after the body's first half. Or the server's answer held
+   * back for `hold` ms after its first bytes.
    */
-  fault: (n: number, path: string) => number | { status: number; type: string; body: string | Buffer; cut?: boolean } | undefined = () =>
-    undefined,
+  fault: (
+    n: number,
+    path: string,
+  ) => number | { status: number; type: string; body: string | Buffer; cut?: boolean } | { hold: number } | undefined = () => undefined,
   headers: (given: http.IncomingHttpHeaders) => http.IncomingHttpHeaders = (given) => given,
 ) {
   const { upstream, agent } = testbedConnection();
   const seen = { gets: 0, faulted: 0 };
   const server = http.createServer((req, res) => {
     const status = req.method === 'GET' ? fault(++seen.gets, req.url ?? '') : undefined;
-    if (typeof status === 'object') {
+    const hold = typeof status === 'object' && 'hold' in status ? status.hold : 0;
+    if (typeof status === 'object' && 'status' in status) {
       seen.faulted++;
       res.writeHead(status.status, { 'content-type': status.type });
       if (status.cut) {
@@ -194,7 +198,7 @@ export async function proxyToTestbed(
       res.end(status.body);
       return;
     }
-    if (status) {
+    if (typeof status === 'number') {
       seen.faulted++;
       res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '1' } : {}) });
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'injected by the test', code: status }));
@@ -209,7 +213,16 @@ export async function proxyToTestbed(
         headers: { ...headers(req.headers), host: upstream.host },
         agent,
       },
-      (up) => (res.writeHead(up.statusCode ?? 502, up.headers), up.pipe(res)),
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        if (!hold) return up.pipe(res);
+        seen.faulted++;
+        up.once('data', (first: Buffer) => {
+          res.write(first);
+          up.pause();
+          setTimeout(() => up.pipe(res), hold);
+        });
+      },
     );
     out.on('error', () => res.destroy());
     req.pipe(out);

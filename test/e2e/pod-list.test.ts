@@ -143,6 +143,26 @@ describe('pod lists read as protobuf', () => {
     }
   });
 
+  it('a page asked for early that fails while the page before it still arrives fails the read, and nothing else', async () => {
+    // page 1 is held back after its first bytes (its token among them); page 2 is refused meanwhile
+    const proxy = await proxyToTestbed(dir, (n, url) => (n === 1 ? { hold: 300 } : url.includes('continue=') ? 403 : undefined));
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', note);
+    try {
+      const kube = await createKubeGateway({ kubeconfig: proxy.kubeconfig });
+      const read = await kube.listPods(path, { limit: '2' }).catch((e: unknown) => e);
+      expect(read).toMatchObject({ status: 403, reason: 'injected by the test' });
+      // page 2 was refused before page 1 ended: asked for from page 1's first bytes
+      expect(proxy.seen).toEqual({ gets: 2, faulted: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', note);
+      await proxy.close();
+    }
+  });
+
   it("reads a page's continue token from its first bytes, before its pods, as the whole page says it", async () => {
     const asked = [`${path}?limit=2`, `${path}?limit=100`];
     const [first, last] = await Promise.all(asked.map((p) => rawGet(p, 'application/vnd.kubernetes.protobuf')));
