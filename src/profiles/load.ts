@@ -5,14 +5,18 @@ import { parseDocument, isAlias, isMap, isScalar, isSeq, stringify, type Tags } 
 import type * as z from 'zod/mini';
 import { CliError, usageError } from '../errors.js';
 import { inline, type Tree } from './merge.js';
-import { IstioOperatorSchema, ProfileFileSchema, describeSchemaIssue, type ProfileFile } from './schema.js';
+import { describeSchemaIssue, profileSchemas, type ProfileFile } from './schema.js';
 
 /** Built-in profiles ship as data in <package>/profiles: found from this module, bundled or not. */
-export function builtinProfilesDir(): string {
-  if (process.env.MESH_PROFILES_DIR) return process.env.MESH_PROFILES_DIR;
+function shippedProfilesDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   return join(dir, 'profiles');
+}
+
+/** Where built-in profile names are looked up: the shipped ones, or MESH_PROFILES_DIR's. */
+export function builtinProfilesDir(): string {
+  return process.env.MESH_PROFILES_DIR || shippedProfilesDir();
 }
 
 export function listBuiltinProfiles(dir = builtinProfilesDir()): string[] {
@@ -42,6 +46,11 @@ export interface Layer {
   requires?: ProfileFile['requires'];
   metadata?: Tree;
   spec?: Tree | null;
+  /**
+   * A profile shipped with mesh: its tests hold it valid against the schema (test/unit/profiles),
+   * so it is not validated again on every run.
+   */
+  shipped?: true;
 }
 
 /**
@@ -143,10 +152,13 @@ function check<T>(schema: z.ZodMiniType<T>, raw: unknown, label: string, what: s
   return result.data;
 }
 
-/** Validates a parsed file as a mesh profile or an IstioOperator and turns it into a layer. */
-export function toLayer(raw: Tree, source: string, label: string, what: string): Layer {
+/**
+ * Validates a parsed file as a mesh profile or an IstioOperator and turns it into a layer; a
+ * shipped profile is taken as its tests hold it.
+ */
+export function toLayer(raw: Tree, source: string, label: string, what: string, shipped = false): Layer {
   if (isIstioOperator(raw)) {
-    check(IstioOperatorSchema, raw, label, what);
+    if (!shipped) check(profileSchemas().istioOperator, raw, label, what);
     // istioctl ignores an empty `spec:` rather than letting it wipe the profile ("special hack").
     const spec = raw.spec === null || raw.spec === undefined ? undefined : (raw.spec as Tree);
     return {
@@ -155,9 +167,10 @@ export function toLayer(raw: Tree, source: string, label: string, what: string):
       format: 'IstioOperator',
       ...(raw.metadata ? { metadata: raw.metadata as Tree } : {}),
       ...(spec ? { spec } : {}),
+      ...(shipped ? { shipped } : {}),
     };
   }
-  const file = check(ProfileFileSchema, raw, label, what);
+  const file = shipped ? (raw as ProfileFile) : check(profileSchemas().profileFile, raw, label, what);
   const spec = raw.spec === null || raw.spec === undefined ? undefined : { ...(raw.spec as Tree) };
   if (file.istioProfile !== undefined) {
     if (spec?.profile !== undefined && spec.profile !== file.istioProfile)
@@ -176,19 +189,21 @@ export function toLayer(raw: Tree, source: string, label: string, what: string):
     ...(file.extends ? { extends: file.extends } : {}),
     ...(file.requires ? { requires: file.requires } : {}),
     ...(withProfile ? { spec: withProfile } : {}),
+    ...(shipped ? { shipped } : {}),
   };
 }
 
-export function loadFile(path: string, what: 'profile' | 'overlay', label = path): Layer {
+export function loadFile(path: string, what: 'profile' | 'overlay', label = path, shipped = false): Layer {
   const raw = parseYamlFile(readText(path, label, what), label, what);
-  return toLayer(raw, resolve(path), label, what);
+  return toLayer(raw, resolve(path), label, what, shipped);
 }
 
+/** A built-in profile by name; one from MESH_PROFILES_DIR is validated as any file is. */
 export function loadBuiltin(name: string, dir = builtinProfilesDir()): Layer {
   const known = listBuiltinProfiles(dir);
   if (!known.includes(name))
     throw usageError(`unknown profile "${name}"`, `valid profiles: ${known.join(', ')}; or pass a file: --profile ./my-profile.yaml`);
-  const layer = loadFile(join(dir, `${name}.yaml`), 'profile', name);
+  const layer = loadFile(join(dir, `${name}.yaml`), 'profile', name, dir === shippedProfilesDir());
   return { ...layer, source: `builtin:${name}` };
 }
 

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listBuiltinProfiles } from '../../src/profiles/load.js';
+import { builtinProfilesDir, listBuiltinProfiles, loadBuiltin, loadFile } from '../../src/profiles/load.js';
+import { resolveProfile, validateSpec } from '../../src/profiles/resolve.js';
 import { profileFromOptions } from '../../src/profiles/index.js';
 import { CliError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -26,6 +30,33 @@ describe('built-in profiles are thin: Istio profile + what mesh adds', () => {
     const p = load({ profile: name });
     expect(p.istioProfile).toBe(name);
     expect(p.spec).toEqual({ profile: name });
+  });
+
+  // Shipped profiles are not validated at run time (it cost every render and install about 7 ms):
+  // this is where they are, with what a user's file of the same content would get.
+  it.each(listBuiltinProfiles())('%s passes the validation a user file gets, alone and layered', (name) => {
+    const path = join(builtinProfilesDir(), `${name}.yaml`);
+    const asUserFile = loadFile(path, 'profile', name);
+    expect(asUserFile.shipped).toBeUndefined();
+    const { shipped, ...rest } = loadBuiltin(name);
+    expect(shipped).toBe(true);
+    expect({ ...rest, source: asUserFile.source }).toEqual(asUserFile);
+    const layered = resolveProfile({ profile: name });
+    expect(validateSpec(layered.spec, name)).toEqual(layered.spec);
+  });
+
+  it('a file in MESH_PROFILES_DIR is not shipped: it is validated as any file is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-profiles-'));
+    writeFileSync(join(dir, 'fine.yaml'), 'name: fine\nistioProfile: default\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'odd.yaml'), 'name: odd\nistioProfile: default\nspec:\n  unknownField: 1\n', { mode: 0o600 });
+    process.env.MESH_PROFILES_DIR = dir;
+    try {
+      expect(loadBuiltin('fine').shipped).toBeUndefined();
+      expect(usage(() => load({ profile: 'odd' })).message).toContain('spec.unknownField: unknown field');
+    } finally {
+      delete process.env.MESH_PROFILES_DIR;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("sds is Istio's default plus explicit auto mTLS", () => {
