@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { builtinsViaRequire } from '../scripts/builtins-via-require.mjs';
+import { builtinsViaRequire, yamlAsEsModules } from '../scripts/bundle-plugins.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const mesh = join(root, 'bin', 'mesh.js');
@@ -26,7 +26,7 @@ function findOnPath(name) {
   return undefined;
 }
 
-/** Each floor bundled as dist/ is (its builtins plugin, minified) and started by a copy of bin/mesh.js's launcher. */
+/** Each floor bundled as dist/ is (its plugins for builtins and yaml, minified) and started by a copy of bin/mesh.js's launcher. */
 const floorsDir = mkdtempSync(join(tmpdir(), 'mesh-bench-floors-'));
 process.on('exit', () => rmSync(floorsDir, { recursive: true, force: true }));
 const launcher = (bundle) =>
@@ -44,7 +44,7 @@ for (const floor of ['help', 'render']) {
     platform: 'node',
     target: 'node22',
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    plugins: [builtinsViaRequire],
+    plugins: [yamlAsEsModules, builtinsViaRequire],
     logLevel: 'error',
   });
   writeFileSync(join(floorsDir, `${floor}.mjs`), launcher(`${floor}.bundle.mjs`));

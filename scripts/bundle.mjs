@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinsViaRequire, READ_ACCESSORS_AT_LOAD } from './builtins-via-require.mjs';
+import { builtinsViaRequire, READ_ACCESSORS_AT_LOAD, yamlAsEsModules } from './bundle-plugins.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const requireHere = createRequire(import.meta.url);
@@ -79,21 +79,6 @@ const lazyInClientNode = {
       loader: 'js',
       resolveDir: args.pluginData.resolveDir,
     }));
-  },
-};
-
-/**
- * yaml as ES modules: the package serves Node its CommonJS build, whose 70 files esbuild wraps one
- * by one in CommonJS closures that run (and copy each module's exports) when the first is
- * required: about 3.5 ms of every command that reads YAML (render --profile demo 0.95x wall,
- * farm-bench, 25 pairs). Its ES module build is the same parser; it differs only in logging a
- * warning of `parse()` through console.warn rather than process.emitWarning (stderr both ways) and
- * in reading a YAML 1.1 `!!binary` value as a Uint8Array rather than a Buffer.
- */
-const yamlAsEsModules = {
-  name: 'yaml-as-es-modules',
-  setup(b) {
-    b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(dirname(requireHere.resolve('yaml/package.json')), 'browser', 'index.js') }));
   },
 };
 

@@ -1,6 +1,7 @@
-// esbuild plugin shared by the build (scripts/bundle.mjs) and the start-up bench's floors
-// (bench/startup.mjs): how mesh's bundles load Node's builtins.
+// esbuild plugins shared by the build (scripts/bundle.mjs) and the start-up bench's floors
+// (bench/startup.mjs): how mesh's bundles load Node's builtins and the yaml library.
 import { createRequire, isBuiltin } from 'node:module';
+import { dirname, join } from 'node:path';
 
 /**
  * Node builtins through require(), not ESM import. An ESM import of a builtin builds a namespace of
@@ -63,5 +64,20 @@ export const builtinsViaRequire = {
       contents: `let m; export default new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(args.path)}))[k] });`,
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * yaml as ES modules: the package serves Node its CommonJS build, whose 70 files esbuild wraps one
+ * by one in CommonJS closures that run (and copy each module's exports) when the first is
+ * required: about 3.5 ms of every command that reads YAML (render --profile demo 0.95x wall,
+ * farm-bench, 25 pairs). Its ES module build is the same parser; it differs only in logging a
+ * warning of `parse()` through console.warn rather than process.emitWarning (stderr both ways) and
+ * in reading a YAML 1.1 `!!binary` value as a Uint8Array rather than a Buffer.
+ */
+export const yamlAsEsModules = {
+  name: 'yaml-as-es-modules',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(dirname(requireHere.resolve('yaml/package.json')), 'browser', 'index.js') }));
   },
 };
