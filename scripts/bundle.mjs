@@ -82,21 +82,11 @@ const lazyInClientNode = {
   },
 };
 
-const { metafile } = await build({
-  entryPoints: [join(root, 'src', 'main.ts')],
-  outdir: join(root, 'dist'),
+/** What every build here shares. */
+const BUNDLE_OPTIONS = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node22',
-  chunkNames: 'chunks/[name]-[hash]',
-  // CommonJS dependencies (undici, js-yaml) call require(); give the ESM bundle a real one.
-  banner: {
-    js: "import { createRequire as __meshCreateRequire } from 'node:module'; const require = __meshCreateRequire(import.meta.url);",
-  },
-  // Optional native add-ons of `ws`; absent is fine.
-  external: ['bufferutil', 'utf-8-validate'],
   legalComments: 'none',
   // Without whitespace and comments a chunk is smaller and pure ASCII, which Node decodes and V8
   // parses on a fast path: one non-ASCII byte in a comment made zod's and yaml's 1 MB chunk cost
@@ -104,6 +94,21 @@ const { metafile } = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+};
+
+const { metafile } = await build({
+  entryPoints: [join(root, 'src', 'main.ts')],
+  outdir: join(root, 'dist'),
+  ...BUNDLE_OPTIONS,
+  splitting: true,
+  format: 'esm',
+  chunkNames: 'chunks/[name]-[hash]',
+  // CommonJS dependencies (undici, js-yaml) call require(); give the ESM bundle a real one.
+  banner: {
+    js: "import { createRequire as __meshCreateRequire } from 'node:module'; const require = __meshCreateRequire(import.meta.url);",
+  },
+  // Optional native add-ons of `ws`; absent is fine.
+  external: ['bufferutil', 'utf-8-validate'],
   metafile: true,
   plugins: [yamlAsEsModules, builtinsViaRequire, lazyInClientNode, clientNodeWithoutSideEffects],
 });
@@ -163,15 +168,9 @@ async function foldStartupChunks() {
     },
     outfile: join(dist, 'main.js'),
     allowOverwrite: true,
-    bundle: true,
+    ...BUNDLE_OPTIONS,
     format: 'esm',
-    platform: 'node',
-    target: 'node22',
     // (no banner: each file folded in brings its own `require`, which esbuild keeps apart)
-    legalComments: 'none',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    logLevel: 'warning',
     plugins: [
       {
         name: 'keep-lazy-chunks',
@@ -204,12 +203,6 @@ await foldStartupChunks();
 await build({
   entryPoints: [requireHere.resolve('undici')],
   outfile: join(root, 'dist', UNDICI_FILE),
-  bundle: true,
+  ...BUNDLE_OPTIONS,
   format: 'cjs',
-  platform: 'node',
-  target: 'node22',
-  legalComments: 'none',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  logLevel: 'warning',
 });
