@@ -194,9 +194,11 @@ async function foldStartupChunks() {
     if (folded !== text) writeFileSync(path, folded);
   }
   for (const name of names) rmSync(join(dist, 'chunks', name));
-  for (const file of [join(dist, 'main.js'), ...readdirSync(join(dist, 'chunks')).map((f) => join(dist, 'chunks', f))])
-    for (const name of names)
-      if (readFileSync(file, 'utf8').includes(name)) throw new Error(`${file} still refers to ${name}, folded into main.js`);
+  for (const file of [join(dist, 'main.js'), ...readdirSync(join(dist, 'chunks')).map((f) => join(dist, 'chunks', f))]) {
+    const text = readFileSync(file, 'utf8');
+    const left = names.find((name) => text.includes(name));
+    if (left) throw new Error(`${file} still refers to ${left}, folded into main.js`);
+  }
 }
 await foldStartupChunks();
 

@@ -144,11 +144,6 @@ export async function serviceAccountKubeconfig(name: string, ...clusterRoles: st
   return path;
 }
 
-/**
- * A plain-HTTP proxy in front of the testbed's API server (with its admin certificate), and a
- * kubeconfig for it in `dir`. It answers `fault(n, path)` instead of forwarding the n-th GET when
- * that returns a status, and forwards each request with the headers `headers` gives.
- */
 /** The testbed API server's address, and an agent with its admin's certificate. */
 function testbedConnection() {
   const doc = parse(readFileSync(kubeconfig(), 'utf8')) as { clusters: Array<{ cluster: { server: string } }> };
@@ -170,6 +165,11 @@ export function rawGet(path: string, accept: string): Promise<{ status?: number;
   );
 }
 
+/**
+ * A plain-HTTP proxy in front of the testbed's API server (with its admin certificate), and a
+ * kubeconfig for it in `dir`. It answers `fault(n, path)` instead of forwarding the n-th GET when
+ * that returns a status, and forwards each request with the headers `headers` gives.
+ */
 export async function proxyToTestbed(
   dir: string,
   /**

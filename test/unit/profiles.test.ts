@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinProfilesDir, listBuiltinProfiles, loadBuiltin, loadFile } from '../../src/profiles/load.js';
@@ -45,17 +43,16 @@ describe('built-in profiles are thin: Istio profile + what mesh adds', () => {
     expect(validateSpec(layered.spec, name)).toEqual(layered.spec);
   });
 
+  const profilesDir = tempDir();
   it('a file in MESH_PROFILES_DIR is not shipped: it is validated as any file is', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mesh-profiles-'));
-    writeFileSync(join(dir, 'fine.yaml'), 'name: fine\nistioProfile: default\n', { mode: 0o600 });
-    writeFileSync(join(dir, 'odd.yaml'), 'name: odd\nistioProfile: default\nspec:\n  unknownField: 1\n', { mode: 0o600 });
-    process.env.MESH_PROFILES_DIR = dir;
+    profilesDir.write('fine.yaml', 'name: fine\nistioProfile: default\n');
+    profilesDir.write('odd.yaml', 'name: odd\nistioProfile: default\nspec:\n  unknownField: 1\n');
+    process.env.MESH_PROFILES_DIR = profilesDir.dir;
     try {
       expect(loadBuiltin('fine').shipped).toBeUndefined();
       expect(usage(() => load({ profile: 'odd' })).message).toContain('spec.unknownField: unknown field');
     } finally {
       delete process.env.MESH_PROFILES_DIR;
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
