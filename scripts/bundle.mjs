@@ -8,11 +8,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinsViaRequire, READ_ACCESSORS_AT_LOAD, yamlAsEsModules } from './bundle-plugins.mjs';
+import { planChunkMerges } from './chunk-merges.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(root, 'dist');
+/** Chunk files as esbuild's metafile names them. */
+const CHUNKS = 'dist/chunks/';
 const requireHere = createRequire(import.meta.url);
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+rmSync(DIST, { recursive: true, force: true });
 /**
  * client-node's package.json does not say `sideEffects: false`, so a bundler keeps every module of
  * its generated API (thousands of models) although mesh uses KubeConfig alone: importing that chunk
@@ -143,64 +147,114 @@ for (const allowed of READ_ACCESSORS_AT_LOAD)
  * (the same module instance: a chunk is only ever loaded after main.js).
  */
 async function foldStartupChunks() {
-  const dist = join(root, 'dist');
   const startup = new Set();
   const visit = (file) => {
     for (const i of metafile.outputs[file].imports)
-      if (i.kind === 'import-statement' && i.path.startsWith('dist/chunks/') && !startup.has(i.path)) {
+      if (i.kind === 'import-statement' && i.path.startsWith(CHUNKS) && !startup.has(i.path)) {
         startup.add(i.path);
         visit(i.path);
       }
   };
   visit('dist/main.js');
-  const exported = new Map();
-  for (const chunk of startup)
-    for (const name of metafile.outputs[chunk].exports) {
-      if (exported.has(name)) throw new Error(`${chunk} and ${exported.get(name)} both export ${name}: cannot fold them into main.js`);
-      exported.set(name, chunk);
+  const names = [...startup].map((chunk) => chunk.slice(CHUNKS.length));
+  // (no banner: each file folded in brings its own `require`, which esbuild keeps apart)
+  await bundleTogether(join(DIST, 'main.js'), ['./main.js', ...names.map((name) => `./chunks/${name}`)], startup);
+  redirectImports(new Map(names.map((name) => [name, '../main.js'])), 'main.js');
+  return startup;
+}
+
+/**
+ * The commands' shared chunks merged where no command loads a file or a Node builtin more for it
+ * (the plan and its rules: scripts/chunk-merges.mjs). Files of dist/ loaded, before and after:
+ * `render` 6 and 3, `install --dry-run` 11 and 5, `verify` 26 and 13, `status` 22 and 12. Each
+ * file costs Node a resolve, a read and a link.
+ */
+async function mergeSharedChunks(folded) {
+  const chunks = Object.keys(metafile.outputs).filter((file) => file.startsWith(CHUNKS) && file.endsWith('.js') && !folded.has(file));
+  // What main.js (with what was folded into it) loads, every command has loaded already.
+  const loadedAtStart = new Set(['dist/main.js', ...folded].flatMap((file) => metafile.outputs[file].imports.map((i) => i.path)));
+  const entries = new Set();
+  const files = {};
+  for (const file of ['dist/main.js', ...chunks]) {
+    const imports = [];
+    for (const i of metafile.outputs[file].imports) {
+      if (i.kind === 'dynamic-import') entries.add(i.path.slice(CHUNKS.length));
+      // A builtin a chunk requires counts as a file it loads: node:crypto costs more than a file.
+      else if (i.path.startsWith('node:') && !loadedAtStart.has(i.path)) imports.push(i.path);
+      else if (i.path.startsWith(CHUNKS) && !folded.has(i.path)) imports.push(i.path.slice(CHUNKS.length));
     }
-  const relative = (file) => `./${file.slice('dist/'.length)}`;
+    if (file !== 'dist/main.js') files[file.slice(CHUNKS.length)] = { bytes: metafile.outputs[file].bytes, imports };
+  }
+  const redirect = new Map();
+  for (const [target, merged] of planChunkMerges(files, [...entries])) {
+    const together = [target, ...merged];
+    await bundleTogether(
+      join(DIST, 'chunks', target),
+      together.map((name) => `./chunks/${name}`),
+      new Set(together.map((name) => CHUNKS + name)),
+    );
+    for (const name of merged) redirect.set(name, `./${target}`);
+  }
+  redirectImports(redirect, 'the chunk it was merged into');
+}
+
+/**
+ * One esbuild pass over already bundled files: `outfile` exports all that `files` (relative to
+ * dist/) exported, and everything else they import stays an import. Fails if two of them export
+ * the same name (an `export *` of both would silently export neither).
+ */
+async function bundleTogether(outfile, files, outputs) {
+  const exported = new Map();
+  for (const output of outputs)
+    for (const name of metafile.outputs[output].exports) {
+      if (exported.has(name)) throw new Error(`${output} and ${exported.get(name)} both export ${name}: cannot bundle them together`);
+      exported.set(name, output);
+    }
+  const together = new Set(files.map((file) => join(DIST, file)));
   await build({
     stdin: {
-      contents: ['./main.js', ...[...startup].map(relative)].map((file) => `export * from ${JSON.stringify(file)};`).join('\n'),
-      resolveDir: dist,
-      sourcefile: 'fold-startup-chunks.js',
+      contents: files.map((file) => `export * from ${JSON.stringify(file)};`).join('\n'),
+      resolveDir: DIST,
+      sourcefile: 'bundle-together.js',
     },
-    outfile: join(dist, 'main.js'),
+    outfile,
     allowOverwrite: true,
     ...BUNDLE_OPTIONS,
     format: 'esm',
-    // (no banner: each file folded in brings its own `require`, which esbuild keeps apart)
     plugins: [
       {
-        name: 'keep-lazy-chunks',
+        name: 'keep-the-rest-apart',
         setup(b) {
-          // The commands' chunks stay where they are, imported when a command runs.
+          // Every other file (chunks, main.js, a command's lazily imported chunk) stays where it is.
           b.onResolve({ filter: /.*/ }, (args) =>
-            args.kind === 'dynamic-import' || args.path.startsWith('node:') ? { path: args.path, external: true } : undefined,
+            args.kind !== 'dynamic-import' && together.has(join(args.resolveDir, args.path))
+              ? undefined
+              : { path: args.path, external: true },
           );
         },
       },
     ],
   });
-  const names = [...startup].map((chunk) => chunk.slice('dist/chunks/'.length));
-  for (const file of readdirSync(join(dist, 'chunks'))) {
-    if (names.includes(file)) continue;
-    const path = join(dist, 'chunks', file);
+}
+
+/** Every chunk's imports of a chunk in `redirect` go where it says; then that chunk's file goes. */
+function redirectImports(redirect, where) {
+  const chunkFiles = () => readdirSync(join(DIST, 'chunks')).map((file) => join(DIST, 'chunks', file));
+  for (const name of redirect.keys()) rmSync(join(DIST, 'chunks', name));
+  for (const path of chunkFiles()) {
     const text = readFileSync(path, 'utf8');
-    const folded = text.replace(/(from|import)"\.\/(chunk-[\w-]+\.js)"/g, (whole, keyword, name) =>
-      names.includes(name) ? `${keyword}"../main.js"` : whole,
+    const moved = text.replace(/(from|import)"\.\/(chunk-[\w-]+\.js)"/g, (whole, keyword, name) =>
+      redirect.has(name) ? `${keyword}${JSON.stringify(redirect.get(name))}` : whole,
     );
-    if (folded !== text) writeFileSync(path, folded);
+    if (moved !== text) writeFileSync(path, moved);
   }
-  for (const name of names) rmSync(join(dist, 'chunks', name));
-  for (const file of [join(dist, 'main.js'), ...readdirSync(join(dist, 'chunks')).map((f) => join(dist, 'chunks', f))]) {
+  for (const file of [join(DIST, 'main.js'), ...chunkFiles()]) {
     const text = readFileSync(file, 'utf8');
-    const left = names.find((name) => text.includes(name));
-    if (left) throw new Error(`${file} still refers to ${left}, folded into main.js`);
+    const left = [...redirect.keys()].find((name) => text.includes(name));
+    if (left) throw new Error(`${file} still refers to ${left}, moved into ${where}`);
   }
 }
-await foldStartupChunks();
+await mergeSharedChunks(await foldStartupChunks());
 
 await build({
   entryPoints: [requireHere.resolve('undici')],
