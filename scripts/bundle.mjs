@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinsViaRequire, READ_ACCESSORS_AT_LOAD, yamlAsEsModules } from './bundle-plugins.mjs';
 import { planChunkMerges } from './chunk-merges.mjs';
+import { parseShippedProfiles } from './shipped-profiles.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(root, 'dist');
@@ -114,6 +115,7 @@ const { metafile } = await build({
   // Optional native add-ons of `ws`; absent is fine.
   external: ['bufferutil', 'utf-8-validate'],
   metafile: true,
+  define: { MESH_SHIPPED_PROFILES: JSON.stringify(JSON.stringify(parseShippedProfiles(join(root, 'profiles')))) },
   plugins: [yamlAsEsModules, builtinsViaRequire, lazyInClientNode, clientNodeWithoutSideEffects],
 });
 const accessorsRead = new Set();

@@ -6,6 +6,7 @@ import type * as z from 'zod/mini';
 import { CliError, usageError } from '../errors.js';
 import { inline, type Tree } from './merge.js';
 import { describeSchemaIssue, profileSchemas, type ProfileFile } from './schema.js';
+import { parsedAtBuild } from './parsed-at-build.js';
 
 /** Built-in profiles ship as data in <package>/profiles: found from this module, bundled or not. */
 function shippedProfilesDir(): string {
@@ -194,7 +195,8 @@ export function toLayer(raw: Tree, source: string, label: string, what: string, 
 }
 
 export function loadFile(path: string, what: 'profile' | 'overlay', label = path, shipped = false): Layer {
-  const raw = parseYamlFile(readText(path, label, what), label, what);
+  const text = readText(path, label, what);
+  const raw = (shipped && parsedAtBuild(basename(path), text)) || parseYamlFile(text, label, what);
   return toLayer(raw, resolve(path), label, what, shipped);
 }
 

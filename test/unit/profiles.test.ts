@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { builtinProfilesDir, listBuiltinProfiles, loadBuiltin, loadFile } from '../../src/profiles/load.js';
+import { describe, expect, it, vi } from 'vitest';
+import { builtinProfilesDir, listBuiltinProfiles, loadBuiltin, loadFile, parseYamlFile } from '../../src/profiles/load.js';
+import { parseShippedProfiles } from '../../scripts/shipped-profiles.mjs';
 import { resolveProfile, validateSpec } from '../../src/profiles/resolve.js';
 import { profileFromOptions } from '../../src/profiles/index.js';
 import { CliError } from '../../src/errors.js';
@@ -41,6 +43,41 @@ describe('built-in profiles are thin: Istio profile + what mesh adds', () => {
     expect({ ...rest, source: asUserFile.source }).toEqual(asUserFile);
     const layered = resolveProfile({ profile: name });
     expect(validateSpec(layered.spec, name)).toEqual(layered.spec);
+  });
+
+  // The build parses them ahead of time (scripts/shipped-profiles.mjs), and mesh takes that tree
+  // for a file whose text is unchanged: it must be the tree mesh's own parser gives.
+  const parsedByBuild = parseShippedProfiles(builtinProfilesDir());
+  it.each(listBuiltinProfiles())('%s as the build parses it is what mesh parses', (name) => {
+    const entry = parsedByBuild[`${name}.yaml`];
+    expect(entry.text).toBe(readFileSync(join(builtinProfilesDir(), `${name}.yaml`), 'utf8'));
+    expect(entry.tree).toStrictEqual(parseYamlFile(entry.text, name, 'profile'));
+  });
+
+  const iopDir = tempDir();
+  const duplicateKeyDir = tempDir();
+  it('the build refuses a shipped profile it cannot parse as mesh would', () => {
+    iopDir.write('iop.yaml', 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\n');
+    expect(() => parseShippedProfiles(iopDir.dir)).toThrow(/iop.yaml: kind IstioOperator/);
+    duplicateKeyDir.write('dup.yaml', 'kind: MeshProfile\nname: a\nname: b\n');
+    expect(() => parseShippedProfiles(duplicateKeyDir.dir)).toThrow(/dup.yaml: not valid YAML/);
+  });
+
+  it("a shipped profile's tree from the build is used only while its text is unchanged", async () => {
+    const text = 'kind: MeshProfile\nname: x\nistioProfile: default\n';
+    const tree = { kind: 'MeshProfile', name: 'from the build', istioProfile: 'default' };
+    vi.resetModules();
+    vi.stubGlobal('MESH_SHIPPED_PROFILES', JSON.stringify({ 'x.yaml': { text, tree } }));
+    try {
+      const { parsedAtBuild } = await import('../../src/profiles/parsed-at-build.js');
+      expect(parsedAtBuild('x.yaml', text)).toEqual(tree);
+      expect(parsedAtBuild('x.yaml', text)).not.toBe(parsedAtBuild('x.yaml', text));
+      expect(parsedAtBuild('x.yaml', `${text}# edited\n`)).toBeUndefined();
+      expect(parsedAtBuild('y.yaml', text)).toBeUndefined();
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 
   const profilesDir = tempDir();
