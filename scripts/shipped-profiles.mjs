@@ -13,9 +13,8 @@ import { isMap, parseDocument } from 'yaml';
  */
 export function parseShippedProfiles(dir) {
   const parsed = {};
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()) {
+  const files = readdirSync(dir).filter((file) => file.endsWith('.yaml'));
+  for (const file of files.sort()) {
     const text = readFileSync(join(dir, file), 'utf8');
     const doc = parseDocument(text, { version: '1.2', uniqueKeys: true });
     const refuse = (why) => new Error(`profiles/${file}: ${why}; the build parses shipped profiles ahead of time`);
