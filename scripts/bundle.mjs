@@ -160,7 +160,7 @@ async function foldStartupChunks() {
   visit('dist/main.js');
   const names = [...startup].map((chunk) => chunk.slice(CHUNKS.length));
   // (no banner: each file folded in brings its own `require`, which esbuild keeps apart)
-  await bundleTogether(join(DIST, 'main.js'), ['./main.js', ...names.map((name) => `./chunks/${name}`)], startup);
+  await bundleTogether(join(DIST, 'main.js'), ['./main.js', ...names.map((name) => `./chunks/${name}`)]);
   redirectImports(new Map(names.map((name) => [name, '../main.js'])), 'main.js');
   return startup;
 }
@@ -175,25 +175,27 @@ async function mergeSharedChunks(folded) {
   const chunks = Object.keys(metafile.outputs).filter((file) => file.startsWith(CHUNKS) && file.endsWith('.js') && !folded.has(file));
   // What main.js (with what was folded into it) loads, every command has loaded already.
   const loadedAtStart = new Set(['dist/main.js', ...folded].flatMap((file) => metafile.outputs[file].imports.map((i) => i.path)));
-  const entries = new Set();
+  // The commands: every file something loads with import().
+  const entries = Object.values(metafile.outputs).flatMap((output) =>
+    output.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path.slice(CHUNKS.length)),
+  );
   const files = {};
-  for (const file of ['dist/main.js', ...chunks]) {
+  for (const file of chunks) {
     const imports = [];
     for (const i of metafile.outputs[file].imports) {
-      if (i.kind === 'dynamic-import') entries.add(i.path.slice(CHUNKS.length));
+      if (i.kind === 'dynamic-import') continue;
       // A builtin a chunk requires counts as a file it loads: node:crypto costs more than a file.
-      else if (i.path.startsWith('node:') && !loadedAtStart.has(i.path)) imports.push(i.path);
+      if (i.path.startsWith('node:') && !loadedAtStart.has(i.path)) imports.push(i.path);
       else if (i.path.startsWith(CHUNKS) && !folded.has(i.path)) imports.push(i.path.slice(CHUNKS.length));
     }
-    if (file !== 'dist/main.js') files[file.slice(CHUNKS.length)] = { bytes: metafile.outputs[file].bytes, imports };
+    files[file.slice(CHUNKS.length)] = { bytes: metafile.outputs[file].bytes, imports };
   }
   const redirect = new Map();
-  for (const [target, merged] of planChunkMerges(files, [...entries])) {
+  for (const [target, merged] of planChunkMerges(files, [...new Set(entries)])) {
     const together = [target, ...merged];
     await bundleTogether(
       join(DIST, 'chunks', target),
       together.map((name) => `./chunks/${name}`),
-      new Set(together.map((name) => CHUNKS + name)),
     );
     for (const name of merged) redirect.set(name, `./${target}`);
   }
@@ -205,9 +207,9 @@ async function mergeSharedChunks(folded) {
  * dist/) exported, and everything else they import stays an import. Fails if two of them export
  * the same name (an `export *` of both would silently export neither).
  */
-async function bundleTogether(outfile, files, outputs) {
+async function bundleTogether(outfile, files) {
   const exported = new Map();
-  for (const output of outputs)
+  for (const output of files.map((file) => join('dist', file)))
     for (const name of metafile.outputs[output].exports) {
       if (exported.has(name)) throw new Error(`${output} and ${exported.get(name)} both export ${name}: cannot bundle them together`);
       exported.set(name, output);
