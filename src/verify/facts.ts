@@ -15,13 +15,8 @@ import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
 import { parseRecord, RECORD_DATA_KEY, type InstallRecord } from '../plan/record.js';
 import { serverVersion } from '../install/cluster.js';
 import { recordPath, VERIFY_READS, type ReadSpec } from './reads.js';
-import type { Facts, Got, Read, ReadError } from './types.js';
-
-/** Namespaces with sidecar injection switched on by label (istio-injection=enabled or istio.io/rev). */
-export const injectionEnabled = (ns: V1Namespace): boolean => {
-  const labels = ns.metadata?.labels ?? {};
-  return labels['istio-injection'] === 'enabled' || (labels['istio.io/rev'] !== undefined && labels['istio-injection'] !== 'disabled');
-};
+import { injectedNamespaces } from './injected.js';
+import { READ_NAMES, type Facts, type Got, type Read, type ReadError, type ReadName } from './types.js';
 
 /**
  * A refused (403) or failed (other API error) read becomes a ReadError naming the permission, so
@@ -81,6 +76,8 @@ async function readDataPlanePods(kube: KubeGateway, injected: string[]): Promise
   return error ? { byNamespace, error } : { byNamespace };
 }
 
+const NOT_READ: Read<never> = { items: [] };
+
 /** One read over several namespaces: every item, and the first error (its permission names the namespace). */
 function joinReads<T>(reads: Read<T>[]): Read<T> {
   const error = reads.find((read) => read.error)?.error;
@@ -89,33 +86,39 @@ function joinReads<T>(reads: Read<T>[]): Read<T> {
 }
 
 /**
- * Reads everything verify needs in a fixed number of requests (12, plus at most 2 pod lists of one
- * page per 2,500 pods (POD_PAGE), plus 4 for each other namespace the install record puts workloads in),
- * all in parallel: lists by namespace, never object by object.
+ * Reads what the checks need in a fixed number of requests (at most 12, plus at most 2 pod lists of
+ * one page per 2,500 pods (POD_PAGE), plus 4 for each other namespace the install record puts
+ * workloads in), all in parallel: lists by namespace, never object by object.
  */
 export async function gatherFacts(
   kube: KubeGateway,
   istioNamespace: string,
   /** Whose record: the default revision's (''), or another control plane's beside it. */
   revision = '',
+  /** What to read (readsFor the selected checks); a fact not read is empty, with no error. */
+  reads: ReadonlySet<ReadName> = new Set(READ_NAMES),
 ): Promise<Facts> {
   const ns = istioNamespace;
   const r = { ...VERIFY_READS, record: { ...VERIFY_READS.record, path: (n: string) => recordPath(n, revision) } };
+  const wanted = <T>(name: ReadName, read: () => Promise<T>, otherwise: T): Promise<T> =>
+    reads.has(name) ? read() : Promise.resolve(otherwise);
   // The (small) namespace list first: it says which pod lists to ask for, and those - the
   // biggest reads by far - then run alongside everything else instead of after it.
   // The record rides along: it says which other namespaces hold workloads of the install (the
   // CNI plugin in kube-system, gateways in their own), read beside the Istio namespace's.
-  const [namespaces, recordMap] = await Promise.all([list<V1Namespace>(kube, r.namespaces, ns), get<V1ConfigMap>(kube, r.record, ns)]);
-  const injected = namespaces.items
-    .filter(injectionEnabled)
-    .map((n) => n.metadata!.name!)
-    .filter((n) => n !== ns);
-  const dataPlane = readDataPlanePods(kube, injected);
+  const [namespaces, recordMap] = await Promise.all([
+    wanted('namespaces', () => list<V1Namespace>(kube, r.namespaces, ns), NOT_READ),
+    wanted('record', () => get<V1ConfigMap>(kube, r.record, ns), {}),
+  ]);
+  const injected = injectedNamespaces(namespaces.items, ns);
+  const dataPlane = wanted('dataPlanePods', () => readDataPlanePods(kube, injected), { byNamespace: new Map<string, V1Pod[]>() });
   const record: Got<InstallRecord> = recordMap.error
     ? { error: recordMap.error }
     : { value: parseRecord(recordMap.value?.data?.[RECORD_DATA_KEY]) };
   const workloadNamespaces = [ns, ...new Set((record.value?.workloads ?? []).map((w) => w.split('/')[1]).filter((n) => n && n !== ns))];
-  const inEach = <T>(spec: ReadSpec) => Promise.all(workloadNamespaces.map((n) => list<T>(kube, spec, n))).then(joinReads);
+  const inEach = <T>(name: ReadName, spec: ReadSpec): Promise<Read<T>> =>
+    wanted(name, () => Promise.all(workloadNamespaces.map((n) => list<T>(kube, spec, n))).then(joinReads), NOT_READ);
+  const single = <T>(name: ReadName, spec: ReadSpec): Promise<Read<T>> => wanted(name, () => list<T>(kube, spec, ns), NOT_READ);
   const addonStatefulSets = (record.value?.addons ?? []).some((a) => a.objects.some((o) => o.kind === 'StatefulSet'));
   const [
     version,
@@ -132,16 +135,16 @@ export async function gatherFacts(
     dataPlanePods,
   ] = await Promise.all([
     serverVersion(kube),
-    get<V1Namespace>(kube, r.namespace, ns),
-    inEach<V1Deployment>(r.deployments),
-    inEach<V1DaemonSet>(r.daemonSets),
-    addonStatefulSets ? list<V1StatefulSet>(kube, r.statefulSets, ns) : Promise.resolve({ items: [] }),
-    inEach<V1Pod>(r.pods),
-    inEach<V1Service>(r.services),
-    list<V1EndpointSlice>(kube, r.endpointSlices, ns),
-    list<V1CustomResourceDefinition>(kube, r.crds, ns),
-    list<V1MutatingWebhookConfiguration>(kube, r.mutatingWebhooks, ns),
-    list<V1ValidatingWebhookConfiguration>(kube, r.validatingWebhooks, ns),
+    wanted('namespace', () => get<V1Namespace>(kube, r.namespace, ns), {}),
+    inEach<V1Deployment>('deployments', r.deployments),
+    inEach<V1DaemonSet>('daemonSets', r.daemonSets),
+    addonStatefulSets ? single<V1StatefulSet>('statefulSets', r.statefulSets) : Promise.resolve(NOT_READ),
+    inEach<V1Pod>('pods', r.pods),
+    inEach<V1Service>('services', r.services),
+    single<V1EndpointSlice>('endpointSlices', r.endpointSlices),
+    single<V1CustomResourceDefinition>('crds', r.crds),
+    single<V1MutatingWebhookConfiguration>('mutatingWebhooks', r.mutatingWebhooks),
+    single<V1ValidatingWebhookConfiguration>('validatingWebhooks', r.validatingWebhooks),
     dataPlane,
   ]);
   return {

@@ -1,18 +1,8 @@
-import { CHECKS } from './catalog.js';
+import { selectedChecks, type CheckSelection } from './selection.js';
 import { docs } from './checks/shared.js';
-import {
-  CATEGORIES,
-  type CheckDefinition,
-  type CheckResult,
-  type CheckStatus,
-  type Facts,
-  type ReadError,
-  type VerifyReport,
-} from './types.js';
+import { type CheckDefinition, type CheckResult, type CheckStatus, type Facts, type ReadError, type VerifyReport } from './types.js';
 
-export interface Selection {
-  only: string[];
-  skip: string[];
+export interface Selection extends CheckSelection {
   strict: boolean;
 }
 
@@ -49,10 +39,8 @@ function judge(def: CheckDefinition, facts: Facts): CheckResult {
 export function buildReport(facts: Facts, selection: Selection, meta: { durationMs: number; apiRequests: number }): VerifyReport {
   const categories: VerifyReport['categories'] = [];
   const summary: Record<CheckStatus, number> = { ok: 0, warn: 0, fail: 0, skip: 0, unknown: 0 };
-  for (const id of CATEGORIES) {
-    if (selection.only.length && !selection.only.includes(id)) continue;
-    if (selection.skip.includes(id)) continue;
-    const checks = CHECKS.filter((c) => c.category === id && !selection.skip.includes(c.id)).map((c) => judge(c, facts));
+  for (const [id, definitions] of selectedChecks(selection)) {
+    const checks = definitions.map((c) => judge(c, facts));
     for (const c of checks) summary[c.status]++;
     categories.push({ id, checks });
   }

@@ -81,20 +81,22 @@ export interface Facts {
 }
 
 /** The reads a check can stand on: a fact whose read failed makes the check `unknown`. */
-export type ReadName =
-  | 'namespace'
-  | 'record'
-  | 'deployments'
-  | 'daemonSets'
-  | 'statefulSets'
-  | 'pods'
-  | 'services'
-  | 'endpointSlices'
-  | 'crds'
-  | 'mutatingWebhooks'
-  | 'validatingWebhooks'
-  | 'namespaces'
-  | 'dataPlanePods';
+export const READ_NAMES = [
+  'namespace',
+  'record',
+  'deployments',
+  'daemonSets',
+  'statefulSets',
+  'pods',
+  'services',
+  'endpointSlices',
+  'crds',
+  'mutatingWebhooks',
+  'validatingWebhooks',
+  'namespaces',
+  'dataPlanePods',
+] as const;
+export type ReadName = (typeof READ_NAMES)[number];
 
 export type AnalyzeOutcome =
   | { status: 'skipped'; reason: string }
@@ -127,7 +129,13 @@ export interface CheckDefinition {
   means: string;
   /** README: how to fix a failure. */
   fix: string;
+  /** The facts `run` looks at: verify reads only what its selected checks declare (`--only`, `--skip`). */
   reads: ReadName[];
+  /**
+   * Judges the reads themselves (did each succeed?) rather than standing on them: selected, it
+   * has every read made that `--skip` leaves.
+   */
+  judgesEveryRead?: true;
   run(facts: Facts): Verdict;
 }
 

@@ -106,6 +106,7 @@ export async function namespaceLabels(name: string): Promise<Record<string, stri
 export function report(r: MeshResult) {
   return JSON.parse(r.stdout) as {
     success: boolean;
+    apiRequests: number;
     categories: Array<{ id: string; checks: Array<{ id: string; status: string; message: string; hint?: string }> }>;
   };
 }

@@ -7,13 +7,16 @@ import {
   kubectl,
   kubectlApply,
   meshOn,
+  proxyToTestbed,
   recordingIstioctl,
   report,
   resetTestbed,
   serviceAccountKubeconfig,
 } from './helpers.js';
 import { mesh, meshBin } from '../helpers/mesh.js';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseAllDocuments } from 'yaml';
 import { testbedPaths } from '../helpers/testbed.js';
@@ -115,6 +118,39 @@ describe('mesh verify on the testbed', () => {
       'webhook-service',
     ])
       expect(check(r, id).status, id).toBe('ok');
+  });
+
+  it('--only and --skip read only what the chosen checks stand on: --only control-plane lists no data-plane pods', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-reads-'));
+    let paths: string[] = [];
+    const proxy = await proxyToTestbed(dir, (_, path) => void paths.push(path));
+    const readsOf = async (...args: string[]) => {
+      paths = [];
+      const r = await mesh(['--kubeconfig', proxy.kubeconfig, 'verify', '-o', 'json', '--skip-analyze', ...args]);
+      return { r, paths: paths.map((p) => p.split('?')[0]) };
+    };
+    const verdicts = (r: Awaited<ReturnType<typeof mesh>>, category: string) =>
+      report(r)
+        .categories.find((c) => c.id === category)
+        ?.checks.map((c) => [c.id, c.status, c.message]);
+    try {
+      const full = await readsOf();
+      expect(full.paths).toContain('/api/v1/namespaces/shop/pods');
+      const controlPlane = await readsOf('--only', 'control-plane');
+      expect(controlPlane.r.code, controlPlane.r.stderr).toBe(0);
+      expect(controlPlane.paths).not.toContain('/api/v1/namespaces/shop/pods');
+      expect(controlPlane.paths).not.toContain('/api/v1/namespaces');
+      expect(controlPlane.paths).toContain('/api/v1/namespaces/istio-system/pods');
+      // What it did read, it judged as the full run did.
+      expect(verdicts(controlPlane.r, 'control-plane')).toEqual(verdicts(full.r, 'control-plane'));
+      expect(report(controlPlane.r).apiRequests).toBeLessThan(report(full.r).apiRequests);
+      expect((await readsOf('--skip', 'data-plane')).paths).not.toContain('/api/v1/namespaces/shop/pods');
+      // kubernetes-permissions judges every read: selected, it has them all made.
+      expect((await readsOf('--only', 'kubernetes')).paths).toContain('/api/v1/namespaces/shop/pods');
+    } finally {
+      await proxy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('warns about a pod created before injection, with a restart hint', async () => {

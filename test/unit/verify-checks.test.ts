@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { V1DaemonSet, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import { buildReport } from '../../src/verify/report.js';
-import type { Facts } from '../../src/verify/types.js';
+import { READ_NAMES, type CheckDefinition, type Facts } from '../../src/verify/types.js';
+import { CHECKS } from '../../src/verify/catalog.js';
+import { readsFor, readsOf } from '../../src/verify/selection.js';
 import { podProblem, deploymentStatus, daemonSetStatus } from '../../src/verify/workload-status.js';
 import { shorten, verifyJunit, verifyText } from '../../src/report/verify-output.js';
 import { versionOfTag } from '../../src/istio/versions.js';
@@ -49,10 +51,38 @@ function facts(overrides: Partial<Facts> = {}): Facts {
     ...overrides,
   };
 }
-const find = (f: Facts, id: string) =>
-  buildReport(f, { only: [], skip: [], strict: false }, { durationMs: 1, apiRequests: 1 })
+/**
+ * The facts as verify gathers them with only `check` selected: every read it did not declare is
+ * a fact that throws when looked at (its `error` aside: a read not made failed nowhere).
+ */
+function asReadFor(check: CheckDefinition, f: Facts): Facts {
+  const reads = readsOf([check]);
+  const notRead = (name: string) =>
+    new Proxy(
+      {},
+      {
+        get: (_, key) => {
+          if (key === 'error') return undefined;
+          throw new Error(`check ${check.id} looked at ${name}.${String(key)}, which it does not declare in its reads`);
+        },
+      },
+    );
+  const guarded: Facts = { ...f, ...(reads.has('record') ? {} : { workloadNamespaces: [f.istioNamespace] }) };
+  for (const name of READ_NAMES) if (!reads.has(name)) (guarded as unknown as Record<string, unknown>)[name] = notRead(name);
+  return guarded;
+}
+
+/** Every check judges the same facts alike when only the reads it declares were made (verify --only). */
+function expectDeclaredReads(f: Facts) {
+  for (const check of CHECKS) expect(check.run(asReadFor(check, f))).toEqual(check.run(f));
+}
+
+const find = (f: Facts, id: string) => {
+  expectDeclaredReads(f);
+  return buildReport(f, { only: [], skip: [], strict: false }, { durationMs: 1, apiRequests: 1 })
     .categories.flatMap((c) => c.checks)
     .find((c) => c.id === id)!;
+};
 
 describe('workload status', () => {
   it('a Deployment is ready only when its rollout is complete and available', () => {
@@ -200,6 +230,23 @@ describe('checks', () => {
     const warnOnly = buildReport(f, { only: ['install'], skip: [], strict: false }, { durationMs: 1, apiRequests: 1 });
     expect(warnOnly.success).toBe(true);
     expect(buildReport(f, { only: ['install'], skip: [], strict: true }, { durationMs: 1, apiRequests: 1 }).success).toBe(false);
+  });
+});
+
+describe('verify reads what the selected checks stand on', () => {
+  const reads = (only: string[], skip: string[] = []) => [...readsFor({ only, skip })].sort();
+  it('--only control-plane: its workloads and the record naming their namespaces, no namespace list and no data-plane pods', () => {
+    expect(reads(['control-plane'])).toEqual(['daemonSets', 'deployments', 'pods', 'record']);
+  });
+  it('the data-plane pods bring the namespace list that says whose pods they are', () => {
+    expect(reads(['data-plane'])).toEqual(expect.arrayContaining(['dataPlanePods', 'namespaces']));
+    expect(reads([], ['data-plane'])).not.toContain('dataPlanePods');
+  });
+  it('every read with nothing skipped; kubernetes-permissions judges every read --skip leaves', () => {
+    expect(reads([])).toEqual([...READ_NAMES].sort());
+    expect(reads(['kubernetes'])).toEqual([...READ_NAMES].sort());
+    expect(reads(['kubernetes'], ['data-plane'])).not.toContain('dataPlanePods');
+    expect(reads(['kubernetes'], ['kubernetes-permissions'])).toEqual(['deployments', 'record']);
   });
 });
 

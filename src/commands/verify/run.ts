@@ -11,6 +11,7 @@ import { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { analyzeEnv, runAnalyze } from '../../verify/analyze.js';
 import { gatherFacts } from '../../verify/facts.js';
 import { buildReport, type Selection } from '../../verify/report.js';
+import { readsFor } from '../../verify/selection.js';
 import { CHECK_IDS } from '../../verify/catalog.js';
 import { verifyClusterRoles } from '../../verify/reads.js';
 import { CATEGORIES, type AnalyzeOutcome, type VerifyReport } from '../../verify/types.js';
@@ -64,8 +65,10 @@ export async function verify(
       ? Promise.resolve(release.version)
       : istioctlVersion(run, istioctl, new IstioctlMemo()).catch(() => undefined)
     : Promise.resolve(undefined);
+  // Only what the selected checks stand on is read: `--only control-plane` lists no data-plane pods.
+  const reads = readsFor(selection);
   const once = async (analyzed: Promise<AnalyzeOutcome>): Promise<VerifyReport> => {
-    const facts = await gatherFacts(kube, ns, revision);
+    const facts = await gatherFacts(kube, ns, revision, reads);
     facts.istioctlVersion = await istioctlVersionOnce;
     facts.analyze = await analyzed;
     return buildReport(facts, selection, { durationMs: Date.now() - started, apiRequests: kube.requests });

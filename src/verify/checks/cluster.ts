@@ -75,9 +75,10 @@ export const kubernetesChecks: CheckDefinition[] = [
     id: 'kubernetes-permissions',
     category: 'kubernetes',
     description: 'current user may read what verify reads',
-    means: 'every read verify makes was allowed (warn: some were not, and the checks standing on them are `unknown`)',
+    means: 'every read verify makes (those `--skip` leaves) was allowed (warn: some were not, and the checks on them are `unknown`)',
     fix: 'bind the ClusterRole `mesh verify --print-role` prints',
     reads: [],
+    judgesEveryRead: true,
     run: (facts) => {
       const errors = unreadable(facts);
       if (!errors.length) return ok('all reads permitted');

@@ -4,6 +4,7 @@ import { skewWarning, versionOfImage } from '../../istio/versions.js';
 import { controlPlaneVersion, fail, istiodDeployments, ok, skip, warn } from './shared.js';
 import { injectedRevision } from '../../revisions/usage.js';
 import { injectionTarget, revisionTags } from '../../revisions/tags.js';
+import { injectedNamespaces } from '../injected.js';
 
 const proxyContainer = (pod: V1Pod) =>
   pod.spec?.containers?.find((c) => c.name === 'istio-proxy') ?? pod.spec?.initContainers?.find((c) => c.name === 'istio-proxy');
@@ -104,7 +105,8 @@ export const dataPlaneChecks: CheckDefinition[] = [
     fix: '`mesh install --inject-namespace <ns>`',
     reads: ['namespaces'],
     run: (facts) => {
-      const { namespaces } = dataPlane(facts);
+      // From the namespace list itself: the pod lists' failing (its own check's unknown) changes nothing here.
+      const namespaces = injectedNamespaces(facts.namespaces.items, facts.istioNamespace).sort();
       return namespaces.length
         ? ok(
             namespaces.join(', '),

@@ -14,15 +14,19 @@ interface Hook {
 const isInjectorConfig = (c: { metadata?: V1ObjectMeta }): boolean =>
   c.metadata?.labels?.app === 'sidecar-injector' || /sidecar-injector|revision-tag/.test(c.metadata?.name ?? '');
 
-function istioHooks(facts: Facts): { injector: Hook[]; validation: Hook[] } {
-  const ns = facts.istioNamespace;
-  const ours = (
-    labels: Record<string, string> | undefined,
-    name: string,
-    hooks: Array<{ clientConfig: AdmissionregistrationV1WebhookClientConfig }>,
-  ) => hooks.some((h) => h.clientConfig.service?.namespace === ns) || labels?.['istio.io/rev'] !== undefined || /istio/.test(name);
-  const injector = facts.mutatingWebhooks.items
-    .filter((c) => isInjectorConfig(c) && ours(c.metadata?.labels, c.metadata?.name ?? '', c.webhooks ?? []))
+/** A webhook configuration of this mesh: a webhook calling the Istio namespace, a revision label or an Istio name. */
+const ours = (
+  ns: string,
+  c: { metadata?: V1ObjectMeta; webhooks?: Array<{ clientConfig: AdmissionregistrationV1WebhookClientConfig }> },
+): boolean =>
+  (c.webhooks ?? []).some((h) => h.clientConfig.service?.namespace === ns) ||
+  c.metadata?.labels?.['istio.io/rev'] !== undefined ||
+  /istio/.test(c.metadata?.name ?? '');
+
+/** The sidecar injector's webhooks: the mutating configurations alone (webhook-injector reads no others). */
+function injectorHooks(facts: Facts): Hook[] {
+  return facts.mutatingWebhooks.items
+    .filter((c) => isInjectorConfig(c) && ours(facts.istioNamespace, c))
     .flatMap((c) =>
       (c.webhooks ?? []).map((h) => ({
         config: c.metadata!.name!,
@@ -31,12 +35,12 @@ function istioHooks(facts: Facts): { injector: Hook[]; validation: Hook[] } {
         clientConfig: h.clientConfig,
       })),
     );
-  const validation = facts.validatingWebhooks.items
-    .filter(
-      (c) =>
-        (c.metadata?.labels?.app === 'istiod' || /istio/.test(c.metadata?.name ?? '')) &&
-        ours(c.metadata?.labels, c.metadata?.name ?? '', c.webhooks ?? []),
-    )
+}
+
+/** istiod's validation webhooks: the validating configurations alone. */
+function validationHooks(facts: Facts): Hook[] {
+  return facts.validatingWebhooks.items
+    .filter((c) => (c.metadata?.labels?.app === 'istiod' || /istio/.test(c.metadata?.name ?? '')) && ours(facts.istioNamespace, c))
     .flatMap((c) =>
       (c.webhooks ?? []).map((h) => ({
         config: c.metadata!.name!,
@@ -45,8 +49,9 @@ function istioHooks(facts: Facts): { injector: Hook[]; validation: Hook[] } {
         clientConfig: h.clientConfig,
       })),
     );
-  return { injector, validation };
 }
+
+const istioHooks = (facts: Facts) => ({ injector: injectorHooks(facts), validation: validationHooks(facts) });
 
 /** Ready endpoints behind a Service in the Istio namespace, from the listed EndpointSlices. */
 function readyEndpoints(facts: Facts, service: string): number {
@@ -116,7 +121,7 @@ export const webhookChecks: CheckDefinition[] = [
     fix: '`mesh install`',
     reads: ['mutatingWebhooks'],
     run: (facts) => {
-      const { injector } = istioHooks(facts);
+      const injector = injectorHooks(facts);
       if (injector.length) return ok(`${configNames(injector).join(', ')} (${injector.length} webhooks)`, configs(injector));
       return fail(
         'no MutatingWebhookConfiguration for the Istio sidecar injector',
@@ -132,7 +137,7 @@ export const webhookChecks: CheckDefinition[] = [
     fix: '`values.global.configValidation=true`',
     reads: ['validatingWebhooks'],
     run: (facts) => {
-      const { validation } = istioHooks(facts);
+      const validation = validationHooks(facts);
       if (validation.length) return ok(configNames(validation).join(', '), configs(validation));
       return warn(
         'no ValidatingWebhookConfiguration for Istio config',
