@@ -5,7 +5,7 @@ import { finished } from 'node:stream';
 import { KubeConfig, type V1ObjectMeta, type V1Pod } from '@kubernetes/client-node';
 import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
 import { MESH_VERSION } from '../version.js';
-import type { PodPage } from './pod-list.js';
+import type { BodySink, PodPage } from './pod-list.js';
 import { connectionError, credentialPluginError, redactCredentials, rejectedCredentials } from './kube-errors.js';
 
 /** Which cluster to talk to: kubectl's --kubeconfig and --context. */
@@ -194,14 +194,20 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
 
   // 'data' events rather than `for await`: a page of 2,500 pods arrives in thousands of TLS
   // records, and the async iterator's promise per chunk cost about 120 ms of a 50,000-pod verify.
-  const readBody = (res: IncomingMessage): Promise<Buffer> =>
+  // With a sink the chunks go there as they come, and the body is not gathered.
+  const readBody = (res: IncomingMessage, sink?: BodySink<unknown>): Promise<Buffer> =>
     new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let length = 0;
-      res.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        length += chunk.length;
-      });
+      res.on(
+        'data',
+        sink
+          ? (chunk: Buffer) => sink.write(chunk)
+          : (chunk: Buffer) => {
+              chunks.push(chunk);
+              length += chunk.length;
+            },
+      );
       // finished() also rejects a body cut short (the connection closed before its end).
       finished(res, (error) => (error ? reject(error) : resolve(Buffer.concat(chunks, length))));
     });
@@ -217,8 +223,8 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
     parse: (body: Buffer, contentType: string | undefined) => T = parseJson,
     /** The message of an error answer's Status when it is not JSON. */
     errorMessage?: (body: Buffer, contentType: string | undefined) => string | undefined,
-    /** Sees a successful answer as it arrives, before its body is read whole. */
-    onAnswer?: (res: IncomingMessage) => void,
+    /** Takes a successful answer's body as it arrives instead of `parse` taking it whole. */
+    sinkFor?: (contentType: string | undefined) => BodySink<T>,
   ): Promise<T> {
     // Reads are retried with backoff through 429/5xx and (once the server has answered) connection
     // resets; writes are not, as they may have been applied.
@@ -235,8 +241,8 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
         }
         throw error;
       }
-      if (onAnswer && (res.statusCode ?? 0) < 300) onAnswer(res);
-      const raw = await readBody(res);
+      const sink = sinkFor && (res.statusCode ?? 0) < 300 ? sinkFor(res.headers['content-type']) : undefined;
+      const raw = await readBody(res, sink);
       const status = res.statusCode ?? 0;
       answered = true;
       if (retry && RETRYABLE_STATUS.has(status)) {
@@ -257,7 +263,7 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
         throw new KubeApiError(status, method, path, reason);
       }
       try {
-        return parse(raw, type);
+        return sink ? sink.end() : parse(raw, type);
       } catch (error) {
         // An answer that cannot be decoded (a proxy's HTML page, a cut body) is a failed read of
         // that path, which verify reports as unknown with this cause, not a crash of mesh.
@@ -297,7 +303,7 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
     },
     async listPods(path: string, params?: Record<string, string>) {
       // Loaded here: only verify's data-plane read needs the decoder.
-      const { openPodPage, onEarlyContinue, statusMessage, POD_PAGE, PROTOBUF_ACCEPT } = await import('./pod-list.js');
+      const { podPageSink, statusMessage, POD_PAGE, PROTOBUF_ACCEPT } = await import('./pod-list.js');
       /** A page in flight: its continue token as soon as its first bytes say it, its pods once it is all there. */
       const page = (token?: string): PageInFlight => {
         let early!: (token: string | undefined) => void;
@@ -308,9 +314,9 @@ export async function createKubeGateway(target: KubeTarget, options: { sleep?: (
           undefined,
           undefined,
           PROTOBUF_ACCEPT,
-          openPodPage,
+          undefined,
           statusMessage,
-          (res) => onEarlyContinue(res, early),
+          (type) => podPageSink(type, early),
         );
         // The whole page's own token when the first bytes could not say it; its error when it failed.
         const next = Promise.race([head, whole.then((p) => p.continue)]);

@@ -537,7 +537,8 @@ describe('data-plane pods are held slimmed (verify at tens of thousands of pods)
   });
 
   it('a protobuf pod list decodes to what slimPod keeps of the JSON pod, skipping every other field', async () => {
-    const { openPodPage, slimPod, SCHEMA } = await import('../../src/adapters/pod-list.js');
+    const { podPageSink, slimPod, SCHEMA } = await import('../../src/adapters/pod-list.js');
+    const { readPodPage } = await import('../helpers/pod-page.js');
     const { default: protobuf } = await import('protobufjs/light.js');
     // mesh's schema widened with fields it must skip, at their numbers in Kubernetes' generated.proto
     const wider = structuredClone(SCHEMA) as unknown as Record<string, Record<string, unknown>>;
@@ -593,14 +594,35 @@ describe('data-plane pods are held slimmed (verify at tens of thousands of pods)
     const unknown = root.lookupType('k8s.io.apimachinery.pkg.runtime.Unknown');
     const body = Buffer.concat([Buffer.from('k8s\0', 'latin1'), unknown.encode({ raw }).finish()]);
 
-    const page = openPodPage(body, 'application/vnd.kubernetes.protobuf');
+    const protobufType = 'application/vnd.kubernetes.protobuf';
+    const { page, tokenAfter } = readPodPage(body, protobufType);
     expect(page.continue).toBe('next-page-token');
+    expect(tokenAfter).toBe(body.length);
     const decoded = page.pods();
     const expected = asServed.map((pod) => slimPod(JSON.parse(JSON.stringify(pod)) as V1Pod));
     expect(decoded).toEqual(expected);
     expect(decoded[3].metadata?.deletionTimestamp).toBe('2026-11-30T00:00:00Z');
+    // Read as it arrives: cut at every byte, and in chunks of every size up to a pod's, the same
+    // pods, and the token heard with the chunk that completes the list's metadata (before the pods).
+    const metadataEnds = body.indexOf('next-page-token') + 'next-page-token'.length;
+    for (let cut = 1; cut < body.length; cut++) {
+      const sink = podPageSink(protobufType, () => undefined);
+      sink.write(body.subarray(0, cut));
+      sink.write(body.subarray(cut));
+      expect(sink.end().pods()).toEqual(expected);
+    }
+    for (let chunk = 1; chunk < 600; chunk++) {
+      const read = readPodPage(body, protobufType, chunk);
+      expect(read.page.pods()).toEqual(expected);
+      expect(read.tokenAfter).toBeGreaterThanOrEqual(metadataEnds);
+      expect(read.tokenAfter).toBeLessThan(metadataEnds + chunk);
+    }
+    // a page that ends inside a field is an error, never the pods that came
+    const cutShort = podPageSink(protobufType, () => undefined);
+    cutShort.write(body.subarray(0, body.length - 5));
+    expect(() => cutShort.end()).toThrow(/ends inside a field/);
     // and the same page as JSON (a server that would not send protobuf) opens to the same pods
-    const jsonPage = openPodPage(Buffer.from(JSON.stringify({ metadata: {}, items: asServed })), 'application/json');
+    const jsonPage = readPodPage(Buffer.from(JSON.stringify({ metadata: {}, items: asServed })), 'application/json', 10).page;
     expect(jsonPage.continue).toBeUndefined();
     expect(jsonPage.pods()).toEqual(expected);
   });
