@@ -147,16 +147,22 @@ function waitAllRunning(timeoutSeconds) {
 // The floor under verify's pod read: the same paged protobuf list of the namespace, each page only
 // read to its continue token (nothing decoded), over one kept-alive connection. What verify takes
 // beyond it is mesh's own; the rest is the API server writing the pods.
-const { openPodPage, POD_PAGE } = await import('../src/adapters/pod-list.ts');
+const { podPageSink, POD_PAGE } = await import('../src/adapters/pod-list.ts');
 const apiServer = readState().server;
 const apiAgent = new https.Agent({ keepAlive: true, ...adminTls() });
+/** A page's continue token: mesh's reader is fed only until it has heard it (its first bytes). */
 const getPage = (path) =>
   new Promise((resolve, reject) =>
     https
       .get(`${apiServer}${path}`, { agent: apiAgent, headers: { accept: 'application/vnd.kubernetes.protobuf' } }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve(openPodPage(Buffer.concat(chunks), res.headers['content-type'])));
+        let heard = false;
+        let token;
+        const sink = podPageSink(res.headers['content-type'], (t) => {
+          heard = true;
+          token = t;
+        });
+        res.on('data', (c) => heard || sink.write(c));
+        res.on('end', () => resolve(heard ? token : sink.end().continue));
         res.on('error', reject);
       })
       .on('error', reject),
@@ -164,9 +170,7 @@ const getPage = (path) =>
 async function pagesAlone() {
   const t0 = process.hrtime.bigint();
   let token;
-  do
-    token = (await getPage(`/api/v1/namespaces/bench/pods?limit=${POD_PAGE}${token ? `&continue=${encodeURIComponent(token)}` : ''}`))
-      .continue;
+  do token = await getPage(`/api/v1/namespaces/bench/pods?limit=${POD_PAGE}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
   while (token);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }

@@ -249,7 +249,12 @@ class ProtobufPodPage implements BodySink<PodPage> {
   /** Where the PodList ends in the body, once its field has begun. */
   private listEnd: number | undefined;
 
-  constructor(private readonly onContinue: (token: string | undefined) => void) {}
+  private readonly onContinue: (token: string | undefined) => void;
+
+  // A plain field, not a parameter property: bench/ imports this file with Node's type stripping.
+  constructor(onContinue: (token: string | undefined) => void) {
+    this.onContinue = onContinue;
+  }
 
   write(chunk: Buffer): void {
     if (this.error !== undefined) return;
