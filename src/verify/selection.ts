@@ -1,5 +1,5 @@
 import { CHECKS } from './catalog.js';
-import { CATEGORIES, READ_NAMES, type CategoryId, type CheckDefinition, type ReadName } from './types.js';
+import { CATEGORIES, type CategoryId, type CheckDefinition, type ReadName } from './types.js';
 
 /** What `--only` (categories) and `--skip` (categories and check ids) ask for. */
 export interface CheckSelection {
@@ -25,13 +25,13 @@ export function selectedChecks(selection: CheckSelection): Map<CategoryId, Check
 const WORKLOAD_READS: readonly ReadName[] = ['deployments', 'daemonSets', 'statefulSets', 'pods', 'services'];
 
 /**
- * The reads the given checks stand on, and the reads those are found from: the install record
+ * The reads the given checks declare, and the reads those are found from: the install record
  * names the namespaces workloads are read in, the namespace list which namespaces' pods are the
  * data plane.
  */
 export function readsOf(checks: Iterable<CheckDefinition>): Set<ReadName> {
   const reads = new Set<ReadName>();
-  for (const check of checks) for (const read of check.judgesEveryRead ? READ_NAMES : check.reads) reads.add(read);
+  for (const check of checks) for (const read of check.reads) reads.add(read);
   if (WORKLOAD_READS.some((read) => reads.has(read))) reads.add('record');
   if (reads.has('dataPlanePods')) reads.add('namespaces');
   return reads;
@@ -44,9 +44,7 @@ export function readsOf(checks: Iterable<CheckDefinition>): Set<ReadName> {
  * that `--skip` leaves: `--only kubernetes` still tells a CI user all it may not read.
  */
 export function readsFor(selection: CheckSelection): Set<ReadName> {
-  const selected = [...selectedChecks(selection).values()].flat();
-  const judged = selected.some((check) => check.judgesEveryRead)
-    ? [...selectedChecks({ only: [], skip: selection.skip }).values()].flat()
-    : selected;
-  return readsOf(judged.filter((check) => !check.judgesEveryRead));
+  const checksOf = (s: CheckSelection) => [...selectedChecks(s).values()].flat();
+  const selected = checksOf(selection);
+  return readsOf(selected.some((check) => check.judgesEveryRead) ? checksOf({ only: [], skip: selection.skip }) : selected);
 }

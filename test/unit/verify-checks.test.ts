@@ -52,11 +52,12 @@ function facts(overrides: Partial<Facts> = {}): Facts {
   };
 }
 /**
- * The facts as verify gathers them with only `check` selected: every read it did not declare is
- * a fact that throws when looked at (its `error` aside: a read not made failed nowhere).
+ * The facts as verify gathers them with only `check`'s declared reads made: every other read is a
+ * fact that throws when looked at (its `error` aside: a read not made failed nowhere). A check
+ * that judges every read stands on them all.
  */
 function asReadFor(check: CheckDefinition, f: Facts): Facts {
-  const reads = readsOf([check]);
+  const reads = check.judgesEveryRead ? new Set(READ_NAMES) : readsOf([check]);
   const notRead = (name: string) =>
     new Proxy(
       {},
