@@ -5,13 +5,12 @@ import { meshCacheDir } from '../istio/cache.js';
 
 /**
  * What a given istioctl binary answered before, so a re-run (CI, converging) does not ask again:
- * its version (0.15-0.2 s; asked by install, verify and status), the IstioOperator specs it
- * accepted (`manifest generate` exit 0, 0.7 s) and the objects it rendered from a spec (status'
- * drift check and diff: 0.7 s to generate a 1 MB manifest and 0.5 s to parse its YAML, kept as
- * JSON). All are pure functions of the binary and the spec: `manifest generate` reads no
- * cluster. Keys cover the binary's path, size and modification time (known before istioctl runs,
- * so the spec check can start beside the version query) and the spec; rejections and failures
- * are never memoised.
+ * its version (0.15-0.2 s; asked by install, verify and status) and the objects it rendered from
+ * a spec (status' drift check and diff: 0.7 s to generate a 1 MB manifest and 0.5 s to parse its
+ * YAML, kept as JSON). Both are pure functions of the binary and the spec: `manifest generate`
+ * reads no cluster. Keys cover the binary's path, size and modification time (known before
+ * istioctl runs) and the spec; failures are never memoised. (install needs no memo of the specs
+ * istioctl accepted: its own held `istioctl install` checks the spec, see held-install.ts.)
  */
 export class IstioctlMemo {
   private readonly dir: string;
@@ -39,14 +38,6 @@ export class IstioctlMemo {
     } catch {
       // a read-only cache only costs the next run the question again
     }
-  }
-
-  accepted(istioctl: string, spec: string): boolean {
-    return this.read(this.key(istioctl, `spec\0${spec}`)) !== undefined;
-  }
-
-  rememberAccepted(istioctl: string, spec: string): void {
-    this.write(this.key(istioctl, `spec\0${spec}`), '');
   }
 
   /** The JSON of the objects `manifest generate` rendered from this spec before. */

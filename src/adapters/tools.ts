@@ -1,4 +1,4 @@
-import { runChecked, type Runner } from './process.js';
+import { runChecked, type RunResult, type Runner } from './process.js';
 import type { IstioctlMemo } from './istioctl-memo.js';
 
 /** Typed wrappers that know each tool's version flags; argv for the real work lives in the plan. */
@@ -11,18 +11,22 @@ export async function istioctlVersion(run: Runner, path: string, memo?: Istioctl
   return memo ? memo.versionOf(path, ask) : ask();
 }
 
+/** What istioctl says went wrong: its `Error:` line (the usage text it prints after is dropped). */
+export function istioctlComplaint(result: RunResult): string {
+  const lines = result.stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line && !/^\s*(Usage|Flags|Global Flags|Examples):/.test(line));
+  return lines.find((line) => /^Error:/.test(line))?.replace(/^Error:\s*/, '') ?? lines[0] ?? `exit ${result.exitCode}`;
+}
+
 /**
  * `istioctl manifest generate -f -`: istioctl's own validation of an IstioOperator, offline, with
  * the spec on stdin (never a file another user could read). Returns istioctl's complaint, if any.
  */
 export async function istioctlRejects(run: Runner, path: string, istioOperator: string): Promise<string | undefined> {
   const result = await run(path, ['manifest', 'generate', '-f', '-'], { input: istioOperator });
-  if (result.exitCode === 0) return undefined;
-  const lines = result.stderr
-    .trim()
-    .split('\n')
-    .filter((line) => line && !/^\s*(Usage|Flags|Global Flags|Examples):/.test(line));
-  return lines.find((line) => /^Error:/.test(line))?.replace(/^Error:\s*/, '') ?? lines[0] ?? `exit ${result.exitCode}`;
+  return result.exitCode === 0 ? undefined : istioctlComplaint(result);
 }
 
 export async function helmVersion(run: Runner, path: string): Promise<string | undefined> {

@@ -16,7 +16,10 @@ function stepDetail(step: PlanStep): string[] {
     case 'preflight':
       return [`checks: ${step.checks.join(', ')}`];
     case 'apply':
-      return [`$ ${[step.tool, ...step.argv].map(quote).join(' ')}`];
+      return [
+        `$ ${[step.tool, ...step.argv].map(quote).join(' ')}`,
+        ...(step.heldAtPrompt ? ['started at preflight, where it checks the spec; its "Proceed? (y/N)" answered yes here'] : []),
+      ];
     case 'wait':
       return [...step.for.map((w) => `- ${w}`), `timeout: ${step.timeoutSeconds}s`];
     case 'label':

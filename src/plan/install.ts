@@ -88,7 +88,9 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
       id: 'apply',
       description: `istioctl install profile ${profile.name}`,
       tool: 'istioctl',
-      argv: ['install', '-f', placeholder(file), '-y', '--readiness-timeout', `${input.timeoutSeconds}s`, ...kubeFlags('istioctl', target)],
+      argv: ['install', '-f', placeholder(file), '--readiness-timeout', `${input.timeoutSeconds}s`, ...kubeFlags('istioctl', target)],
+      // istioctl's own render and checks of the spec are preflight's spec check: bad input changes nothing.
+      heldAtPrompt: true,
     });
   } else {
     for (const release of renderHelmReleases(profile, contents)) {

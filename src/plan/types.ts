@@ -13,6 +13,11 @@ export type PlanStep =
       chart?: string;
       /** helm: how the chart was named (a directory, or name --repo url --version v), so a later step can upgrade it. */
       chartRef?: string[];
+      /**
+       * Started during preflight without -y: the tool renders and checks its input against the
+       * cluster, then waits at its own confirmation prompt, answered yes when this step comes.
+       */
+      heldAtPrompt?: boolean;
       namespace?: string;
     }
   | { id: 'wait'; description: string; for: string[]; timeoutSeconds: number }

@@ -245,7 +245,8 @@ describe('install --dry-run prints the plan and changes nothing', () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      '$ istioctl install -f <rendered:istio-operator.yaml> -y --readiness-timeout 300s --kubeconfig /nonexistent --context prod',
+      '$ istioctl install -f <rendered:istio-operator.yaml> --readiness-timeout 300s --kubeconfig /nonexistent --context prod\n' +
+        '     started at preflight, where it checks the spec; its "Proceed? (y/N)" answered yes here',
     );
     expect(r.stdout).toContain('set istio-injection=enabled');
     expect(r.stdout).toContain('dry run: nothing was changed');

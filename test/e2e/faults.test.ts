@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { mesh, meshBin, repoRoot, type MeshResult } from '../helpers/mesh.js';
 import { testbedPaths } from '../helpers/testbed.js';
-import { charts, kubeconfig, kubectl, meshOn, proxyToTestbed, resetTestbed } from './helpers.js';
+import { charts, difference, kubeconfig, kubectl, meshOn, proxyToTestbed, resetTestbed, snapshot } from './helpers.js';
 
 /**
  * Issue 13's faults, for real on the testbed: concurrent installs, an API server restarted in the
@@ -18,7 +18,6 @@ const PATH = () => `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}`;
 const pki = () => join(dirOf(kubeconfig()), 'pki');
 const dirOf = (path: string) => path.slice(0, path.lastIndexOf('/'));
 
-/** Starts mesh in the background on the testbed; resolves with its result, calls `onLine` per stderr line. */
 /**
  * mesh running in the background, its stderr fed line by line to `onLine`. A run still going after
  * `limitMs` is killed (SIGKILL) and its lock removed, so a hang fails this test with mesh's own
@@ -363,12 +362,28 @@ describe('connection and credential errors say what is wrong (exit 4, no change)
 describe('tools and mesh itself, crashed or killed', () => {
   afterAll(async () => void (await meshOn(['uninstall', '--purge', '-y'])));
 
-  it('istioctl crashing: its exit code and last words, the record marked failed; a re-run converges', async () => {
+  it('istioctl crashing before its prompt: its exit code and last words, nothing changed', async () => {
     const real = join(testbedPaths().MESH_TESTBED_BIN, 'istioctl');
-    const crashing = join(dir, 'istioctl-crash');
+    const crashing = join(dir, 'istioctl-crash-early');
     writeFileSync(
       crashing,
       `#!/bin/sh\ncase "$1" in install) echo "panic: runtime error: invalid memory address" >&2; exit 2;; esac\nexec ${real} "$@"\n`,
+      { mode: 0o700 },
+    );
+    const before = await snapshot();
+    const r = await meshOn(['install', '--profile', 'minimal', '-y', '--istioctl', crashing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Error: istioctl install -f .* failed \(exit 2\): panic: runtime error: invalid memory address/);
+    expect(difference(await snapshot(), before)).toEqual([]);
+  });
+
+  it('istioctl crashing once answered: its exit code and last words, the record marked failed; a re-run converges', async () => {
+    const real = join(testbedPaths().MESH_TESTBED_BIN, 'istioctl');
+    const crashing = join(dir, 'istioctl-crash');
+    // asks as istioctl does, then crashes once told yes
+    writeFileSync(
+      crashing,
+      `#!/bin/sh\ncase "$1" in install) printf 'Proceed? (y/N) '; read a; echo "panic: runtime error: invalid memory address" >&2; exit 2;; esac\nexec ${real} "$@"\n`,
       { mode: 0o700 },
     );
     const r = await meshOn(['install', '--profile', 'minimal', '-y', '--istioctl', crashing]);
@@ -400,8 +415,13 @@ describe('tools and mesh itself, crashed or killed', () => {
   it('SIGKILL during istioctl install: the next run sweeps the files and stops the orphan, the record shows the interruption', async () => {
     const real = join(testbedPaths().MESH_TESTBED_BIN, 'istioctl');
     const slow = join(dir, 'istioctl-slow');
-    // an istioctl whose install hangs, as a real one does on an unreachable registry
-    writeFileSync(slow, `#!/bin/sh\ncase "$1" in install) while :; do sleep 1; done;; esac\nexec ${real} "$@"\n`, { mode: 0o700 });
+    const answered = join(dir, 'slow-answered');
+    // an istioctl whose install hangs once told yes, as a real one does on an unreachable registry
+    writeFileSync(
+      slow,
+      `#!/bin/sh\ncase "$1" in install) printf 'Proceed? (y/N) '; read a; touch ${answered}; while :; do sleep 1; done;; esac\nexec ${real} "$@"\n`,
+      { mode: 0o700 },
+    );
     const { child, done } = meshLive(['install', '--profile', 'minimal', '-y', '--istioctl', slow]);
     let orphan: number | undefined;
     await expect
@@ -412,7 +432,8 @@ describe('tools and mesh itself, crashed or killed', () => {
             .split('\n')
             .map((l) => l.trim().split(/\s+/))
             .find((f) => f[1] === String(child.pid) && f.slice(2).join(' ').includes('istioctl-slow install'))?.[0] as unknown as number;
-          return orphan;
+          // held at its prompt it has changed nothing yet: wait for mesh's answer
+          return existsSync(answered) ? orphan : undefined;
         },
         { timeout: 60_000, interval: 200 },
       )

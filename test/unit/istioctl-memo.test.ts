@@ -4,21 +4,20 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IstioctlMemo } from '../../src/adapters/istioctl-memo.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mesh-accepted-'));
+const dir = mkdtempSync(join(tmpdir(), 'mesh-memo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('what an istioctl binary answered before', () => {
-  it('remembers a spec for that binary only, and forgets it when the binary changes', () => {
+  it('remembers what a spec rendered to for that binary only, and forgets it when the binary changes', () => {
     const istioctl = join(dir, 'istioctl');
     writeFileSync(istioctl, '#!/bin/sh\n', { mode: 0o755 });
     const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
-    expect(memo.accepted(istioctl, 'spec: {}\n')).toBe(false);
-    memo.rememberAccepted(istioctl, 'spec: {}\n');
-    expect(memo.accepted(istioctl, 'spec: {}\n')).toBe(true);
-    expect(memo.accepted(istioctl, 'spec: {profile: demo}\n')).toBe(false);
-    // another binary at the same path (an upgrade): checked again
+    expect(memo.manifest(istioctl, 'spec: {}\n')).toBeUndefined();
+    memo.rememberManifest(istioctl, 'spec: {}\n', '[]');
+    expect(memo.manifest(istioctl, 'spec: {}\n')).toBe('[]');
+    // another binary at the same path (an upgrade): rendered again
     utimesSync(istioctl, new Date(), new Date(Date.now() + 60_000));
-    expect(memo.accepted(istioctl, 'spec: {}\n')).toBe(false);
+    expect(memo.manifest(istioctl, 'spec: {}\n')).toBeUndefined();
   });
 
   it('remembers the version per binary', () => {
@@ -53,15 +52,15 @@ describe('what an istioctl binary answered before', () => {
     memo.rememberManifest(istioctl, 'spec: {}\n', '[{"kind":"ConfigMap"}]');
     expect(memo.manifest(istioctl, 'spec: {}\n')).toBe('[{"kind":"ConfigMap"}]');
     expect(memo.manifest(istioctl, 'spec: {profile: demo}\n')).toBeUndefined();
-    // what it accepted is another question about the same spec
-    expect(memo.accepted(istioctl, 'spec: {profile: demo}\n')).toBe(false);
+    // its version is another question about the same binary
+    expect(memo.version(istioctl)).toBeUndefined();
     writeFileSync(istioctl, '#!/bin/sh\necho other\n');
     expect(memo.manifest(istioctl, 'spec: {}\n')).toBeUndefined();
   });
 
   it('a command it cannot find is never memoised', () => {
     const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
-    memo.rememberAccepted('no-such-istioctl-here', 'spec: {}\n');
-    expect(memo.accepted('no-such-istioctl-here', 'spec: {}\n')).toBe(false);
+    memo.rememberManifest('no-such-istioctl-here', 'spec: {}\n', '[]');
+    expect(memo.manifest('no-such-istioctl-here', 'spec: {}\n')).toBeUndefined();
   });
 });

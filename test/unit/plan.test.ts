@@ -24,18 +24,8 @@ describe('install plan', () => {
     expect(plan.steps[2]).toMatchObject({ id: 'lock', lease: 'istio-system/mesh-lock' });
     expect(plan.steps[4]).toMatchObject({
       tool: 'istioctl',
-      argv: [
-        'install',
-        '-f',
-        '<rendered:istio-operator.yaml>',
-        '-y',
-        '--readiness-timeout',
-        '300s',
-        '--kubeconfig',
-        '/k',
-        '--context',
-        'ctx',
-      ],
+      argv: ['install', '-f', '<rendered:istio-operator.yaml>', '--readiness-timeout', '300s', '--kubeconfig', '/k', '--context', 'ctx'],
+      heldAtPrompt: true,
     });
     expect(plan.steps[6]).toMatchObject({ namespace: 'default', set: { 'istio-injection': 'enabled' } });
     expect(plan.steps.filter((s) => s.id === 'record').map((s) => (s as { action: string }).action)).toEqual(['write', 'complete']);

@@ -2,7 +2,8 @@ import type { V1Deployment, V1ValidatingWebhookConfiguration } from '@kubernetes
 import type { KubeGateway } from '../../adapters/kube.js';
 import type { Runner } from '../../adapters/process.js';
 import type { IstioctlMemo } from '../../adapters/istioctl-memo.js';
-import { helmVersion, istioctlRejects, istioctlVersion } from '../../adapters/tools.js';
+import { helmVersion, istioctlVersion } from '../../adapters/tools.js';
+import type { HeldInstall } from './held-install.js';
 import { preflightError, usageError } from '../../errors.js';
 import { checkIstioVersion, checkKubernetesVersion } from '../../install/compat.js';
 import { deniedAccess, formatAccess, getNamespace, readRecord, serverVersion } from '../../install/cluster.js';
@@ -38,29 +39,44 @@ export interface PreflightInput {
   handle: StepHandle;
   /** What this istioctl answered before (absent: always ask it). */
   memo?: IstioctlMemo;
+  /** istioctl install, started without -y and holding at its prompt: its render is the spec check. */
+  held?: HeldInstall;
   /** helm: the base chart's defaultRevision the plan renders (undefined: the plan has no base chart). */
   baseDefaultRevision?: string;
 }
 
-/** Everything install checks before it changes anything; throws a CliError (exit 3 or 4) on the first problem. */
+const rejection = (complaint: string) =>
+  usageError(
+    `istioctl rejects the IstioOperator mesh rendered: ${complaint}`,
+    'fix the overlay or --set it names; `mesh render` prints what mesh hands istioctl',
+  );
+
+/**
+ * Everything install checks before it changes anything; throws a CliError (exit 2, 3 or 4) on the
+ * first problem. istioctl's verdict on the spec (input.held) is awaited last, as its render takes
+ * longest, but a spec it rejects is reported before any other problem: bad input first.
+ */
 export async function preflight(input: PreflightInput): Promise<PreflightFacts> {
+  let facts: PreflightFacts;
+  try {
+    facts = await checkBeforeChange(input);
+  } catch (error) {
+    const verdict = await input.held?.verdictNow();
+    if (verdict?.kind === 'rejected') throw rejection(verdict.complaint);
+    throw error;
+  }
+  const verdict = await input.held?.verdict();
+  if (verdict?.kind === 'rejected') throw rejection(verdict.complaint);
+  if (verdict?.kind === 'failed') throw verdict.error;
+  return facts;
+}
+
+async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts> {
   const { plan, kube, run, tools, handle } = input;
   const toolVersions: Record<string, string> = {};
   let istioVersion: string | undefined;
-  // istioctl validates `values` and Kubernetes settings mesh passes through; ask it before any change,
-  // beside the cluster reads below. Settled into a value so an earlier failure leaves no stray rejection.
-  let rejected: Promise<unknown> = Promise.resolve(undefined);
   if (plan.backend === 'istioctl') {
-    // The check starts beside the version query (each is a process of its own); a spec this
-    // istioctl accepted before is not checked again.
-    const spec = plan.files['istio-operator.yaml'];
-    const memo = input.memo;
-    if (spec && !memo?.accepted(tools.istioctl, spec))
-      rejected = istioctlRejects(run, tools.istioctl, spec).then(
-        (complaint) => (complaint === undefined && memo?.rememberAccepted(tools.istioctl, spec), complaint),
-        (error: unknown) => error,
-      );
-    istioVersion = await istioctlVersion(run, tools.istioctl, memo);
+    istioVersion = await istioctlVersion(run, tools.istioctl, input.memo);
     toolVersions.istioctl = istioVersion ?? 'unknown';
     const verdict = checkIstioVersion(istioVersion);
     if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);
@@ -72,15 +88,8 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     const conflict = helmApplyWarning(toolVersions.helm, istioVersion);
     if (conflict) handle.info(`warning: ${conflict}`);
   }
-  // First API call (exit 4 if unreachable), beside istioctl's verdict; bad input is reported first.
-  const [server, complaint] = await Promise.all([serverVersion(kube).catch((error: unknown) => error as Error), rejected]);
-  if (complaint instanceof Error) throw complaint;
-  if (typeof complaint === 'string')
-    throw usageError(
-      `istioctl rejects the IstioOperator mesh rendered: ${complaint}`,
-      'fix the overlay or --set it names; `mesh render` prints what mesh hands istioctl',
-    );
-  if (server instanceof Error) throw server;
+  // First API call (exit 4 if unreachable).
+  const server = await serverVersion(kube);
   handle.info(
     `cluster ${kube.context} (${kube.server}), Kubernetes ${server.gitVersion}; ${Object.entries(toolVersions)
       .map(([k, v]) => `${k} ${v}`)
