@@ -1,4 +1,4 @@
-import { runChecked, type RunResult, type Runner } from './process.js';
+import { runChecked, type RunResult, type Runner } from './tool-run.js';
 import type { IstioctlMemo } from './istioctl-memo.js';
 
 /** Typed wrappers that know each tool's version flags; argv for the real work lives in the plan. */

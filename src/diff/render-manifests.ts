@@ -1,5 +1,5 @@
 import { IstioctlMemo } from '../adapters/istioctl-memo.js';
-import { runChecked, ToolFailedError, type Runner } from '../adapters/process.js';
+import { runChecked, ToolFailedError, type Runner } from '../adapters/tool-run.js';
 import { withRenderedFiles } from '../adapters/tempfiles.js';
 import type { KubeTarget } from '../adapters/kube.js';
 import type { InstallRecord } from '../plan/record.js';

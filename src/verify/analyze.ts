@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { inline } from '../profiles/merge.js';
-import type { Runner } from '../adapters/process.js';
-import { ToolNotFoundError } from '../adapters/process.js';
+import type { Runner } from '../adapters/tool-run.js';
+import { ToolNotFoundError } from '../adapters/tool-run.js';
 import { kubeFlags } from '../plan/install.js';
 import type { KubeTarget } from '../adapters/kube.js';
 import type { AnalyzeMessage, AnalyzeOutcome } from './types.js';

@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runProcess, startHeld, ToolNotFoundError } from '../../src/adapters/process.js';
+import { startHeld } from '../../src/adapters/held-process.js';
+import { runProcess } from '../../src/adapters/process.js';
+import { ToolNotFoundError } from '../../src/adapters/tool-run.js';
 import { holdInstall } from '../../src/commands/install/held-install.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-held-'));

@@ -3,8 +3,8 @@ import type { GlobalOptions } from '../../cli/options.js';
 import { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { onInterrupt } from '../../adapters/cleanup.js';
 import { createKubeGateway, type KubeGateway, type KubeTarget } from '../../adapters/kube.js';
-import { runProcess, ToolFailedError, type Runner } from '../../adapters/process.js';
-import { sweepStaleRuns, withRenderedFiles } from '../../adapters/tempfiles.js';
+import { runLazily, ToolFailedError, type Runner } from '../../adapters/tool-run.js';
+import { sweepStaleRuns } from '../../adapters/tempfiles.js';
 import { CliError, ExitCode } from '../../errors.js';
 import { ensureNamespace, getNamespace, patchNamespaceLabels, readRecord, writeRecord } from '../../install/cluster.js';
 import { acquireLock, heldBy, lockIdentity, type Lock } from '../../install/lock.js';
@@ -21,7 +21,7 @@ import { formatWorkload, type InstallContents } from '../../render/workloads.js'
 import { watchRollout, type RolloutWatch } from '../../wait/rollout.js';
 import { MESH_VERSION } from '../../version.js';
 import { judgeExisting, preflight, type PreflightFacts } from './preflight.js';
-import { holdInstall, type HeldInstall } from './held-install.js';
+import type { HeldInstall } from './held-install.js';
 import type { InstallOptions } from './options.js';
 
 /** The base chart's defaultRevision a helm plan renders: the user's values.defaultRevision, else the chart's `default`. */
@@ -45,6 +45,10 @@ export interface ExecuteInput {
   lockWaitSeconds: number;
   /** The Istio version of the charts the helm backend installs from the cache, when they come from there. */
   chartsVersion?: string;
+  /** Swaps the plan's `<rendered:NAME>` placeholders for the files' paths (withRenderedFiles). */
+  resolveArgv: (argv: string[]) => string[];
+  /** The plan's istioctl install, started already and holding at its prompt (holdApply). */
+  held?: HeldInstall;
   run?: Runner;
   kube?: KubeGateway;
 }
@@ -58,29 +62,13 @@ function sweep(progress: Progress): void {
     );
 }
 
-/** Starts the plan's istioctl install held at its prompt (holdInstall), if it has one. */
-function holdApply(
-  plan: Plan,
-  istioctl: string,
-  resolveArgv: (argv: string[]) => string[],
-  run: Runner,
-  verbose: Progress | undefined,
-): HeldInstall | undefined {
-  const step = plan.steps.find((s) => s.id === 'apply' && s.heldAtPrompt);
-  const spec = plan.files['istio-operator.yaml'];
-  if (step?.id !== 'apply' || spec === undefined) return undefined;
-  const argv = resolveArgv(step.argv);
-  verbose?.note(`$ ${[istioctl, ...argv].join(' ')} (held at its prompt until the install is recorded)`);
-  return holdInstall(run, istioctl, argv, spec);
-}
-
 /** Runs an install plan step by step, saying what each step did; returns the exit code. */
 export async function executeInstall(input: ExecuteInput): Promise<number> {
-  const { plan, profile, contents, options, globals, output } = input;
+  const { plan, profile, contents, options, globals, output, resolveArgv, held } = input;
   const json = output === 'json';
   const progress = createProgress(outputStyle({ color: globals.color, machine: json }));
   const steps = createStepRunner(progress);
-  const run = input.run ?? runProcess;
+  const run = input.run ?? runLazily;
   const started = Date.now();
   let record: InstallRecord | undefined;
   let lock: Lock | undefined;
@@ -108,186 +96,178 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
   let rollout: RolloutWatch | undefined;
   try {
     sweep(progress);
-    await withRenderedFiles(plan.files, async (resolveArgv) => {
-      // istioctl starts now and checks the spec beside preflight; it changes nothing until answered.
-      const held = holdApply(plan, options.istioctl, resolveArgv, run, globals.verbose ? progress : undefined);
-      try {
-        const kube = input.kube ?? (await createKubeGateway(input.target));
-        const touched = [
-          ...new Set(plan.steps.flatMap((s) => ((s.id === 'namespace' || s.id === 'apply') && s.namespace ? [s.namespace] : []))),
-        ];
-        const [first, ...rest] = plan.steps;
-        let facts: PreflightFacts = await steps.run(first, 'preflight', (handle) =>
-          preflight({
-            plan,
-            kube,
-            run,
-            tools: { istioctl: options.istioctl, helm: options.helm },
-            namespacesTouched: touched,
-            injectNamespaces: options.injectNamespace,
-            chartVersion: options.chartVersion ?? input.chartsVersion,
-            waitingForLockAllowed: input.lockWaitSeconds > 0,
-            handle,
-            memo: new IstioctlMemo(),
-            held,
-            baseDefaultRevision: baseDefaultRevision(plan, profile),
-          }),
+    if (held && globals.verbose) progress.note(`$ ${held.commandLine} (held at its prompt until the install is recorded)`);
+    const kube = input.kube ?? (await createKubeGateway(input.target));
+    const touched = [
+      ...new Set(plan.steps.flatMap((s) => ((s.id === 'namespace' || s.id === 'apply') && s.namespace ? [s.namespace] : []))),
+    ];
+    const [first, ...rest] = plan.steps;
+    let facts: PreflightFacts = await steps.run(first, 'preflight', (handle) =>
+      preflight({
+        plan,
+        kube,
+        run,
+        tools: { istioctl: options.istioctl, helm: options.helm },
+        namespacesTouched: touched,
+        injectNamespaces: options.injectNamespace,
+        chartVersion: options.chartVersion ?? input.chartsVersion,
+        waitingForLockAllowed: input.lockWaitSeconds > 0,
+        handle,
+        memo: new IstioctlMemo(),
+        held,
+        baseDefaultRevision: baseDefaultRevision(plan, profile),
+      }),
+    );
+    let stored = facts.existingConfigMap;
+    saveRecord = async () => (stored = await writeRecord(kube, record!, stored));
+    // The rollout is watched from the first apply on, so the wait after it judges a current copy at once.
+    const waitStep = plan.steps.find((w) => w.id === 'wait');
+    const watchOnce = (timeoutSeconds: number) => (rollout ??= watchRollout(kube, contents.workloads, timeoutSeconds));
+    const runStep = async (s: PlanStep): Promise<void> => {
+      if (s.id === 'namespace') {
+        await steps.run(
+          s,
+          s.description,
+          async () => {
+            const created = await ensureNamespace(kube, s.namespace);
+            changed ||= created;
+            return created ? 'created' : 'exists';
+          },
+          (d) => d,
         );
-        let stored = facts.existingConfigMap;
-        saveRecord = async () => (stored = await writeRecord(kube, record!, stored));
-        // The rollout is watched from the first apply on, so the wait after it judges a current copy at once.
-        const waitStep = plan.steps.find((w) => w.id === 'wait');
-        const watchOnce = (timeoutSeconds: number) => (rollout ??= watchRollout(kube, contents.workloads, timeoutSeconds));
-        const runStep = async (s: PlanStep): Promise<void> => {
-          if (s.id === 'namespace') {
-            await steps.run(
-              s,
-              s.description,
-              async () => {
-                const created = await ensureNamespace(kube, s.namespace);
-                changed ||= created;
-                return created ? 'created' : 'exists';
-              },
-              (d) => d,
-            );
-          } else if (s.id === 'lock') {
-            await steps.run(
-              s,
-              s.description,
-              async (handle) => {
-                lock = await acquireLock(kube, plan.istioNamespace, {
-                  identity: lockIdentity('install'),
-                  waitSeconds: input.lockWaitSeconds,
-                  onWait: (h) => handle.info(`waiting for ${heldBy(h)}`),
-                  onTakeOver: (h) => handle.info(`warning: took over the expired lock of ${heldBy(h)} (last renewed ${h.renewed})`),
-                });
-                const held = lock;
-                releaseOnInterrupt = onInterrupt(() => held.release());
-                // Another run may have finished while we waited: judge the install as it is now.
-                const now = await readRecord(kube, plan.istioNamespace, plan.revision);
-                facts = { ...facts, existing: now.record, existingConfigMap: now.configMap };
-                stored = now.configMap;
-                judgeExisting(plan, now.record, handle);
-              },
-              () => 'held',
-            );
-          } else if (s.id === 'record' && s.action === 'write') {
-            record = newRecord(
-              plan,
-              {
-                profile: profile.name,
-                istioProfile: profile.istioProfile,
-                overlays: options.filename ?? [],
-                sets: options.set ?? [],
-                workloads: contents.workloads.map(formatWorkload),
-                specSha256: sha256(Object.values(plan.files).join('\n---\n')),
-                meshVersion: MESH_VERSION,
-                runner: { pid: process.pid, host: hostname() },
-                intentSpec: toYaml(renderIstioOperator(profile)),
-              },
-              facts,
-            );
-            await steps.run(s, `record the install in ConfigMap ${s.configMap}`, saveRecord!);
-            changed = true;
-          } else if (s.id === 'apply') {
-            const tool = s.tool === 'istioctl' ? options.istioctl : s.tool === 'helm' ? options.helm : 'kubectl';
-            if (waitStep?.id === 'wait') watchOnce(waitStep.timeoutSeconds);
-            const argv = resolveArgv(s.argv);
-            if (globals.verbose && !s.heldAtPrompt) progress.note(`$ ${[tool, ...argv].join(' ')}`);
-            await steps.run(s, s.description, async (handle) => {
-              const result = s.heldAtPrompt && held ? await held.proceed() : await run(tool, argv);
-              if (result.exitCode === 0) return;
-              // istioctl waits for readiness itself and gives up without saying why; mesh's own wait
-              // names the pods and their reasons, so carry on to it and let it report.
-              if (s.tool === 'istioctl' && ISTIOCTL_NOT_READY.test(result.stderr + result.stdout)) {
-                applyNotReady = true;
-                handle.info('istioctl: resources not ready before its deadline; looking at why');
-                return;
-              }
-              throw new ToolFailedError(s.tool, argv, result);
+      } else if (s.id === 'lock') {
+        await steps.run(
+          s,
+          s.description,
+          async (handle) => {
+            lock = await acquireLock(kube, plan.istioNamespace, {
+              identity: lockIdentity('install'),
+              waitSeconds: input.lockWaitSeconds,
+              onWait: (h) => handle.info(`waiting for ${heldBy(h)}`),
+              onTakeOver: (h) => handle.info(`warning: took over the expired lock of ${heldBy(h)} (last renewed ${h.renewed})`),
             });
-          } else if (s.id === 'adopt-crds') {
-            await steps.run(
-              s,
-              s.description,
-              async () => {
-                const release = { name: s.release, namespace: s.namespace };
-                const { orphans } = crdOwnership((await kube.listMetadata(CRDS_PATH)).items, release);
-                for (const name of orphans)
-                  await kube.request('PATCH', `${CRDS_PATH}/${name}`, adoptionPatch(release), 'application/merge-patch+json');
-                if (orphans.length) changed = true;
-                return orphans.length
-                  ? `adopted ${orphans.length} CRDs (${orphans.slice(0, 3).join(', ')}${orphans.length > 3 ? ', ...' : ''})`
-                  : 'none to adopt';
-              },
-              (d) => d,
-            );
-          } else if (s.id === 'wait') {
-            await steps.run(
-              s,
-              `wait for ${s.for.length} workload(s) to be ready`,
-              async (handle) => {
-                const watch = watchOnce(s.timeoutSeconds);
-                const result = await watch.until(applyNotReady ? 1 : s.timeoutSeconds);
-                // Judged: its watches close while the record is written, not after.
-                watch.stop();
-                if (result.ready) return result;
-                for (const n of result.notReady) {
-                  handle.info(`${n.workload}: ${n.status}`);
-                  for (const p of n.pods) handle.info(`  pod ${p.name}: ${p.problem}`);
-                }
-                const firstBad = result.notReady[0];
-                const why = firstBad.pods[0] ? `pod ${firstBad.pods[0].name} ${firstBad.pods[0].problem}` : firstBad.status;
-                throw new CliError(
-                  `not ready after ${s.timeoutSeconds}s: ${firstBad.workload} (${why})`,
-                  ExitCode.verifyFailed,
-                  'fix the cause above, then re-run install (it converges), or `mesh uninstall` to remove it',
-                );
-              },
-              (r) => `all ready in ${(r.elapsedMs / 1000).toFixed(1)}s`,
-            );
-          } else if (s.id === 'label') {
-            await steps.run(
-              s,
-              s.description,
-              async () => {
-                const current = (await getNamespace(kube, s.namespace))?.metadata?.labels ?? {};
-                const toSet = Object.fromEntries(Object.entries(s.set ?? {}).filter(([k, v]) => current[k] !== v));
-                if (!Object.keys(toSet).length) return 'already labelled';
-                const previous = Object.fromEntries(
-                  Object.keys(toSet)
-                    .filter((k) => current[k] !== undefined)
-                    .map((k) => [k, current[k]]),
-                );
-                // Record first: if labelling fails half-way, uninstall still knows to undo it.
-                const entry = record!.labelledNamespaces.find((l) => l.namespace === s.namespace);
-                if (entry) entry.labels = { ...entry.labels, ...toSet };
-                else
-                  record!.labelledNamespaces.push({
-                    namespace: s.namespace,
-                    labels: toSet,
-                    ...(Object.keys(previous).length ? { previous } : {}),
-                  });
-                await saveRecord!();
-                await patchNamespaceLabels(kube, s.namespace, toSet);
-                return `set ${Object.entries(toSet)
-                  .map(([k, v]) => `${k}=${v}`)
-                  .join(', ')}`;
-              },
-              (d) => d,
-            );
-          } else if (s.id === 'record' && s.action === 'complete') {
-            record!.status = 'installed';
-            delete record!.error;
-            await steps.run(s, s.description, saveRecord!);
+            const held = lock;
+            releaseOnInterrupt = onInterrupt(() => held.release());
+            // Another run may have finished while we waited: judge the install as it is now.
+            const now = await readRecord(kube, plan.istioNamespace, plan.revision);
+            facts = { ...facts, existing: now.record, existingConfigMap: now.configMap };
+            stored = now.configMap;
+            judgeExisting(plan, now.record, handle);
+          },
+          () => 'held',
+        );
+      } else if (s.id === 'record' && s.action === 'write') {
+        record = newRecord(
+          plan,
+          {
+            profile: profile.name,
+            istioProfile: profile.istioProfile,
+            overlays: options.filename ?? [],
+            sets: options.set ?? [],
+            workloads: contents.workloads.map(formatWorkload),
+            specSha256: sha256(Object.values(plan.files).join('\n---\n')),
+            meshVersion: MESH_VERSION,
+            runner: { pid: process.pid, host: hostname() },
+            intentSpec: toYaml(renderIstioOperator(profile)),
+          },
+          facts,
+        );
+        await steps.run(s, `record the install in ConfigMap ${s.configMap}`, saveRecord!);
+        changed = true;
+      } else if (s.id === 'apply') {
+        const tool = s.tool === 'istioctl' ? options.istioctl : s.tool === 'helm' ? options.helm : 'kubectl';
+        if (waitStep?.id === 'wait') watchOnce(waitStep.timeoutSeconds);
+        const argv = resolveArgv(s.argv);
+        if (globals.verbose && !s.heldAtPrompt) progress.note(`$ ${[tool, ...argv].join(' ')}`);
+        await steps.run(s, s.description, async (handle) => {
+          const result = s.heldAtPrompt && held ? await held.proceed() : await run(tool, argv);
+          if (result.exitCode === 0) return;
+          // istioctl waits for readiness itself and gives up without saying why; mesh's own wait
+          // names the pods and their reasons, so carry on to it and let it report.
+          if (s.tool === 'istioctl' && ISTIOCTL_NOT_READY.test(result.stderr + result.stdout)) {
+            applyNotReady = true;
+            handle.info('istioctl: resources not ready before its deadline; looking at why');
+            return;
           }
-        };
-        for (const s of rest) await runStep(s);
-      } finally {
-        // Unanswered, istioctl has changed nothing: it is stopped before its spec file is removed.
-        await held?.cancel();
+          throw new ToolFailedError(s.tool, argv, result);
+        });
+      } else if (s.id === 'adopt-crds') {
+        await steps.run(
+          s,
+          s.description,
+          async () => {
+            const release = { name: s.release, namespace: s.namespace };
+            const { orphans } = crdOwnership((await kube.listMetadata(CRDS_PATH)).items, release);
+            for (const name of orphans)
+              await kube.request('PATCH', `${CRDS_PATH}/${name}`, adoptionPatch(release), 'application/merge-patch+json');
+            if (orphans.length) changed = true;
+            return orphans.length
+              ? `adopted ${orphans.length} CRDs (${orphans.slice(0, 3).join(', ')}${orphans.length > 3 ? ', ...' : ''})`
+              : 'none to adopt';
+          },
+          (d) => d,
+        );
+      } else if (s.id === 'wait') {
+        await steps.run(
+          s,
+          `wait for ${s.for.length} workload(s) to be ready`,
+          async (handle) => {
+            const watch = watchOnce(s.timeoutSeconds);
+            const result = await watch.until(applyNotReady ? 1 : s.timeoutSeconds);
+            // Judged: its watches close while the record is written, not after.
+            watch.stop();
+            if (result.ready) return result;
+            for (const n of result.notReady) {
+              handle.info(`${n.workload}: ${n.status}`);
+              for (const p of n.pods) handle.info(`  pod ${p.name}: ${p.problem}`);
+            }
+            const firstBad = result.notReady[0];
+            const why = firstBad.pods[0] ? `pod ${firstBad.pods[0].name} ${firstBad.pods[0].problem}` : firstBad.status;
+            throw new CliError(
+              `not ready after ${s.timeoutSeconds}s: ${firstBad.workload} (${why})`,
+              ExitCode.verifyFailed,
+              'fix the cause above, then re-run install (it converges), or `mesh uninstall` to remove it',
+            );
+          },
+          (r) => `all ready in ${(r.elapsedMs / 1000).toFixed(1)}s`,
+        );
+      } else if (s.id === 'label') {
+        await steps.run(
+          s,
+          s.description,
+          async () => {
+            const current = (await getNamespace(kube, s.namespace))?.metadata?.labels ?? {};
+            const toSet = Object.fromEntries(Object.entries(s.set ?? {}).filter(([k, v]) => current[k] !== v));
+            if (!Object.keys(toSet).length) return 'already labelled';
+            const previous = Object.fromEntries(
+              Object.keys(toSet)
+                .filter((k) => current[k] !== undefined)
+                .map((k) => [k, current[k]]),
+            );
+            // Record first: if labelling fails half-way, uninstall still knows to undo it.
+            const entry = record!.labelledNamespaces.find((l) => l.namespace === s.namespace);
+            if (entry) entry.labels = { ...entry.labels, ...toSet };
+            else
+              record!.labelledNamespaces.push({
+                namespace: s.namespace,
+                labels: toSet,
+                ...(Object.keys(previous).length ? { previous } : {}),
+              });
+            await saveRecord!();
+            await patchNamespaceLabels(kube, s.namespace, toSet);
+            return `set ${Object.entries(toSet)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')}`;
+          },
+          (d) => d,
+        );
+      } else if (s.id === 'record' && s.action === 'complete') {
+        record!.status = 'installed';
+        delete record!.error;
+        await steps.run(s, s.description, saveRecord!);
       }
-    });
+    };
+    for (const s of rest) await runStep(s);
 
     if (lock?.lost) progress.note(`warning: the install lock could not be renewed (${lock.lost}); another run may have started meanwhile`);
     finish();

@@ -1,4 +1,6 @@
-import { startHeld, ToolFailedError, type RunResult, type Runner } from '../../adapters/process.js';
+import { startHeld } from '../../adapters/held-process.js';
+import { ToolFailedError, type RunResult, type Runner } from '../../adapters/tool-run.js';
+import type { Plan } from '../../plan/types.js';
 import { istioctlComplaint, istioctlRejects } from '../../adapters/tools.js';
 
 /** How `istioctl install` without -y asks before it changes anything. */
@@ -18,6 +20,8 @@ export type SpecVerdict = { kind: 'accepted' } | { kind: 'rejected'; complaint: 
  * reads the end of its input as "no".
  */
 export interface HeldInstall {
+  /** The command line, for --verbose. */
+  readonly commandLine: string;
   /** Accepted once istioctl prompts; rejected with its complaint, or failed, if it exits before. */
   verdict(): Promise<SpecVerdict>;
   /**
@@ -50,6 +54,7 @@ export function holdInstall(run: Runner, istioctl: string, argv: string[], spec:
   );
   void verdict.then((v) => (given = v));
   return {
+    commandLine: [istioctl, ...argv].join(' '),
     verdict: () => verdict,
     verdictNow: async () => {
       if (given) return given;
@@ -61,4 +66,12 @@ export function holdInstall(run: Runner, istioctl: string, argv: string[], spec:
     proceed: () => held.proceed(),
     cancel: () => ((stopped = true), held.cancel()),
   };
+}
+
+/** Starts the plan's istioctl install held at its prompt, if the plan has one. */
+export function holdApply(plan: Plan, istioctl: string, resolveArgv: (argv: string[]) => string[], run: Runner): HeldInstall | undefined {
+  const step = plan.steps.find((s) => s.id === 'apply' && s.heldAtPrompt);
+  const spec = plan.files['istio-operator.yaml'];
+  if (step?.id !== 'apply' || spec === undefined) return undefined;
+  return holdInstall(run, istioctl, resolveArgv(step.argv), spec);
 }

@@ -1,6 +1,6 @@
 import type { V1Deployment, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import type { KubeGateway } from '../../adapters/kube.js';
-import type { Runner } from '../../adapters/process.js';
+import type { Runner } from '../../adapters/tool-run.js';
 import type { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { helmVersion, istioctlVersion } from '../../adapters/tools.js';
 import type { HeldInstall } from './held-install.js';
@@ -71,39 +71,13 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   return facts;
 }
 
-async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts> {
-  const { plan, kube, run, tools, handle } = input;
-  const toolVersions: Record<string, string> = {};
-  let istioVersion: string | undefined;
-  if (plan.backend === 'istioctl') {
-    istioVersion = await istioctlVersion(run, tools.istioctl, input.memo);
-    toolVersions.istioctl = istioVersion ?? 'unknown';
-    const verdict = checkIstioVersion(istioVersion);
-    if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);
-  } else {
-    toolVersions.helm = (await helmVersion(run, tools.helm)) ?? 'unknown';
-    if (!/^3\.|^4\./.test(toolVersions.helm))
-      throw preflightError(`helm ${toolVersions.helm} is not Helm 3 or 4`, 'install Helm 3.x or pass --helm <path>');
-    istioVersion = input.chartVersion;
-    const conflict = helmApplyWarning(toolVersions.helm, istioVersion);
-    if (conflict) handle.info(`warning: ${conflict}`);
-  }
-  // First API call (exit 4 if unreachable).
-  const server = await serverVersion(kube);
-  handle.info(
-    `cluster ${kube.context} (${kube.server}), Kubernetes ${server.gitVersion}; ${Object.entries(toolVersions)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
-  );
-  const compat = checkKubernetesVersion(istioVersion, server.minor);
-  if (!compat.ok) throw preflightError(compat.message, compat.hint);
-  if (compat.note && plan.backend === 'istioctl') handle.info(compat.note);
-
-  // The remaining reads are independent: one round trip instead of six.
+/** The install's state in the cluster, read at once: permissions, record, istiod, lock, namespaces. */
+function readInstallState(input: PreflightInput) {
+  const { plan, kube } = input;
   const ns = plan.istioNamespace;
   const names = [...new Set([...input.namespacesTouched, ...input.injectNamespaces])];
   const base = plan.steps.find((s) => s.id === 'adopt-crds');
-  const [denied, { record, configMap }, istiod, holder, namespaces, validator, crds] = await Promise.all([
+  return Promise.all([
     deniedAccess(kube, [
       { verb: 'create', group: '', resource: 'namespaces' },
       { verb: 'create', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
@@ -121,6 +95,47 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
     input.baseDefaultRevision === undefined ? undefined : kube.get<V1ValidatingWebhookConfiguration>(DEFAULT_VALIDATOR_PATH),
     base ? kube.listMetadata(CRDS_PATH) : undefined,
   ]);
+}
+
+async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts> {
+  const { plan, kube, run, tools, handle } = input;
+  // Every question goes out at once (a tool's version is a process of its own, 0.2 s when not
+  // remembered); the answers are judged in the order of their errors' importance. Each settles
+  // handled, so an answer not looked at after an earlier error is no unhandled rejection.
+  const toolAsked = plan.backend === 'istioctl' ? istioctlVersion(run, tools.istioctl, input.memo) : helmVersion(run, tools.helm);
+  const serverAsked = serverVersion(kube);
+  const stateRead = readInstallState(input);
+  for (const pending of [toolAsked, serverAsked, stateRead]) pending.catch(() => undefined);
+  const toolVersions: Record<string, string> = {};
+  let istioVersion: string | undefined;
+  if (plan.backend === 'istioctl') {
+    istioVersion = await toolAsked;
+    toolVersions.istioctl = istioVersion ?? 'unknown';
+    const verdict = checkIstioVersion(istioVersion);
+    if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);
+  } else {
+    toolVersions.helm = (await toolAsked) ?? 'unknown';
+    if (!/^3\.|^4\./.test(toolVersions.helm))
+      throw preflightError(`helm ${toolVersions.helm} is not Helm 3 or 4`, 'install Helm 3.x or pass --helm <path>');
+    istioVersion = input.chartVersion;
+    const conflict = helmApplyWarning(toolVersions.helm, istioVersion);
+    if (conflict) handle.info(`warning: ${conflict}`);
+  }
+  // The first API answer judged (exit 4 if unreachable).
+  const server = await serverAsked;
+  handle.info(
+    `cluster ${kube.context} (${kube.server}), Kubernetes ${server.gitVersion}; ${Object.entries(toolVersions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  const compat = checkKubernetesVersion(istioVersion, server.minor);
+  if (!compat.ok) throw preflightError(compat.message, compat.hint);
+  if (compat.note && plan.backend === 'istioctl') handle.info(compat.note);
+
+  const ns = plan.istioNamespace;
+  const names = [...new Set([...input.namespacesTouched, ...input.injectNamespaces])];
+  const base = plan.steps.find((s) => s.id === 'adopt-crds');
+  const [denied, { record, configMap }, istiod, holder, namespaces, validator, crds] = await stateRead;
   if (denied.length)
     throw preflightError(
       `not permitted to ${denied.map(formatAccess).join(', ')} (context ${kube.context})`,

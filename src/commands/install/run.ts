@@ -19,16 +19,33 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     process.stdout.write(output === 'json' ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;
   }
-  const { executeInstall } = await import('./execute.js');
-  return executeInstall({
-    plan,
-    profile,
-    contents,
-    options,
-    globals,
-    output,
-    target,
-    lockWaitSeconds,
-    chartsVersion: chartsDir && chartsDir === release?.charts ? release.version : undefined,
+  const [{ withRenderedFiles }, { holdApply }, { runLazily }] = await Promise.all([
+    import('../../adapters/tempfiles.js'),
+    import('./held-install.js'),
+    import('../../adapters/tool-run.js'),
+  ]);
+  return withRenderedFiles(plan.files, async (resolveArgv) => {
+    // istioctl starts before the change's own modules load (the Kubernetes client's among them), so
+    // its start-up and render of the spec run meanwhile; it changes nothing until answered.
+    const held = holdApply(plan, istioctl, resolveArgv, runLazily);
+    try {
+      const { executeInstall } = await import('./execute.js');
+      return await executeInstall({
+        plan,
+        profile,
+        contents,
+        options,
+        globals,
+        output,
+        target,
+        lockWaitSeconds,
+        chartsVersion: chartsDir && chartsDir === release?.charts ? release.version : undefined,
+        resolveArgv,
+        held,
+      });
+    } finally {
+      // Unanswered, istioctl has changed nothing: it is stopped before its spec file is removed.
+      await held?.cancel();
+    }
   });
 }

@@ -1,7 +1,8 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { checkOutput, checkRevision, istioNamespaceOf, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
-import { runChecked, runProcess } from '../../adapters/process.js';
+import { runProcess } from '../../adapters/process.js';
+import { runChecked } from '../../adapters/tool-run.js';
 import { kubeFlags } from '../../plan/install.js';
 import { ExitCode, preflightError } from '../../errors.js';
 import { listRecords, updateRecord } from '../../install/cluster.js';
