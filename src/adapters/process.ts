@@ -4,7 +4,7 @@ import { toolNotFound, type Runner } from './tool-run.js';
 
 /**
  * The only importer of execa: programs run with argument arrays, never through a shell. Commands
- * that may run no program this way take `runLazily` (tool-run.ts), which loads this on first use.
+ * that may run no program this way take `runLazily` (run-lazily.ts), which loads this on first use.
  */
 export const runProcess: Runner = async (file, argv, options = {}) => {
   const result = await execa(file, argv, {

@@ -1,10 +1,6 @@
 import { CliError, ExitCode } from '../errors.js';
 
-/**
- * What running a program means to mesh, without the means: the runner's types, its errors, and a
- * runner that loads execa (process.ts) on its first run, so that a command which runs no program
- * that way never loads it.
- */
+/** What running a program means to mesh, without the means (execa, process.ts): the runner's types and errors. */
 export interface RunResult {
   exitCode: number;
   stdout: string;
@@ -56,9 +52,6 @@ export function toolNotFound(file: string): ToolNotFoundError {
   const role = Object.keys(HOW_TO_GET).find((known) => tool.startsWith(known));
   return new ToolNotFoundError(tool, role ? HOW_TO_GET[role] : `install ${tool}`);
 }
-
-/** runProcess (execa), loaded on the first run. */
-export const runLazily: Runner = async (file, argv, options) => (await import('./process.js')).runProcess(file, argv, options);
 
 /** Runs a tool and throws ToolFailedError on a non-zero exit. */
 export async function runChecked(runner: Runner, file: string, argv: string[], options?: RunOptions): Promise<RunResult> {

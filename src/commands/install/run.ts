@@ -22,7 +22,7 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
   const [{ withRenderedFiles }, { holdApply }, { runLazily }] = await Promise.all([
     import('../../adapters/tempfiles.js'),
     import('./held-install.js'),
-    import('../../adapters/tool-run.js'),
+    import('../../adapters/run-lazily.js'),
   ]);
   return withRenderedFiles(plan.files, async (resolveArgv) => {
     // istioctl starts before the change's own modules load (the Kubernetes client's among them), so
