@@ -179,9 +179,10 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         const tool = s.tool === 'istioctl' ? options.istioctl : s.tool === 'helm' ? options.helm : 'kubectl';
         if (waitStep?.id === 'wait') watchOnce(waitStep.timeoutSeconds);
         const argv = resolveArgv(s.argv);
-        if (globals.verbose && !s.heldAtPrompt) progress.note(`$ ${[tool, ...argv].join(' ')}`);
+        if (globals.verbose && !(s.heldAtPrompt && held)) progress.note(`$ ${[tool, ...argv].join(' ')}`);
         await steps.run(s, s.description, async (handle) => {
-          const result = s.heldAtPrompt && held ? await held.proceed() : await run(tool, argv);
+          // A step held at its prompt is answered: by the istioctl waiting there, else on a fresh one's input.
+          const result = !s.heldAtPrompt ? await run(tool, argv) : held ? await held.proceed() : await run(tool, argv, { input: 'y\n' });
           if (result.exitCode === 0) return;
           // istioctl waits for readiness itself and gives up without saying why; mesh's own wait
           // names the pods and their reasons, so carry on to it and let it report.

@@ -42,11 +42,12 @@ export function holdInstall(run: Runner, istioctl: string, argv: string[], spec:
   // istioctl exited before asking: its complaint about the spec, else (it never got to the spec,
   // say the cluster was unreachable) the offline check's, else its own failure.
   const judgeExit = async (result: RunResult): Promise<SpecVerdict> => {
-    if (stopped) return { kind: 'failed', error: new ToolFailedError('istioctl', argv, result) };
+    const failed: SpecVerdict = { kind: 'failed', error: new ToolFailedError('istioctl', argv, result) };
+    if (stopped) return failed;
     const complaint = istioctlComplaint(result);
     if (GENERATE_FAILED.test(complaint)) return { kind: 'rejected', complaint: complaint.replace(GENERATE_FAILED, '') };
     const offline = await istioctlRejects(run, istioctl, spec).catch(() => undefined);
-    return offline ? { kind: 'rejected', complaint: offline } : { kind: 'failed', error: new ToolFailedError('istioctl', argv, result) };
+    return offline ? { kind: 'rejected', complaint: offline } : failed;
   };
   const verdict = held.reached.then(
     (state) => (state.prompted ? { kind: 'accepted' as const } : judgeExit(state.result)),

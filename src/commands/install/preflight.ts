@@ -71,12 +71,10 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   return facts;
 }
 
-/** The install's state in the cluster, read at once: permissions, record, istiod, lock, namespaces. */
-function readInstallState(input: PreflightInput) {
+/** The install's state in the cluster, read at once: permissions, record, istiod, lock, the named namespaces. */
+function readInstallState(input: PreflightInput, names: string[], readCrds: boolean) {
   const { plan, kube } = input;
   const ns = plan.istioNamespace;
-  const names = [...new Set([...input.namespacesTouched, ...input.injectNamespaces])];
-  const base = plan.steps.find((s) => s.id === 'adopt-crds');
   return Promise.all([
     deniedAccess(kube, [
       { verb: 'create', group: '', resource: 'namespaces' },
@@ -93,7 +91,7 @@ function readInstallState(input: PreflightInput) {
     lockHolder(kube, ns),
     Promise.all(names.map((name) => getNamespace(kube, name))),
     input.baseDefaultRevision === undefined ? undefined : kube.get<V1ValidatingWebhookConfiguration>(DEFAULT_VALIDATOR_PATH),
-    base ? kube.listMetadata(CRDS_PATH) : undefined,
+    readCrds ? kube.listMetadata(CRDS_PATH) : undefined,
   ]);
 }
 
@@ -103,8 +101,11 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
   // remembered); the answers are judged in the order of their errors' importance. Each settles
   // handled, so an answer not looked at after an earlier error is no unhandled rejection.
   const toolAsked = plan.backend === 'istioctl' ? istioctlVersion(run, tools.istioctl, input.memo) : helmVersion(run, tools.helm);
+  const ns = plan.istioNamespace;
+  const names = [...new Set([...input.namespacesTouched, ...input.injectNamespaces])];
+  const base = plan.steps.find((s) => s.id === 'adopt-crds');
   const serverAsked = serverVersion(kube);
-  const stateRead = readInstallState(input);
+  const stateRead = readInstallState(input, names, base !== undefined);
   for (const pending of [toolAsked, serverAsked, stateRead]) pending.catch(() => undefined);
   const toolVersions: Record<string, string> = {};
   let istioVersion: string | undefined;
@@ -132,9 +133,6 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
   if (!compat.ok) throw preflightError(compat.message, compat.hint);
   if (compat.note && plan.backend === 'istioctl') handle.info(compat.note);
 
-  const ns = plan.istioNamespace;
-  const names = [...new Set([...input.namespacesTouched, ...input.injectNamespaces])];
-  const base = plan.steps.find((s) => s.id === 'adopt-crds');
   const [denied, { record, configMap }, istiod, holder, namespaces, validator, crds] = await stateRead;
   if (denied.length)
     throw preflightError(
