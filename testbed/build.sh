@@ -82,29 +82,9 @@ istio_replaces() { # its module@version
 istio_pkgs=(istioctl=istio.io/istio/istioctl/cmd/istioctl pilot-discovery=istio.io/istio/pilot/cmd/pilot-discovery)
 cluster_cmds=("${k8s_cmds[@]}" etcd kwok istioctl pilot-discovery)
 
-# Transparent huge pages. The Go compiler runs as thousands of short processes, each heap fresh
-# memory: with 4 KiB pages every first touch is a page fault, which in a virtual machine costs
-# dearly. Go's runtime does not ask for huge pages itself, so where the machine's setting is
-# 'madvise' (Debian's and Ubuntu's default) it gets none. Measured on a 2-core VM, Helm from an
-# empty build cache: 195 s with 'madvise' (user 270 s, sys 100 s), 124 s with 'always' (user 192 s,
-# sys 45 s). It is a setting of the whole machine, so it is changed only when asked
-# (MESH_TESTBED_THP=always, as root; .ci/run asks on its throwaway machine), for the build alone.
-thp_setting=/sys/kernel/mm/transparent_hugepage/enabled
-huge_pages_for_build() {
-  local was; was="$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$thp_setting" 2>/dev/null || true)"
-  [[ -n "$was" && "$was" != always ]] || return 0
-  if [[ "${MESH_TESTBED_THP:-}" != always ]]; then
-    log "transparent huge pages are '$was' here: MESH_TESTBED_THP=always (as root) builds about a third faster"
-  elif echo always 2>/dev/null > "$thp_setting"; then
-    # Put back however the build ends (an interrupt or a failed step exits through EXIT too).
-    trap "echo '$was' > '$thp_setting'" EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    log "transparent huge pages: 'always' for this build (was '$was', put back after)"
-  else
-    log "MESH_TESTBED_THP=always: cannot write $thp_setting (not root?): building with '$was'"
-  fi
-}
+# Huge pages for the Go compiler, when asked (testbed/huge-pages.sh says why).
+# shellcheck source=huge-pages.sh
+source "$here/huge-pages.sh"
 if missing "${cluster_cmds[@]}" helm || missing_previous; then huge_pages_for_build; fi
 
 # Stage 1: every wrapper module and its fetch, all at once.
