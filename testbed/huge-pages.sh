@@ -7,7 +7,7 @@
 # 'madvise' (user 270 s, sys 100 s), 114-124 s with 'always' (user 174-192 s, sys 40-45 s); the
 # whole testbed 25m53s against 16m25s. It is a setting of the whole machine, so it is changed only
 # when asked (MESH_TESTBED_THP=always, as root; .ci/run asks on its throwaway machine), for the
-# build alone, and put back however the build ends.
+# build alone, and put back however the build ends (a SIGKILL aside).
 
 # The kernel's setting (a test points this at a file of its own).
 thp_setting="${MESH_TESTBED_THP_SETTING:-/sys/kernel/mm/transparent_hugepage/enabled}"
