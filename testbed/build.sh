@@ -52,7 +52,9 @@ build() { # wrapper dir, ldflags, name=package...
   log "${names[*]}: building"
   local start=$SECONDS out="$dir/out"
   rm -rf "$out"; mkdir -p "$out"
-  (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out/" "${pkgs[@]}")
+  # No DWARF: -s -w drop it from the binaries anyway, and the compiler then need not make it
+  # (Helm from an empty build cache with huge pages: 113 and 131 s against 128 and 141 s).
+  (cd "$dir" && go build -trimpath -gcflags=all=-dwarf=false -ldflags "-s -w $ldflags" -o "$out/" "${pkgs[@]}")
   # go names each binary after its package's last path element that is not a major version.
   for i in "${!names[@]}"; do
     p="${pkgs[$i]%/v[0-9]*}"; mv "$out/${p##*/}" "$bin/${names[$i]}"
