@@ -2,14 +2,16 @@ import { spawn } from 'node:child_process';
 import { toolNotFound, type RunResult } from './tool-run.js';
 
 /** Where a program started by startHeld stands: at its prompt, or exited without reaching it. */
-export type HeldState = { prompted: true } | { prompted: false; result: RunResult };
+export type HeldState = { prompted: true; prompt: string } | { prompted: false; result: RunResult };
 
 /** A program started ahead of time that stops at its own yes/no prompt until mesh answers it. */
 export interface HeldRun {
-  /** Settles when the program prints its prompt, or exits before (ToolNotFoundError if it is not there). */
+  /** Settles when the program prints its prompt (its last line), or exits before (ToolNotFoundError if it is not there). */
   readonly reached: Promise<HeldState>;
   /** Answers yes and waits for the program to finish. */
   proceed(): Promise<RunResult>;
+  /** Settles true once the program's output (either stream, after its prompt) matches, false if it ends first. */
+  heard(pattern: RegExp): Promise<boolean>;
   /** Stops the program unanswered (SIGTERM, its input closed); settles when it has exited. */
   cancel(): Promise<void>;
 }
@@ -29,15 +31,21 @@ export function startHeld(file: string, argv: string[], prompt: RegExp): HeldRun
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   let seen = '';
+  // Output after the prompt, for heard(): the tail of each stream's last writes.
+  const listeners = new Set<(text: string) => void>();
   const prompted = new Promise<HeldState>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
       // The prompt ends a write of its own without a newline; only the tail can hold it.
       seen = (seen + chunk.toString()).slice(-512);
-      if (prompt.test(seen)) resolve({ prompted: true });
+      if (prompt.test(seen)) resolve({ prompted: true, prompt: seen.slice(seen.lastIndexOf('\n') + 1) });
+      for (const listener of listeners) listener(chunk.toString());
     });
   });
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    for (const listener of listeners) listener(chunk.toString());
+  });
   // Exited with its output read ('close'), or never started ('error', ENOENT and the like).
   const done = new Promise<RunResult>((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? toolNotFound(file) : error));
@@ -66,6 +74,23 @@ export function startHeld(file: string, argv: string[], prompt: RegExp): HeldRun
   return {
     reached,
     proceed: () => answer('y\n'),
+    heard: (pattern) =>
+      new Promise<boolean>((resolve) => {
+        let tail = '';
+        const listener = (text: string) => {
+          tail = (tail + text).slice(-512);
+          if (pattern.test(tail)) settle(true);
+        };
+        const settle = (found: boolean) => {
+          listeners.delete(listener);
+          resolve(found);
+        };
+        listeners.add(listener);
+        void done.then(
+          () => settle(false),
+          () => settle(false),
+        );
+      }),
     // Before its answer the program has changed nothing, so it may be stopped wherever it is.
     cancel: () => {
       child.kill();

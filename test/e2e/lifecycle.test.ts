@@ -13,6 +13,17 @@ import { testbedPaths } from '../helpers/testbed.js';
  */
 beforeAll(resetTestbed, 120_000);
 
+/** A kubeconfig (in `dir`) whose cluster refuses connections, with a token that must never be printed. */
+function deadKubeconfig(dir: string): string {
+  const path = join(dir, 'dead.kubeconfig');
+  writeFileSync(
+    path,
+    'apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: https://127.0.0.1:9\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: not-a-real-token\ncontexts:\n- name: dead-ctx\n  context: {cluster: dead, user: u}\ncurrent-context: dead-ctx\n',
+    { mode: 0o600 },
+  );
+  return path;
+}
+
 const backendArgs = (backend: string) => (backend === 'helm' ? ['--backend', 'helm', '--charts', charts()] : ['--backend', 'istioctl']);
 
 describe.each(['istioctl', 'helm'])('backend %s', (backend) => {
@@ -235,12 +246,7 @@ describe('install failures', () => {
   });
 
   it('an unreachable cluster is exit 4 before any change, naming context and server', async () => {
-    const kubeconfig = join(dir, 'dead.kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      'apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: https://127.0.0.1:9\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: not-a-real-token\ncontexts:\n- name: dead-ctx\n  context: {cluster: dead, user: u}\ncurrent-context: dead-ctx\n',
-      { mode: 0o600 },
-    );
+    const kubeconfig = deadKubeconfig(dir);
     const before = await snapshot();
     for (const args of [['install', '--profile', 'demo', '-y'], ['verify'], ['uninstall', '-y'], ['status']]) {
       const r = await mesh(['--kubeconfig', kubeconfig, ...args], {
@@ -319,5 +325,47 @@ describe('install failures', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('Error: istioctl-not-installed not found on PATH\nhint: install it');
     expect(difference(await snapshot(), before)).toEqual([]);
+  });
+});
+
+/**
+ * A first install with an istioctl whose version mesh does not remember yet: the held istioctl's
+ * prompt names the version the checks before the change compare, and istioctl's own word for it is
+ * asked beside the apply, for the record. The older Istio is a `-dev` build, which its prompt
+ * normalises (1.30-dev says 1.30.0), so the record shows which of the two it kept.
+ */
+describe('a first install: istioctl asked its version beside the apply', () => {
+  const previous = () => join(testbedPaths().MESH_ISTIO_PREVIOUS_BIN, 'istioctl');
+  const exact = () => testbedPaths().MESH_ISTIO_PREVIOUS_VERSION;
+  let cache: string;
+  beforeAll(() => {
+    cache = mkdtempSync(join(tmpdir(), 'mesh-e2e-cache-'));
+  });
+  afterAll(async () => {
+    await meshOn(['uninstall', '--purge', '-y', '--istioctl', previous()], { MESH_CACHE: cache });
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it("names the prompt's version before the change and records istioctl's own; a re-run names the remembered one", async () => {
+    const minor = /^\d+\.\d+/.exec(exact())![0];
+    const first = await meshOn(['install', '--profile', 'minimal', '--istioctl', previous(), '-y'], { MESH_CACHE: cache });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(new RegExp(`; istioctl installing Istio ${minor.replace('.', '\\.')}\\.\\d+\\n`));
+    const status = JSON.parse((await meshOn(['status', '-o', 'json', '--istioctl', previous()], { MESH_CACHE: cache })).stdout);
+    expect(status.record.toolVersions.istioctl).toBe(exact());
+
+    const again = await meshOn(['install', '--profile', 'minimal', '--istioctl', previous(), '-y'], { MESH_CACHE: cache });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`; istioctl ${exact()}\n`);
+    expect(again.stderr).not.toContain('installing Istio');
+  });
+
+  it('an unreachable cluster is still exit 4 before any change', async () => {
+    const dead = deadKubeconfig(cache);
+    const r = await mesh(['--kubeconfig', dead, 'install', '--profile', 'minimal', '-y'], {
+      env: { PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}`, MESH_CACHE: join(cache, 'empty') },
+    });
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/^Error: cluster unreachable: context dead-ctx/m);
   });
 });

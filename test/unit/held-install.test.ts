@@ -18,11 +18,12 @@ function script(name: string, body: string): string {
 }
 
 const PROMPT = /Proceed\? \(y\/N\)\s*$/;
+const PROMPT_LINE = 'This will install the Istio 1.31.0 profile "minimal" into the cluster. Proceed? (y/N) ';
 // Asks as istioctl does (no newline after the prompt), then acts on the answer; `mark` shows it acted.
 const asking = (mark: string) =>
   script(
     `asking-${Math.random().toString(36).slice(2)}`,
-    `printf 'rendering\\nThis will install the Istio 1.31.0 profile "minimal" into the cluster. Proceed? (y/N) '\n` +
+    `printf 'rendering\\n${PROMPT_LINE}'\n` +
       `read answer || { echo Cancelled.; exit 1; }\n` +
       `[ "$answer" = y ] || exit 1\n` +
       `touch ${mark}; echo installed`,
@@ -32,7 +33,7 @@ describe('a program held at its prompt', () => {
   it('changes nothing until answered yes, then runs to its end', async () => {
     const mark = join(dir, 'yes');
     const held = startHeld(asking(mark), [], PROMPT);
-    expect(await held.reached).toEqual({ prompted: true });
+    expect(await held.reached).toEqual({ prompted: true, prompt: PROMPT_LINE });
     await new Promise((r) => setTimeout(r, 100));
     expect(existsSync(mark)).toBe(false);
     const result = await held.proceed();
@@ -44,7 +45,7 @@ describe('a program held at its prompt', () => {
   it('cancelled at its prompt, it exits and acts on nothing', async () => {
     const mark = join(dir, 'cancelled');
     const held = startHeld(asking(mark), [], PROMPT);
-    expect(await held.reached).toEqual({ prompted: true });
+    expect(await held.reached).toEqual({ prompted: true, prompt: PROMPT_LINE });
     await held.cancel();
     expect(existsSync(mark)).toBe(false);
   });
@@ -65,6 +66,23 @@ describe('a program held at its prompt', () => {
     expect((await held.proceed()).exitCode).toBe(3);
   });
 
+  it('hears what it prints after its answer, on either stream, or says it ended without it', async () => {
+    const waits = script(
+      'waits',
+      `printf '${PROMPT_LINE}'; read a\necho '- Processing resources for Istiod.' >&2\n` +
+        `echo '- Processing resources for Istiod. Waiting for Deployment/istio-system/istiod' >&2\nsleep 0.3; echo done`,
+    );
+    const held = startHeld(waits, [], PROMPT);
+    await held.reached;
+    const order: string[] = [];
+    const waiting = held.heard(/Waiting for /).then((heard) => order.push(`heard ${heard}`));
+    const never = held.heard(/never printed/);
+    await held.proceed().then(() => order.push('ended'));
+    await waiting;
+    expect(order).toEqual(['heard true', 'ended']);
+    expect(await never).toBe(false);
+  });
+
   it('a program that is not there is ToolNotFoundError', async () => {
     const held = startHeld(join(dir, 'istioctl-missing'), [], PROMPT);
     await expect(held.reached).rejects.toBeInstanceOf(ToolNotFoundError);
@@ -75,8 +93,29 @@ describe('a program held at its prompt', () => {
 describe('istioctl install held at its prompt: its verdict on the spec', () => {
   const spec = 'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\n';
 
-  it('accepted once istioctl asks', async () => {
+  it('accepted once istioctl asks, with the Istio version its prompt names', async () => {
     const held = holdInstall(runProcess, asking(join(dir, 'accepted')), ['install'], spec);
+    expect(await held.verdict()).toEqual({ kind: 'accepted', promptVersion: '1.31.0' });
+    await held.cancel();
+  });
+
+  it("waiting once istioctl's progress says it waits for readiness", async () => {
+    const istioctl = script(
+      'istioctl-waits',
+      `printf '${PROMPT_LINE}'; read a\necho '- Processing resources for Istio core.' >&2\n` +
+        `echo '- Processing resources for Istiod. Waiting for Deployment/istio-system/istiod' >&2\nsleep 0.3`,
+    );
+    const held = holdInstall(runProcess, istioctl, ['install'], spec);
+    await held.verdict();
+    const applied = held.proceed();
+    const waited = await Promise.race([held.waiting(), applied.then(() => 'ended first')]);
+    expect(waited).toBe(true);
+    await applied;
+  });
+
+  it('accepted without a version where the prompt names none', async () => {
+    const istioctl = script('terse', `printf 'Proceed? (y/N) '; read a`);
+    const held = holdInstall(runProcess, istioctl, ['install'], spec);
     expect(await held.verdict()).toEqual({ kind: 'accepted' });
     await held.cancel();
   });

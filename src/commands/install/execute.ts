@@ -5,6 +5,7 @@ import { onInterrupt } from '../../adapters/cleanup.js';
 import { createKubeGateway, type KubeGateway, type KubeTarget } from '../../adapters/kube.js';
 import { runLazily } from '../../adapters/run-lazily.js';
 import { ToolFailedError, type Runner } from '../../adapters/tool-run.js';
+import { istioctlVersion } from '../../adapters/tools.js';
 import { sweepStaleRuns } from '../../adapters/tempfiles.js';
 import { CliError, ExitCode } from '../../errors.js';
 import { ensureNamespace, getNamespace, patchNamespaceLabels, readRecord, writeRecord } from '../../install/cluster.js';
@@ -103,6 +104,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
       ...new Set(plan.steps.flatMap((s) => ((s.id === 'namespace' || s.id === 'apply') && s.namespace ? [s.namespace] : []))),
     ];
     const [first, ...rest] = plan.steps;
+    const memo = new IstioctlMemo();
     let facts: PreflightFacts = await steps.run(first, 'preflight', (handle) =>
       preflight({
         plan,
@@ -114,7 +116,7 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         chartVersion: options.chartVersion ?? input.chartsVersion,
         waitingForLockAllowed: input.lockWaitSeconds > 0,
         handle,
-        memo: new IstioctlMemo(),
+        memo,
         held,
         baseDefaultRevision: baseDefaultRevision(plan, profile),
       }),
@@ -182,7 +184,16 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         if (globals.verbose && !(s.heldAtPrompt && held)) progress.note(`$ ${[tool, ...argv].join(' ')}`);
         await steps.run(s, s.description, async (handle) => {
           // A step held at its prompt is answered: by the istioctl waiting there, else on a fresh one's input.
-          const result = !s.heldAtPrompt ? await run(tool, argv) : held ? await held.proceed() : await run(tool, argv, { input: 'y\n' });
+          const applied = !s.heldAtPrompt ? run(tool, argv) : held ? held.proceed() : run(tool, argv, { input: 'y\n' });
+          // istioctl's exact version for the record (see preflight), asked once istioctl waits for
+          // readiness, so that its process takes CPU that istioctl's apply and the API server do
+          // not use (else once istioctl is done).
+          const versionAsked = facts.istioctlVersionDeferred
+            ? (held?.waiting() ?? applied).then(() => istioctlVersion(run, options.istioctl, memo)).catch(() => undefined)
+            : undefined;
+          const result = await applied;
+          const version = await versionAsked;
+          if (versionAsked && record) record.toolVersions.istioctl = version ?? 'unknown';
           if (result.exitCode === 0) return;
           // istioctl waits for readiness itself and gives up without saying why; mesh's own wait
           // names the pods and their reasons, so carry on to it and let it report.

@@ -5,11 +5,21 @@ import { istioctlComplaint, istioctlRejects } from '../../adapters/tools.js';
 
 /** How `istioctl install` without -y asks before it changes anything. */
 const PROCEED_PROMPT = /Proceed\? \(y\/N\)\s*$/;
+/** istioctl's progress line once its resources are applied and it waits for them (operator/pkg/util/progress). */
+const WAITING = /Processing resources for .*\. Waiting for /;
 /** How install wraps a spec it cannot render or validate; `manifest generate` says the rest alone. */
 const GENERATE_FAILED = /^generate config:\s*/;
 
-/** istioctl's verdict on the spec mesh rendered. */
-export type SpecVerdict = { kind: 'accepted' } | { kind: 'rejected'; complaint: string } | { kind: 'failed'; error: Error };
+/** How the prompt names the Istio version istioctl installs ("This will install the Istio 1.31.0 profile ..."). */
+const PROMPT_VERSION = /install the Istio (\d+\.\d+\S*) profile/;
+
+/**
+ * istioctl's verdict on the spec mesh rendered. Accepted at its prompt, it carries the Istio
+ * version the prompt names: istioctl's own, normalised to major.minor.patch (a `1.30-dev` build
+ * says 1.30.0, a release candidate loses its suffix), so good for comparing minors, not for a record.
+ */
+export type SpecVerdict =
+  { kind: 'accepted'; promptVersion?: string } | { kind: 'rejected'; complaint: string } | { kind: 'failed'; error: Error };
 
 /**
  * `istioctl install -f spec` started at preflight, before mesh changes anything. Before its prompt
@@ -31,8 +41,19 @@ export interface HeldInstall {
   verdictNow(): Promise<SpecVerdict>;
   /** Answers yes: istioctl installs; its outcome. */
   proceed(): Promise<RunResult>;
+  /**
+   * After proceed(): true once istioctl reports that it waits for the workloads to be ready (its
+   * progress line "Processing resources for Istiod. Waiting for Deployment/..."), false if it ends
+   * first. From then on istioctl mostly sleeps between polls, and the machine's CPU is free.
+   */
+  waiting(): Promise<boolean>;
   /** Stops istioctl unanswered (nothing was changed by it). */
   cancel(): Promise<void>;
+}
+
+function accepted(prompt: string): SpecVerdict {
+  const version = PROMPT_VERSION.exec(prompt)?.[1];
+  return version ? { kind: 'accepted', promptVersion: version } : { kind: 'accepted' };
 }
 
 export function holdInstall(run: Runner, istioctl: string, argv: string[], spec: string): HeldInstall {
@@ -50,7 +71,7 @@ export function holdInstall(run: Runner, istioctl: string, argv: string[], spec:
     return offline ? { kind: 'rejected', complaint: offline } : failed;
   };
   const verdict = held.reached.then(
-    (state) => (state.prompted ? { kind: 'accepted' as const } : judgeExit(state.result)),
+    (state) => (state.prompted ? accepted(state.prompt) : judgeExit(state.result)),
     (error: unknown): SpecVerdict => ({ kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
   );
   void verdict.then((v) => (given = v));
@@ -65,6 +86,7 @@ export function holdInstall(run: Runner, istioctl: string, argv: string[], spec:
       return complaint ? { kind: 'rejected', complaint } : { kind: 'accepted' };
     },
     proceed: () => held.proceed(),
+    waiting: () => held.heard(WAITING),
     cancel: () => ((stopped = true), held.cancel()),
   };
 }

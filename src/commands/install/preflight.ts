@@ -23,6 +23,11 @@ export interface PreflightFacts {
   existingConfigMap?: Awaited<ReturnType<typeof readRecord>>['configMap'];
   /** Namespaces the plan touches that do not exist yet. */
   missingNamespaces: string[];
+  /**
+   * istioctl's exact version was not asked before the change (a first run: the held install's
+   * prompt named the version the checks needed); ask it beside the apply, for the record.
+   */
+  istioctlVersionDeferred?: boolean;
 }
 
 export interface PreflightInput {
@@ -96,11 +101,23 @@ function readInstallState(input: PreflightInput, names: string[], readCrds: bool
 }
 
 async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts> {
-  const { plan, kube, run, tools, handle } = input;
-  // Every question goes out at once (a tool's version is a process of its own, 0.2 s when not
-  // remembered); the answers are judged in the order of their errors' importance. Each settles
-  // handled, so an answer not looked at after an earlier error is no unhandled rejection.
-  const toolAsked = plan.backend === 'istioctl' ? istioctlVersion(run, tools.istioctl, input.memo) : helmVersion(run, tools.helm);
+  const { plan, kube, run, tools, handle, held } = input;
+  // A first run (istioctl's version not remembered) with istioctl held at its prompt does not ask
+  // istioctl its version before the change: `istioctl version` is a process of its own (0.15-0.2 s
+  // of CPU), which on a small machine slows the held istioctl's render, the longest step before the
+  // change. The prompt names the version, as major.minor.patch, which is what the checks compare;
+  // the exact one is asked beside the apply, for the record (execute.ts).
+  const askIstioctl = async () => ({ version: await istioctlVersion(run, tools.istioctl, input.memo), exact: true });
+  const mayDefer = plan.backend === 'istioctl' && held !== undefined && !input.memo?.version(tools.istioctl);
+  // Every question goes out at once; the answers are judged in the order of their errors'
+  // importance. Each settles handled, so an answer not looked at after an earlier error is no
+  // unhandled rejection.
+  const toolAsked =
+    plan.backend === 'helm'
+      ? helmVersion(run, tools.helm).then((version) => ({ version, exact: true }))
+      : mayDefer
+        ? versionInPrompt(held, askIstioctl)
+        : askIstioctl();
   const ns = plan.istioNamespace;
   const names = [...new Set([...input.namespacesTouched, ...input.injectNamespaces])];
   const base = plan.steps.find((s) => s.id === 'adopt-crds');
@@ -109,13 +126,18 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
   for (const pending of [toolAsked, serverAsked, stateRead]) pending.catch(() => undefined);
   const toolVersions: Record<string, string> = {};
   let istioVersion: string | undefined;
+  let deferred = false;
+  // The prompt comes only after istioctl's own reads: an unreachable cluster is named at once (exit 4), not at istioctl's timeout.
+  if (mayDefer) await serverAsked;
   if (plan.backend === 'istioctl') {
-    istioVersion = await toolAsked;
-    toolVersions.istioctl = istioVersion ?? 'unknown';
+    const asked = await toolAsked;
+    istioVersion = asked.version;
+    if (asked.exact) toolVersions.istioctl = istioVersion ?? 'unknown';
+    else deferred = true;
     const verdict = checkIstioVersion(istioVersion);
     if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);
   } else {
-    toolVersions.helm = (await toolAsked) ?? 'unknown';
+    toolVersions.helm = (await toolAsked).version ?? 'unknown';
     if (!/^3\.|^4\./.test(toolVersions.helm))
       throw preflightError(`helm ${toolVersions.helm} is not Helm 3 or 4`, 'install Helm 3.x or pass --helm <path>');
     istioVersion = input.chartVersion;
@@ -124,11 +146,10 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
   }
   // The first API answer judged (exit 4 if unreachable).
   const server = await serverAsked;
-  handle.info(
-    `cluster ${kube.context} (${kube.server}), Kubernetes ${server.gitVersion}; ${Object.entries(toolVersions)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
-  );
+  const versions = Object.entries(toolVersions).map(([k, v]) => `${k} ${v}`);
+  // A first run says what the held istioctl's prompt said; its exact version is recorded once asked.
+  if (deferred) versions.push(`istioctl installing Istio ${istioVersion ?? 'unknown'}`);
+  handle.info(`cluster ${kube.context} (${kube.server}), Kubernetes ${server.gitVersion}; ${versions.join(', ')}`);
   const compat = checkKubernetesVersion(istioVersion, server.minor);
   if (!compat.ok) throw preflightError(compat.message, compat.hint);
   if (compat.note && plan.backend === 'istioctl') handle.info(compat.note);
@@ -177,7 +198,30 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
       `--inject-namespace ${missingInject[0]}: namespace not found`,
       `create it first: kubectl create namespace ${missingInject[0]}`,
     );
-  return { toolVersions, kubernetesVersion: server.gitVersion, existing: record, existingConfigMap: configMap, missingNamespaces };
+  return {
+    toolVersions,
+    kubernetesVersion: server.gitVersion,
+    existing: record,
+    existingConfigMap: configMap,
+    missingNamespaces,
+    ...(deferred ? { istioctlVersionDeferred: true } : {}),
+  };
+}
+
+/**
+ * The Istio version the held istioctl's prompt names; istioctl is asked after all where it reached
+ * no prompt naming one (it failed, rejected the spec, or prompts in a format mesh does not know),
+ * so each error comes out as it would have without the held install.
+ */
+async function versionInPrompt(held: HeldInstall, ask: () => Promise<AskedVersion>): Promise<AskedVersion> {
+  const verdict = await held.verdict();
+  return verdict.kind === 'accepted' && verdict.promptVersion ? { version: verdict.promptVersion, exact: false } : ask();
+}
+
+/** A tool's version, and whether it is the tool's own word for it or the held istioctl's normalised prompt. */
+interface AskedVersion {
+  version: string | undefined;
+  exact: boolean;
 }
 
 /** An install mesh recorded earlier (of this revision: one record each) converges only with the same backend. */
