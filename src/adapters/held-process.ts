@@ -10,7 +10,7 @@ export interface HeldRun {
   readonly reached: Promise<HeldState>;
   /** Answers yes and waits for the program to finish. */
   proceed(): Promise<RunResult>;
-  /** Settles true once the program's output (either stream, after its prompt) matches, false if it ends first. */
+  /** Settles true once what the program prints from this call on (either stream) matches, false if it ends first. */
   heard(pattern: RegExp): Promise<boolean>;
   /** Stops the program unanswered (SIGTERM, its input closed); settles when it has exited. */
   cancel(): Promise<void>;
@@ -31,7 +31,7 @@ export function startHeld(file: string, argv: string[], prompt: RegExp): HeldRun
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   let seen = '';
-  // Output after the prompt, for heard(): the tail of each stream's last writes.
+  // heard()'s listeners: each is handed every chunk of either stream from its call on.
   const listeners = new Set<(text: string) => void>();
   const prompted = new Promise<HeldState>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
