@@ -36,10 +36,11 @@ export function startHeld(file: string, argv: string[], prompt: RegExp): HeldRun
   const prompted = new Promise<HeldState>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
+      const text = chunk.toString();
       // The prompt ends a write of its own without a newline; only the tail can hold it.
-      seen = (seen + chunk.toString()).slice(-512);
+      seen = (seen + text).slice(-512);
       if (prompt.test(seen)) resolve({ prompted: true, prompt: seen.slice(seen.lastIndexOf('\n') + 1) });
-      for (const listener of listeners) listener(chunk.toString());
+      for (const listener of listeners) listener(text);
     });
   });
   child.stderr.on('data', (chunk: Buffer) => {

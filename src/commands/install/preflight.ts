@@ -126,18 +126,17 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
   for (const pending of [toolAsked, serverAsked, stateRead]) pending.catch(() => undefined);
   const toolVersions: Record<string, string> = {};
   let istioVersion: string | undefined;
-  let deferred = false;
   // The prompt comes only after istioctl's own reads: an unreachable cluster is named at once (exit 4), not at istioctl's timeout.
   if (mayDefer) await serverAsked;
+  const asked = await toolAsked;
+  const deferred = !asked.exact;
   if (plan.backend === 'istioctl') {
-    const asked = await toolAsked;
     istioVersion = asked.version;
-    if (asked.exact) toolVersions.istioctl = istioVersion ?? 'unknown';
-    else deferred = true;
+    if (!deferred) toolVersions.istioctl = istioVersion ?? 'unknown';
     const verdict = checkIstioVersion(istioVersion);
     if (!verdict.ok) throw preflightError(verdict.message, verdict.hint);
   } else {
-    toolVersions.helm = (await toolAsked).version ?? 'unknown';
+    toolVersions.helm = asked.version ?? 'unknown';
     if (!/^3\.|^4\./.test(toolVersions.helm))
       throw preflightError(`helm ${toolVersions.helm} is not Helm 3 or 4`, 'install Helm 3.x or pass --helm <path>');
     istioVersion = input.chartVersion;
