@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testbedPaths, toolPath } from '../helpers/testbed.js';
@@ -174,9 +176,15 @@ describe('mesh upgrade --in-place (istioctl backend)', () => {
     expect((await meshOn(['install', '--profile', 'minimal', '--istioctl', previous(), '-y'])).code).toBe(0);
     await webApp();
     expect(await istiodImages()).toEqual([`docker.io/istio/pilot:${old}`]);
-    const up = await meshOn(['upgrade', '--to', next, '--in-place', '--istioctl', toolPath('istioctl'), '--restart', '-y']);
+    // An empty cache: the version upgrade asks the new istioctl is the one its install reads, not asked twice.
+    const cache = mkdtempSync(join(tmpdir(), 'mesh-e2e-cache-'));
+    const up = await meshOn(['upgrade', '--to', next, '--in-place', '--istioctl', toolPath('istioctl'), '--restart', '-y'], {
+      MESH_CACHE: cache,
+    }).finally(() => rmSync(cache, { recursive: true, force: true }));
     expect(up.code, up.stderr).toBe(0);
     expect(up.stderr).toContain(`in-place upgrade of revision default in istio-system: ${old} -> ${next}`);
+    expect(up.stderr).toContain(`; istioctl ${next}\n`);
+    expect(up.stderr).not.toContain('installing Istio');
     expect(up.stderr).toContain('restarted 1 workloads in up-app');
     expect(up.stderr).toMatch(/verify -r default: \d+ ok, \d+ warn, 0 fail, 0 unknown/);
     expect(await istiodImages()).toEqual([`docker.io/istio/pilot:${next}`]);

@@ -3,6 +3,7 @@ import { checkOutput, checkRevision, istioNamespaceOf, type GlobalOptions } from
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess } from '../../adapters/process.js';
 import { withRenderedFiles } from '../../adapters/tempfiles.js';
+import { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { istioctlVersion } from '../../adapters/tools.js';
 import { ExitCode, preflightError, usageError } from '../../errors.js';
 import { listRecords, patchNamespaceLabels, updateRecord } from '../../install/cluster.js';
@@ -48,7 +49,8 @@ export async function upgrade(globals: GlobalOptions, options: UpgradeOptions): 
   // Istio's rules first: a jump it does not support is refused whatever tools are at hand.
   judgeUpgrade(fromVersion, options.to, mode);
   // The installer must be the version named: istioctl says its own; helm charts are taken as given.
-  const tool = await istioctlVersion(runProcess, istioctl).catch(() => undefined);
+  // Asked through the memo, so the install below reads this answer instead of asking again.
+  const tool = await istioctlVersion(runProcess, istioctl, new IstioctlMemo()).catch(() => undefined);
   if (from.backend === 'istioctl' && tool !== options.to)
     throw preflightError(
       `--to ${options.to}, but ${istioctl} is ${tool ? `istioctl ${tool}` : 'not a working istioctl'}`,
