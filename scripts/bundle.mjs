@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinsViaRequire, READ_ACCESSORS_AT_LOAD, yamlAsEsModules } from './bundle-plugins.mjs';
 import { planChunkMerges } from './chunk-merges.mjs';
+import { readCommandListings } from './command-listings.mjs';
 import { parseShippedProfiles } from './shipped-profiles.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -101,22 +102,30 @@ const BUNDLE_OPTIONS = {
   logLevel: 'warning',
 };
 
-const { metafile } = await build({
-  entryPoints: [join(root, 'src', 'main.ts')],
-  outdir: join(root, 'dist'),
+/** What mesh's bundle is made with, beside where it goes; the build-time read of the listings too. */
+const MESH_BUNDLE_OPTIONS = {
   ...BUNDLE_OPTIONS,
-  splitting: true,
   format: 'esm',
-  chunkNames: 'chunks/[name]-[hash]',
   // CommonJS dependencies (undici, js-yaml) call require(); give the ESM bundle a real one.
   banner: {
     js: "import { createRequire as __meshCreateRequire } from 'node:module'; const require = __meshCreateRequire(import.meta.url);",
   },
   // Optional native add-ons of `ws`; absent is fine.
   external: ['bufferutil', 'utf-8-validate'],
-  metafile: true,
-  define: { MESH_SHIPPED_PROFILES: JSON.stringify(JSON.stringify(parseShippedProfiles(join(root, 'profiles')))) },
   plugins: [yamlAsEsModules, builtinsViaRequire, lazyInClientNode, clientNodeWithoutSideEffects],
+};
+
+const { metafile } = await build({
+  entryPoints: [join(root, 'src', 'main.ts')],
+  outdir: join(root, 'dist'),
+  ...MESH_BUNDLE_OPTIONS,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  metafile: true,
+  define: {
+    MESH_SHIPPED_PROFILES: JSON.stringify(JSON.stringify(parseShippedProfiles(join(root, 'profiles')))),
+    MESH_COMMAND_LISTINGS: JSON.stringify(JSON.stringify(await readCommandListings(root, MESH_BUNDLE_OPTIONS))),
+  },
 });
 const accessorsRead = new Set();
 for (const [file, output] of Object.entries(metafile.outputs)) {

@@ -2,40 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './errors.js';
 import type { GlobalOptions } from './cli/options.js';
 import type { Action } from './cli/action.js';
-import { addListing, listingOf, type Register } from './cli/listed-commands.js';
+import { addListing, commandListings } from './cli/listed-commands.js';
+import { COMMANDS } from './cli/commands.js';
 import { interruptEndsNormally, runInterruptCleanups } from './adapters/cleanup.js';
-import { registerProfile } from './commands/profile/command.js';
-import { registerRender } from './commands/render/command.js';
-import { registerInstall } from './commands/install/command.js';
-import { registerUninstall } from './commands/uninstall/command.js';
-import { registerVerify } from './commands/verify/command.js';
-import { registerStatus } from './commands/status/command.js';
-import { registerCompletion } from './commands/completion/command.js';
-import { registerIstio } from './commands/istio/command.js';
-import { registerAddons } from './commands/addons/command.js';
-import { registerSample } from './commands/sample/command.js';
-import { registerDashboard } from './commands/dashboard/command.js';
-import { registerDiff } from './commands/diff/command.js';
-import { registerTag } from './commands/tag/command.js';
-import { registerUpgrade } from './commands/upgrade/command.js';
 import { MESH_VERSION } from './version.js';
-
-const REGISTER: Register[] = [
-  registerProfile,
-  registerRender,
-  registerInstall,
-  registerDiff,
-  registerUpgrade,
-  registerUninstall,
-  registerVerify,
-  registerStatus,
-  registerTag,
-  registerIstio,
-  registerAddons,
-  registerSample,
-  registerDashboard,
-  registerCompletion,
-];
 
 /**
  * The program for one run: a command named anywhere in argv is built whole (its options, its
@@ -60,15 +30,12 @@ export function buildProgram(setExit: (code: number) => void, argv?: string[]): 
       const command = args.at(-1) as Command;
       setExit(await action(command.optsWithGlobals<GlobalOptions>(), ...args.slice(0, -1)));
     };
-  const buildAll = argv === undefined || argv.includes('completion');
-  for (const register of REGISTER) {
-    if (buildAll) register(program, wrap);
-    else {
-      const listing = listingOf(register);
-      if (argv.includes(listing.name)) register(program, wrap);
+  if (argv === undefined || argv.includes('completion')) for (const register of COMMANDS) register(program, wrap);
+  else
+    commandListings(COMMANDS).forEach((listing, i) => {
+      if (argv.includes(listing.name)) COMMANDS[i](program, wrap);
       else addListing(program, listing);
-    }
-  }
+    });
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

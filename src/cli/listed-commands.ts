@@ -48,6 +48,23 @@ export function listingOf(register: Register): Listing {
 }
 
 /**
+ * The listings of mesh's commands as the build read them (scripts/command-listings.mjs runs
+ * listingOf over them), as JSON text: esbuild writes it into the bundle. Run from source (the
+ * unit tests) there is none.
+ */
+declare const MESH_COMMAND_LISTINGS: string | undefined;
+
+/**
+ * Each command's listing: the build's (read from COMMANDS, the only list main passes), else read
+ * now. Reading them ran 13 register functions against the recorder in every run: about 4% of
+ * `mesh --help`, `render` and `--version` on the 2-core machine (farm-bench, 0.95-0.96x).
+ */
+export function commandListings(registers: Register[]): Listing[] {
+  if (typeof MESH_COMMAND_LISTINGS === 'undefined') return registers.map(listingOf);
+  return JSON.parse(MESH_COMMAND_LISTINGS) as Listing[];
+}
+
+/**
  * Lists a command in the program's help without building it. It is never run: the program builds
  * whole every command whose name is on the command line (see `buildProgram`).
  */

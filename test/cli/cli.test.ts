@@ -6,14 +6,20 @@ import { parse, parseAllDocuments } from 'yaml';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mesh, meshBin, repoRoot } from '../helpers/mesh.js';
 import { tempDir } from '../helpers/tmp.js';
+import { buildProgram } from '../../src/main.js';
 
 const ANSI = /\u001b\[/;
 
 describe('mesh basics', () => {
-  it('--help lists every command, exit 0', async () => {
+  it('--help lists every command, exit 0: the help of the whole program, from the listings the build read', async () => {
     const r = await mesh(['--help']);
     expect(r.code).toBe(0);
     for (const c of ['profile', 'render', 'install', 'uninstall', 'verify', 'status', 'completion']) expect(r.stdout).toContain(c);
+    expect(r.stdout).toBe(
+      buildProgram(() => undefined)
+        .configureHelp({ helpWidth: 80 })
+        .helpInformation(),
+    );
   });
 
   it('--version prints package.json version', async () => {
