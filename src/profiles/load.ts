@@ -21,10 +21,25 @@ export function builtinProfilesDir(): string {
 }
 
 export function listBuiltinProfiles(dir = builtinProfilesDir()): string[] {
-  return readdirSync(dir)
+  return readProfilesDir(dir)
     .filter((file) => file.endsWith('.yaml'))
     .map((file) => basename(file, '.yaml'))
     .sort();
+}
+
+/** The directory's files; MESH_PROFILES_DIR naming no readable directory is the user's to fix. */
+function readProfilesDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    if (dir !== process.env.MESH_PROFILES_DIR) throw error; // the shipped profiles missing: a broken install
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : `cannot be read (${code})`;
+    throw usageError(
+      `MESH_PROFILES_DIR=${dir}: ${why}`,
+      'point it at a directory of mesh profiles (<name>.yaml), or unset it for the profiles mesh ships',
+    );
+  }
 }
 
 /** A reference is a path when it looks like one; otherwise it names a built-in profile. */

@@ -229,6 +229,17 @@ describe('bad input: one line, a hint, exit 2, nothing on stdout', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it('MESH_PROFILES_DIR naming no directory', async () => {
+    const dir = join(t.dir, 'absent');
+    const r = await mesh(['profile', 'list'], { env: { MESH_PROFILES_DIR: dir } });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `Error: MESH_PROFILES_DIR=${dir}: no such directory\n` +
+        'hint: point it at a directory of mesh profiles (<name>.yaml), or unset it for the profiles mesh ships\n',
+    );
+  });
+
   it('--verbose may show a stack trace', async () => {
     const r = await mesh(['render', '--profile', 'demoo', '--verbose']);
     expect(r.stderr).toMatch(/\n\s+at /);

@@ -93,6 +93,22 @@ describe('built-in profiles are thin: Istio profile + what mesh adds', () => {
     }
   });
 
+  it('MESH_PROFILES_DIR naming no directory is a usage error naming it, for a name and for the list', () => {
+    profilesDir.write('a-file', '');
+    for (const [dir, why] of [
+      [join(profilesDir.dir, 'absent'), 'no such directory'],
+      [join(profilesDir.dir, 'a-file'), 'not a directory'],
+    ]) {
+      process.env.MESH_PROFILES_DIR = dir;
+      try {
+        expect(usage(() => load({ profile: 'demo' })).message).toBe(`MESH_PROFILES_DIR=${dir}: ${why}`);
+        expect(usage(() => listBuiltinProfiles()).hint).toMatch(/unset it for the profiles mesh ships/);
+      } finally {
+        delete process.env.MESH_PROFILES_DIR;
+      }
+    }
+  });
+
   it("sds is Istio's default plus explicit auto mTLS", () => {
     const sds = load({ profile: 'sds' });
     expect(sds.description).toMatch(/1\.4/);
