@@ -219,7 +219,11 @@ export function loadFile(path: string, what: 'profile' | 'overlay', label = path
 export function loadBuiltin(name: string, dir = builtinProfilesDir()): Layer {
   const known = listBuiltinProfiles(dir);
   if (!known.includes(name))
-    throw usageError(`unknown profile "${name}"`, `valid profiles: ${known.join(', ')}; or pass a file: --profile ./my-profile.yaml`);
+    throw usageError(
+      `unknown profile "${name}"`,
+      `${known.length ? `valid profiles: ${known.join(', ')}` : `${dir} holds no <name>.yaml profiles`}; ` +
+        'or pass a file: --profile ./my-profile.yaml',
+    );
   const layer = loadFile(join(dir, `${name}.yaml`), 'profile', name, dir === shippedProfilesDir());
   return { ...layer, source: `builtin:${name}` };
 }

@@ -93,6 +93,18 @@ describe('built-in profiles are thin: Istio profile + what mesh adds', () => {
     }
   });
 
+  const empty = tempDir();
+  it('MESH_PROFILES_DIR holding no profiles: the unknown name says so', () => {
+    process.env.MESH_PROFILES_DIR = empty.dir;
+    try {
+      expect(usage(() => load({ profile: 'demo' })).hint).toBe(
+        `${empty.dir} holds no <name>.yaml profiles; or pass a file: --profile ./my-profile.yaml`,
+      );
+    } finally {
+      delete process.env.MESH_PROFILES_DIR;
+    }
+  });
+
   it('MESH_PROFILES_DIR naming no directory is a usage error naming it, for a name and for the list', () => {
     profilesDir.write('a-file', '');
     for (const [dir, why] of [
