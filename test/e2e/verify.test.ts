@@ -118,6 +118,8 @@ describe('mesh verify on the testbed', () => {
       'webhook-service',
     ])
       expect(check(r, id).status, id).toBe('ok');
+    // istioctl's default tag has an injector and a validator: named once.
+    expect(check(r, 'webhook-revisions').message).toMatch(/^revisions default(; tags default->default)?$/);
   });
 
   it('--only and --skip read only what the chosen checks stand on: --only control-plane lists no data-plane pods', async () => {

@@ -465,6 +465,23 @@ describe('revisions in verify', () => {
     });
   });
 
+  it('names each tag once, from its injector, though its validator carries the tag label too (list items have no kind)', () => {
+    const labels = (tag: string, rev: string) => ({ 'istio.io/rev': rev, 'istio.io/tag': tag });
+    const c = find(
+      facts({
+        mutatingWebhooks: {
+          items: [
+            { metadata: { name: 'istio-revision-tag-default', labels: labels('default', 'default') } },
+            { metadata: { name: 'istio-sidecar-injector', labels: { 'istio.io/rev': 'default' } } },
+          ],
+        },
+        validatingWebhooks: { items: [{ metadata: { name: 'istiod-default-validator', labels: labels('default', 'default') } }] },
+      }),
+      'webhook-revisions',
+    );
+    expect(c).toMatchObject({ status: 'ok', message: 'revisions default; tags default->default' });
+  });
+
   it('fails a tag webhook pointing at a revision with no istiod, naming the tag to move', () => {
     const tag = { metadata: { name: 'istio-revision-tag-prod', labels: { 'istio.io/rev': 'gone', 'istio.io/tag': 'prod' } } };
     const c = find(facts({ mutatingWebhooks: { items: [tag] } }), 'webhook-revisions');

@@ -222,7 +222,9 @@ function webhookRevisions(facts: Facts): Verdict {
         : strandedHint(stranded[0].kind, first, [...running]),
     );
   }
-  const tags = configs.filter(({ c }) => c.metadata?.labels?.['istio.io/tag'] && c.kind !== 'ValidatingWebhookConfiguration');
+  // A tag has a validator too (istiod-default-validator carries istio.io/tag); each tag is named once,
+  // from its injector. Items of a list carry no `kind`: the wrapper's is the one to ask.
+  const tags = configs.filter(({ kind, c }) => c.metadata?.labels?.['istio.io/tag'] && kind === 'MutatingWebhookConfiguration');
   return ok(
     `revisions ${[...running].sort().join(', ')}` +
       (tags.length
