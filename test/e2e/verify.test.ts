@@ -160,6 +160,11 @@ describe('mesh verify on the testbed', () => {
     expect(c.status).toBe('warn');
     expect(c.message).toMatch(/1 of 3 pods have no istio-proxy: shop\/pod\/legacy \(1\)/);
     expect(c.hint).toContain('created before injection was enabled');
+    // The hint is a command kubectl runs (server-side dry run): `rollout restart pod/legacy` was
+    // refused ("pods "legacy" restarting is not supported"), a pod no controller owns.
+    const command = /e\.g\. (kubectl [^,]+)/.exec(c.hint ?? '')?.[1];
+    expect(command).toBe('kubectl delete pod legacy -n shop');
+    await kubectl(...command!.split(' ').slice(1), '--dry-run=server');
   });
 
   it('warns about proxy versions that differ from the control plane, listed with counts', async () => {

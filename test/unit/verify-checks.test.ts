@@ -418,6 +418,36 @@ describe('revisions in verify', () => {
     expect(c.hint).toMatch(/^kubectl rollout restart deployment\/web -n shop/);
   });
 
+  it('a pod no controller owns gets a hint kubectl can run: delete and create it, not `rollout restart pod/...`', () => {
+    const bare: V1Pod = {
+      metadata: { name: 'legacy', namespace: 'shop' },
+      spec: { containers: [{ name: 'app' }] },
+      status: { phase: 'Running' },
+    };
+    const c = find(facts({ namespaces: shop({ 'istio-injection': 'enabled' }), dataPlanePods: pods(bare) }), 'data-plane-injection');
+    expect(c).toMatchObject({ status: 'warn', message: '1 of 1 pods have no istio-proxy: shop/pod/legacy (1)' });
+    expect(c.hint).toMatch(
+      /restart them, e\.g\. kubectl delete pod legacy -n shop, then create it again from its manifest \(no controller/,
+    );
+    const fromReplicaSet = injected('job-x1', 'default');
+    const stale: V1Pod = {
+      ...fromReplicaSet,
+      metadata: {
+        ...fromReplicaSet.metadata,
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'migrate', uid: 'j', controller: true }],
+      },
+    };
+    const r = find(
+      facts({
+        deployments: { items: [deployment('istiod', 1, 1), canary] },
+        namespaces: shop({ 'istio.io/rev': 'canary' }),
+        dataPlanePods: pods(stale),
+      }),
+      'data-plane-revisions',
+    );
+    expect(r.hint).toMatch(/^kubectl delete pod job-x1 -n shop \(its job\/migrate creates it again\)/);
+  });
+
   it('fails for proxies of a revision that no longer runs', () => {
     const f = facts({ namespaces: shop({ 'istio-injection': 'enabled' }), dataPlanePods: pods(injected('a', 'canary')) });
     expect(find(f, 'data-plane-revisions')).toMatchObject({ status: 'fail', message: expect.stringContaining('shop (revision canary)') });

@@ -24,6 +24,20 @@ function owner(pod: V1Pod): string {
   return `${ref.kind.toLowerCase()}/${ref.name}`;
 }
 
+const ROLLOUT_KINDS = ['deployment', 'daemonset', 'statefulset'];
+
+/**
+ * The command that gives a workload new pods, for one of its pods. `kubectl rollout restart`
+ * knows three kinds ("pods "x" restarting is not supported"); any other controller (a Job's)
+ * recreates a pod deleted; a pod no controller owns is gone once deleted, so it is created again.
+ */
+export function restartCommand(workload: string, pod: string, ns: string): string {
+  if (ROLLOUT_KINDS.includes(workload.split('/', 1)[0])) return `kubectl rollout restart ${workload} -n ${ns}`;
+  if (workload.startsWith('pod/'))
+    return `kubectl delete pod ${pod} -n ${ns}, then create it again from its manifest (no controller owns it)`;
+  return `kubectl delete pod ${pod} -n ${ns} (its ${workload} creates it again)`;
+}
+
 interface DataPlane {
   namespaces: string[];
   podCount: number;
@@ -71,11 +85,12 @@ function injection(facts: Facts): Verdict {
   if (!namespaces.length) return skip('no namespace has injection enabled');
   if (!uninjected.size) return ok(podCount ? `all ${podCount} pods have istio-proxy` : 'no pods there yet');
   const missing = [...uninjected.values()].reduce((n, s) => n + s.size, 0);
-  const [first] = uninjected.keys();
+  const [[first, firstPods]] = uninjected;
   const ns = first.split('/', 1)[0];
+  const example = restartCommand(first.slice(ns.length + 1), [...firstPods][0], ns);
   return warn(
     `${missing} of ${podCount} pods have no istio-proxy: ${[...uninjected.entries()].map(([k, s]) => `${k} (${s.size})`).join(', ')}`,
-    `they were created before injection was enabled: restart them, e.g. kubectl rollout restart ${first.slice(ns.length + 1)} -n ${ns}`,
+    `they were created before injection was enabled: restart them, e.g. ${example}`,
     [...uninjected.entries()].flatMap(([k, pods]) => [...pods].map((p) => `Pod/${k.split('/')[0]}/${p}`)),
   );
 }
@@ -120,7 +135,7 @@ export const dataPlaneChecks: CheckDefinition[] = [
     category: 'data-plane',
     description: 'pods in injected namespaces have a sidecar',
     means: 'pods in injected namespaces have `istio-proxy` (warn lists those created before the label)',
-    fix: '`kubectl rollout restart` their workloads',
+    fix: '`kubectl rollout restart` their workloads (a pod no controller owns: delete it and create it again)',
     reads: ['namespaces', 'dataPlanePods'],
     run: injection,
   },
@@ -130,7 +145,7 @@ export const dataPlaneChecks: CheckDefinition[] = [
     description: 'proxies on a running, current revision',
     means:
       "every proxy's revision has an istiod (fail), and is the one its namespace injects now, tags resolved (warn lists the stale ones)",
-    fix: '`kubectl rollout restart` the workloads listed, in their namespaces',
+    fix: '`kubectl rollout restart` the workloads listed, in their namespaces (a pod no controller owns: delete it and create it again)',
     reads: ['namespaces', 'dataPlanePods', 'deployments', 'mutatingWebhooks'],
     run: proxyRevisions,
   },
@@ -216,7 +231,13 @@ function proxyRevisions(facts: Facts): Verdict {
   const counts = new Map<string, number>();
   const orphaned = new Map<string, Set<string>>();
   const stale = new Map<string, Set<string>>();
-  const add = (map: Map<string, Set<string>>, key: string, pod: V1Pod) => map.set(key, (map.get(key) ?? new Set()).add(owner(pod)));
+  // One pod of each workload (by `<namespace> <workload>`), for a hint that must name a pod.
+  const podOf = new Map<string, string>();
+  const add = (map: Map<string, Set<string>>, ns: string, key: string, pod: V1Pod) => {
+    const workload = owner(pod);
+    if (!podOf.has(`${ns} ${workload}`)) podOf.set(`${ns} ${workload}`, pod.metadata?.name ?? '?');
+    map.set(key, (map.get(key) ?? new Set()).add(workload));
+  };
   for (const [ns, pods] of facts.dataPlanePods.byNamespace) {
     const target = injectionTarget(namespaces.find((n) => n.metadata?.name === ns) ?? {});
     const wanted = target === undefined ? undefined : (tags.get(target) ?? target);
@@ -224,16 +245,18 @@ function proxyRevisions(facts: Facts): Verdict {
       const revision = injectedRevision(pod);
       if (!revision) continue;
       counts.set(revision, (counts.get(revision) ?? 0) + 1);
-      if (!running.has(revision)) add(orphaned, `${ns} (revision ${revision})`, pod);
+      if (!running.has(revision)) add(orphaned, ns, `${ns} (revision ${revision})`, pod);
       else if (wanted && wanted !== revision && running.has(wanted))
-        add(stale, `${ns} (revision ${revision}, namespace injects ${wanted})`, pod);
+        add(stale, ns, `${ns} (revision ${revision}, namespace injects ${wanted})`, pod);
     }
   }
   if (!counts.size) return skip('no injected pods');
   const list = (m: Map<string, Set<string>>) => [...m].map(([k, owners]) => `${k}: ${[...owners].join(', ')}`).join('; ');
   const restart = (m: Map<string, Set<string>>) => {
     const [key, owners] = [...m][0];
-    return `kubectl rollout restart ${[...owners][0]} -n ${key.split(' ')[0]}`;
+    const [workload] = owners;
+    const ns = key.split(' ')[0];
+    return restartCommand(workload, podOf.get(`${ns} ${workload}`)!, ns);
   };
   if (orphaned.size) return fail(`proxies of revisions with no istiod: ${list(orphaned)}`, `${restart(orphaned)} (and the others listed)`);
   if (stale.size)
