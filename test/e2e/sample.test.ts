@@ -71,6 +71,8 @@ describe('mesh sample bookinfo', () => {
 
     const again = await meshOn(['sample', 'bookinfo', '--namespace', 'shop', '--istio-dir', istioDir()]);
     expect(again.code, again.stderr).toBe(0);
+    expect(result.steps.find((s) => s.id === 'namespace')?.detail).toBe('labelled');
+    expect(again.stderr).toContain('ok: label shop for injection: already labelled');
 
     const removed = await meshOn(['sample', 'remove', 'bookinfo', '--namespace', 'shop']);
     expect(removed.code, removed.stderr).toBe(0);

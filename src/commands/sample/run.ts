@@ -151,6 +151,8 @@ export async function deployBookinfo(globals: GlobalOptions, options: SampleOpti
       { id: 'namespace', description: `label ${ns} for injection` },
       `label ${ns} for injection`,
       async () => {
+        // A re-run says so, and changes nothing, where the labels are there already.
+        if (existing && Object.entries(labels).every(([k, v]) => existing.metadata?.labels?.[k] === v)) return 'already labelled';
         if (!existing) await ensureNamespace(kube, ns);
         await patchNamespaceLabels(kube, ns, labels);
         return existing ? 'labelled' : 'created and labelled';
