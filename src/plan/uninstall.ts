@@ -139,7 +139,11 @@ export function buildUninstallPlan(input: UninstallPlanInput): Plan {
   if (purge)
     steps.push({
       id: 'delete',
-      description: 'delete the Istio CRDs (helm leaves them behind; --purge removes them)',
+      // `helm uninstall` leaves the CRDs behind; `istioctl uninstall --purge` deletes them itself.
+      description:
+        record.backend === 'helm'
+          ? 'delete the Istio CRDs (helm uninstall leaves them behind)'
+          : 'delete any Istio CRDs istioctl left behind',
       what: ['CustomResourceDefinition/*.istio.io'],
     });
   steps.push({

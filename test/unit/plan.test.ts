@@ -129,6 +129,12 @@ describe('uninstall plan', () => {
     expect(plan.steps[3]).toMatchObject({ namespace: 'apps', remove: [], set: { 'istio-injection': 'disabled' } });
     expect(plan.steps.filter((s) => s.id === 'apply').map((s) => (s as { release: string }).release)).toEqual(['istiod', 'istio-base']);
     expect(plan.steps.at(-2)).toMatchObject({ what: ['Namespace/istio-system'] });
+    expect(plan.steps[6]).toMatchObject({
+      what: ['CustomResourceDefinition/*.istio.io'],
+      description: expect.stringMatching(/helm uninstall leaves/),
+    });
+    const istioctl = buildUninstallPlan({ record: { ...record, backend: 'istioctl' }, purge: true, target: {}, timeoutSeconds: 60 });
+    expect(istioctl.steps.find((s) => s.description.includes('CRDs'))?.description).toBe('delete any Istio CRDs istioctl left behind');
   });
 
   it('keeps CRDs and a namespace mesh did not create', () => {
