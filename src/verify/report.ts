@@ -56,3 +56,33 @@ export function buildReport(facts: Facts, selection: Selection, meta: { duration
     categories,
   };
 }
+
+/**
+ * The report of a verify whose cluster did not answer (exit 4 all the same): `kubernetes-api` fails
+ * with the cause and every other selected check is unknown, nothing having been read. A pipeline
+ * reading `-o json` or `-o junit` gets a document naming why instead of an empty file.
+ */
+export function unreachableReport(
+  cause: { message: string; hint?: string },
+  selection: Selection,
+  meta: { durationMs: number; apiRequests: number; context: string; istioNamespace: string },
+): VerifyReport {
+  const categories: VerifyReport['categories'] = [];
+  const summary: Record<CheckStatus, number> = { ok: 0, warn: 0, fail: 0, skip: 0, unknown: 0 };
+  for (const [id, definitions] of selectedChecks(selection)) {
+    const checks = definitions.map((def): CheckResult => {
+      const api = def.id === 'kubernetes-api';
+      return {
+        id: def.id,
+        status: api ? 'fail' : 'unknown',
+        description: def.description,
+        message: api ? cause.message : 'not checked: the Kubernetes API could not be used (see kubernetes-api)',
+        ...(api ? { hint: `${cause.hint ? `${cause.hint}; ` : ''}${docs(def.id)}` } : {}),
+      };
+    });
+    for (const c of checks) summary[c.status]++;
+    categories.push({ id, checks });
+  }
+  const { durationMs, apiRequests, context, istioNamespace } = meta;
+  return { schemaVersion: 1, success: false, durationMs, apiRequests, context, istioNamespace, summary, categories };
+}

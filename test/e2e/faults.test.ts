@@ -283,6 +283,14 @@ describe('connection and credential errors say what is wrong (exit 4, no change)
       /^Error: the API server rejected the credentials of user mesh-testbed-admin: .* \(401 Unauthorized\)\nhint: the token or certificate is expired or revoked/m,
     );
     expect(r.stderr).not.toContain('not-a-real-token');
+    // A pipeline's test report still gets a document: kubernetes-api failing with the cause, the rest unknown.
+    const junit = await meshWith(kc, ['verify', '-o', 'junit']);
+    expect(junit.code).toBe(4);
+    expect(junit.stdout).toMatch(/^<\?xml[^]*<testsuites name="mesh verify" tests="24" failures="1" skipped="23"/);
+    expect(junit.stdout).toMatch(
+      /name="kubernetes-api">\n\s*<failure message="the API server rejected the credentials of user mesh-testbed-admin/,
+    );
+    expect(junit.stdout).not.toContain('not-a-real-token');
   });
 
   it('an expired client certificate', async () => {

@@ -256,6 +256,16 @@ describe('install failures', () => {
       expect(r.stderr).toMatch(/^Error: cluster unreachable: context dead-ctx \(server https:\/\/127\.0\.0\.1:9\): ECONNREFUSED\nhint: /m);
       expect(r.stderr).not.toContain('not-a-real-token');
     }
+    const json = await mesh(['--kubeconfig', kubeconfig, 'verify', '-o', 'json', '--only', 'kubernetes', '--only', 'control-plane']);
+    expect(json.code, json.stderr).toBe(4);
+    const doc = report(json);
+    expect(doc).toMatchObject({ schemaVersion: 1, success: false, context: 'dead-ctx', summary: { fail: 1, unknown: 4, ok: 0 } });
+    expect(doc.categories.map((c) => c.id)).toEqual(['kubernetes', 'control-plane']);
+    expect(doc.categories[0].checks[0]).toMatchObject({
+      id: 'kubernetes-api',
+      status: 'fail',
+      message: expect.stringMatching(/ECONNREFUSED$/),
+    });
     expect(difference(await snapshot(), before)).toEqual([]);
   });
 

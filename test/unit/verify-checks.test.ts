@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { V1DaemonSet, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
-import { buildReport } from '../../src/verify/report.js';
+import { buildReport, unreachableReport } from '../../src/verify/report.js';
 import { READ_NAMES, type CheckDefinition, type Facts } from '../../src/verify/types.js';
 import { CHECKS } from '../../src/verify/catalog.js';
 import { readsFor, readsOf } from '../../src/verify/selection.js';
@@ -673,5 +673,30 @@ describe('data-plane pods are held slimmed (verify at tens of thousands of pods)
     const jsonPage = readPodPage(Buffer.from(JSON.stringify({ metadata: {}, items: asServed })), 'application/json', 10).page;
     expect(jsonPage.continue).toBeUndefined();
     expect(jsonPage.pods()).toEqual(expected);
+  });
+});
+
+describe('a cluster that did not answer', () => {
+  it('fails kubernetes-api with the cause and leaves every other selected check unknown, never ok or missing', () => {
+    const r = unreachableReport(
+      { message: 'cluster unreachable: context c (server https://x): ECONNREFUSED', hint: 'check that the cluster is running' },
+      { only: [], skip: ['config'], strict: false },
+      { durationMs: 5, apiRequests: 1, context: 'c', istioNamespace: 'istio-system' },
+    );
+    const all = r.categories.flatMap((c) => c.checks);
+    expect(r).toMatchObject({ schemaVersion: 1, success: false, context: 'c', summary: { fail: 1, ok: 0, warn: 0, skip: 0 } });
+    expect(r.summary.unknown).toBe(all.length - 1);
+    expect(r.categories.map((c) => c.id)).not.toContain('config');
+    expect(all[0]).toEqual({
+      id: 'kubernetes-api',
+      status: 'fail',
+      description: 'Kubernetes API reachable',
+      message: 'cluster unreachable: context c (server https://x): ECONNREFUSED',
+      hint: 'check that the cluster is running; see README#kubernetes-api',
+    });
+    expect(new Set(all.slice(1).map((c) => c.status))).toEqual(new Set(['unknown']));
+    expect(Object.keys(r)).toEqual(
+      Object.keys(buildReport(facts({}), { only: [], skip: [], strict: false }, { durationMs: 0, apiRequests: 0 })),
+    );
   });
 });

@@ -11,7 +11,7 @@ import { istioctlVersion } from '../../adapters/tools.js';
 import { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { analyzeEnv, runAnalyze } from '../../verify/analyze.js';
 import { gatherFacts } from '../../verify/facts.js';
-import { buildReport, type Selection } from '../../verify/report.js';
+import { buildReport, unreachableReport, type Selection } from '../../verify/report.js';
 import { readsFor } from '../../verify/selection.js';
 import { CHECK_IDS } from '../../verify/catalog.js';
 import { verifyClusterRoles } from '../../verify/reads.js';
@@ -78,7 +78,17 @@ export async function verify(
   const feed = waitSeconds ? await openChangeFeed(kube, ns, waitSeconds) : undefined;
   let report: VerifyReport;
   try {
-    report = await once(firstAnalyze);
+    try {
+      report = await once(firstAnalyze);
+    } catch (error) {
+      // Exit 4 all the same, with the one-line error on stderr; a machine-readable output still
+      // gets its document (kubernetes-api failing with the cause), as a test report needs one.
+      if (error instanceof CliError && error.exitCode === ExitCode.unreachable && output !== 'text') {
+        const meta = { durationMs: Date.now() - started, apiRequests: kube.requests, context: kube.context, istioNamespace: ns };
+        process.stdout.write(formatReport(unreachableReport(error, selection, meta), output, plain));
+      }
+      throw error;
+    }
     while (feed && !report.success && Date.now() < deadline) {
       if (output === 'text')
         process.stderr.write(
@@ -107,6 +117,10 @@ export async function verify(
     const { default: chalk } = await import('chalk');
     paint = { green: chalk.green, yellow: chalk.yellow, red: chalk.red, dim: chalk.dim, bold: chalk.bold };
   }
-  process.stdout.write(output === 'json' ? verifyJson(report) : output === 'junit' ? verifyJunit(report) : verifyText(report, paint));
+  process.stdout.write(formatReport(report, output, paint));
   return report.success ? ExitCode.ok : ExitCode.verifyFailed;
+}
+
+function formatReport(report: VerifyReport, output: string, paint: Paint): string {
+  return output === 'json' ? verifyJson(report) : output === 'junit' ? verifyJunit(report) : verifyText(report, paint);
 }
