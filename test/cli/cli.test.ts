@@ -120,6 +120,19 @@ describe('profile', () => {
     const effective = await mesh(['profile', 'diff', 'default', 'demo', '--effective']);
     expect(effective.stdout).toContain('+ workloads[2]: "Deployment/istio-system/istio-egressgateway"');
     expect(effective.stdout).toContain('~ istioOperator.spec.components.egressGateways[0].enabled: false -> true');
+    // demo's own settings live in its chart profile (Istio 1.24+), not in its IstioOperator
+    expect(effective.stdout).toContain('+ chartValues.pilot.traceSampling: 100');
+    expect(effective.stdout).toMatch(/^\+ chartValues\.meshConfig: \{"accessLogFile":"\/dev\/stdout"/m);
+    // the user's values go on top of the chart profile: set to demo's, that difference is gone
+    const file = tempDir().write(
+      'trace.yaml',
+      'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec:\n  values:\n    pilot:\n      traceSampling: 100\n',
+    );
+    const same = await mesh(['profile', 'diff', 'demo', file, '--effective', '-o', 'json']);
+    expect(same.code, same.stderr).toBe(0);
+    const paths = (JSON.parse(same.stdout) as { changes: Array<{ path: string }> }).changes.map((c) => c.path);
+    expect(paths).toContain('chartValues.meshConfig');
+    expect(paths).not.toContain('chartValues.pilot.traceSampling');
     const json = JSON.parse((await mesh(['profile', 'diff', 'default', 'default', '-o', 'json'])).stdout);
     expect(json.changes).toEqual([]);
   });

@@ -5,7 +5,8 @@ import { checkOutput } from '../../cli/options.js';
 import type { ProfileInputOptions } from '../../cli/profile-input.js';
 import { ExitCode, usageError } from '../../errors.js';
 import { listBuiltinProfiles, loadBuiltin, toYaml } from '../../profiles/load.js';
-import { sortKeys } from '../../profiles/merge.js';
+import { getPath, isTree, mergeFrom, sortKeys } from '../../profiles/merge.js';
+import { chartProfile } from '../../render/chart-profiles.js';
 import type { Profile } from '../../profiles/schema.js';
 import { resolveIntent } from '../render/intent.js';
 import { formatWorkload } from '../../render/workloads.js';
@@ -50,17 +51,41 @@ export function profileDocument(profile: Profile) {
  */
 function effectiveDocument(globals: GlobalOptions, options: ProfileInputOptions) {
   const { profile, contents } = resolveIntent(globals, options, false);
+  const packagePath = profile.spec.installPackagePath;
+  const values = getPath(contents.effective, ['spec', 'values']);
+  const chart = chartProfile(
+    isTree(values) ? values : {},
+    typeof packagePath === 'string' && packagePath ? { manifestsDir: packagePath } : {},
+  );
   return {
     ...profileDocument(profile),
     effective: {
       computedFrom:
         `Istio 1.31 profile "${profile.istioProfile}" merged under the spec, as istioctl merges it; ` +
-        'image hub and tag come from the istioctl binary',
+        'image hub and tag come from the istioctl binary' +
+        (chart.layers.length ? `; the charts put chartProfile's values under spec.values, as they render` : ''),
       istioNamespace: contents.istioNamespace,
       revision: contents.revision || 'default',
       workloads: contents.workloads.map(formatWorkload),
       istioOperator: sortKeys(contents.effective),
+      ...(chart.layers.length ? { chartProfile: { layers: chart.layers, values: sortKeys(chart.values) } } : {}),
     },
+  };
+}
+
+/**
+ * One side of `profile diff --effective`: the workloads, the IstioOperator as istioctl merges it
+ * (its values apart), and the values the charts render with, their defaults aside: the chart
+ * profile's under the IstioOperator's. demo differs from default there (trace sampling, access
+ * log, resources), not in its IstioOperator.
+ */
+function effectiveSide(globals: GlobalOptions, ref: string) {
+  const { istioOperator, workloads, chartProfile: chart } = effectiveDocument(globals, { profile: ref }).effective;
+  const { values, ...spec } = isTree(istioOperator.spec) ? istioOperator.spec : {};
+  return {
+    workloads,
+    istioOperator: { ...istioOperator, spec },
+    chartValues: mergeFrom(chart?.values ?? {}, isTree(values) ? values : {}),
   };
 }
 
@@ -81,10 +106,7 @@ const show = (value: unknown): string => JSON.stringify(value);
 export async function diffProfiles(globals: GlobalOptions, a: string, b: string, options: { effective?: boolean }): Promise<number> {
   const output = checkOutput(globals.output, ['text', 'json'], 'profile diff');
   const side = (ref: string) => {
-    if (options.effective) {
-      const { istioOperator, workloads } = effectiveDocument(globals, { profile: ref }).effective;
-      return { workloads, istioOperator };
-    }
+    if (options.effective) return effectiveSide(globals, ref);
     const {
       layeredFrom: _l,
       name: _n,
