@@ -50,7 +50,13 @@ describe('mesh upgrade (istioctl backend, 1.30-dev -> 1.31.0)', () => {
     const dry = await meshOn(['upgrade', '--to', next, '--istioctl', toolPath('istioctl'), '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain(`canary upgrade of revision default in istio-system: ${old} -> ${next}, new revision 1-31-0`);
+    // the install it would run, as `mesh install --dry-run` prints it, then each move by name
+    expect(dry.stdout).toMatch(/^Install plan: profile minimal, backend istioctl, namespace istio-system, revision 1-31-0$/m);
+    expect(dry.stdout).toContain('- Deployment/istio-system/istiod-1-31-0');
+    expect(dry.stderr).toContain('would move tag default to revision 1-31-0 (namespaces using it: up-app)');
+    expect(dry.stderr).toContain(`the workloads in up-app keep their ${old} proxies until restarted (--restart does it)`);
     expect(await kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name')).not.toContain('1-31-0');
+    expect(await kubectl('get', 'configmaps', '-n', 'istio-system', '-o', 'name')).not.toContain('mesh-install-1-31-0');
 
     const up = await meshOn(['upgrade', '--to', next, '--istioctl', toolPath('istioctl'), '--restart', '-y']);
     expect(up.code, up.stderr).toBe(0);

@@ -1,4 +1,4 @@
-import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1Namespace, V1StatefulSet } from '@kubernetes/client-node';
 import { checkOutput, checkRevision, istioNamespaceOf, type GlobalOptions } from '../../cli/options.js';
 import { createKubeGateway, type KubeGateway } from '../../adapters/kube.js';
 import { runProcess } from '../../adapters/process.js';
@@ -16,6 +16,7 @@ import { createProgress } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
 import { namespacesUsing, readInjectionState } from '../../revisions/usage.js';
 import { judgeUpgrade, revisionForVersion } from '../../revisions/upgrade-rules.js';
+import type { RevisionTag } from '../../revisions/tags.js';
 import type { InstallOptions } from '../install/options.js';
 import { gatherFacts } from '../../verify/facts.js';
 import { buildReport } from '../../verify/report.js';
@@ -65,13 +66,22 @@ export async function upgrade(globals: GlobalOptions, options: UpgradeOptions): 
       (mode === 'canary' ? `, new revision ${newRevision}` : ''),
   );
   if (options.dryRun) {
+    // The install the upgrade runs, printed as `mesh install --dry-run` prints it; then what moves.
+    const planned = await installWith(globals, options, from, newRevision, istioctl, true);
+    if (planned !== ExitCode.ok) return planned;
+    const moves = mode === 'canary' ? await movesFrom(kube, fromRevision) : undefined;
+    for (const line of dryRunLines(moves, newRevision || 'default', fromRevision, fromVersion)) progress.note(line);
+    const restart = moves ? moves.users : await namespacesOf(kube, fromRevision);
     progress.note(
-      mode === 'canary'
-        ? `would install revision ${newRevision} with istioctl ${tool ?? '?'}, move tags and namespaces of ${fromRevision} to it` +
-            `${options.restart ? ', restart their workloads' : ''}; nothing changed`
-        : `would install ${options.to} over revision ${fromRevision}` +
-            `${options.restart ? ' and restart its workloads' : ''}; nothing changed`,
+      !restart.length
+        ? 'no namespace injects with it: no workload to restart'
+        : options.restart
+          ? `would restart the Deployments, StatefulSets and DaemonSets in ${restart.join(', ')}`
+          : `the workloads in ${restart.join(', ')} keep their ${fromVersion} proxies until restarted (--restart does it)`,
     );
+    const gateways = gatewaysNote(mode, from, newRevision, 'upgrades');
+    if (gateways) progress.note(gateways);
+    progress.note('dry run: nothing was changed');
     return ExitCode.ok;
   }
   const installed = await installWith(globals, options, from, newRevision, istioctl);
@@ -87,11 +97,8 @@ export async function upgrade(globals: GlobalOptions, options: UpgradeOptions): 
   const verified = await verifyRevision(kube, ns, mode === 'canary' ? newRevision : from.revision);
   progress.note(verified.line);
   if (!verified.ok) return ExitCode.verifyFailed;
-  if (mode === 'canary' && from.workloads.some((w) => /gateway/.test(w)) && from.backend === 'istioctl')
-    progress.note(
-      'note: the canary install also upgraded the gateways in place (istioctl installs one set per namespace, istio/istio#26019): ' +
-        `removing ${newRevision} needs them reinstalled with the old revision`,
-    );
+  const gateways = gatewaysNote(mode, from, newRevision, 'upgraded');
+  if (gateways) progress.note(gateways);
   progress.note(
     mode === 'canary'
       ? `upgraded: revision ${newRevision} (${options.to}) runs beside ${fromRevision} (${fromVersion})` +
@@ -130,6 +137,7 @@ async function installWith(
   from: InstallRecord,
   revision: string,
   istioctl: string,
+  dryRun = false,
 ): Promise<number> {
   const files: Record<string, string> = {};
   const recorded = from.renderedSpec ?? '';
@@ -155,7 +163,7 @@ async function installWith(
       revision: revision || 'default',
       backend: from.backend,
       yes: true,
-      dryRun: false,
+      dryRun,
       injectNamespace: [],
       istioctl,
     };
@@ -168,6 +176,49 @@ const namespacesOf = async (kube: KubeGateway, revision: string): Promise<string
   const { namespaces, tags } = await readInjectionState(kube);
   return namespacesUsing(revision, namespaces, tags);
 };
+
+/** istioctl installs one set of gateways per namespace (istio/istio#26019): a canary takes the old revision's over. */
+function gatewaysNote(mode: string, from: InstallRecord, newRevision: string, verb: 'upgrades' | 'upgraded'): string | undefined {
+  if (mode !== 'canary' || from.backend !== 'istioctl' || !from.workloads.some((w) => /gateway/.test(w))) return undefined;
+  return (
+    `note: the canary install ${verb} the gateways in place too (istioctl installs one set per namespace, istio/istio#26019): ` +
+    `removing ${newRevision} needs them reinstalled with the old revision`
+  );
+}
+
+/** What injects with a revision: the namespaces, the tags pointing at it, and the namespaces labelled for it directly. */
+async function movesFrom(kube: KubeGateway, revision: string): Promise<{ users: string[]; tags: RevisionTag[]; direct: V1Namespace[] }> {
+  const state = await readInjectionState(kube);
+  const users = namespacesUsing(revision, state.namespaces, state.tags);
+  const tags = state.tags.filter((t) => t.revision === revision);
+  const viaTags = new Set(tags.flatMap((t) => t.namespaces));
+  const direct = state.namespaces.filter((n) => users.includes(n.metadata?.name ?? '') && !viaTags.has(n.metadata?.name ?? ''));
+  return { users, tags, direct };
+}
+
+/** What a canary upgrade would move, one line each; an in-place upgrade moves nothing. */
+function dryRunLines(
+  moves: Awaited<ReturnType<typeof movesFrom>> | undefined,
+  toRevision: string,
+  fromRevision: string,
+  fromVersion: string,
+): string[] {
+  if (!moves) return [`would install over revision ${fromRevision} (${fromVersion}) in place: no tag or namespace moves`];
+  const label = (labels: Record<string, string>) =>
+    ['istio-injection', 'istio.io/rev']
+      .filter((k) => k in labels)
+      .map((k) => `${k}=${labels[k]}`)
+      .join(', ');
+  const lines = [
+    ...moves.tags.map(
+      (t) => `would move tag ${t.tag} to revision ${toRevision} (namespaces using it: ${t.namespaces.join(', ') || 'none'})`,
+    ),
+    ...moves.direct.map(
+      (n) => `would relabel namespace ${n.metadata?.name} istio.io/rev=${toRevision} (was ${label(n.metadata?.labels ?? {})})`,
+    ),
+  ];
+  return lines.length ? lines : [`no tag or namespace uses revision ${fromRevision}: nothing would move`];
+}
 
 /**
  * Moves what injected with the old revision to the new one: each tag pointing at it (istioctl tag
@@ -183,9 +234,7 @@ async function moveToRevision(
   toRevision: string,
   istioctl: string,
 ): Promise<string[]> {
-  const state = await readInjectionState(kube);
-  const users = namespacesUsing(fromRevision, state.namespaces, state.tags);
-  const tags = state.tags.filter((t) => t.revision === fromRevision);
+  const { users, tags, direct } = await movesFrom(kube, fromRevision);
   const { setTag } = await import('../tag/run.js');
   for (const tag of tags) {
     await setTag(globals, tag.tag, { revision: toRevision, overwrite: true, istioctl, waitForLock: options.timeout });
@@ -196,8 +245,6 @@ async function moveToRevision(
       toRevision === 'default' ? '' : toRevision,
     );
   }
-  const viaTags = new Set(tags.flatMap((t) => t.namespaces));
-  const direct = state.namespaces.filter((n) => users.includes(n.metadata?.name ?? '') && !viaTags.has(n.metadata?.name ?? ''));
   for (const namespace of direct) {
     const name = namespace.metadata!.name!;
     const labels = namespace.metadata?.labels ?? {};
