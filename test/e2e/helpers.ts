@@ -247,18 +247,20 @@ export async function proxyToTestbed(
 }
 
 /**
- * The testbed's real istioctl behind a wrapper that notes each start (the GOMAXPROCS it got, or
- * `unset`, then its arguments), in a private directory the test may keep other files in.
+ * The testbed's real istioctl behind a wrapper that notes each start (`<GOMAXPROCS>/<GOGC>` it
+ * got, each `unset` if so, then its arguments), in a private directory the test may keep other files in.
  */
 export function recordingIstioctl(prefix: string) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const log = join(dir, 'started');
   const path = join(dir, 'istioctl');
-  writeFileSync(path, `#!/bin/sh\necho "\${GOMAXPROCS:-unset} $*" >> '${log}'\nexec '${toolPath('istioctl')}' "$@"\n`, { mode: 0o700 });
+  writeFileSync(path, `#!/bin/sh\necho "\${GOMAXPROCS:-unset}/\${GOGC:-unset} $*" >> '${log}'\nexec '${toolPath('istioctl')}' "$@"\n`, {
+    mode: 0o700,
+  });
   return {
     dir,
     path,
-    /** Each start as `<GOMAXPROCS> <arguments>`, oldest first. */
+    /** Each start as `<GOMAXPROCS>/<GOGC> <arguments>`, oldest first. */
     starts: (): string[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -193,18 +193,18 @@ describe('mesh verify on the testbed', () => {
     ).toContain('not found on PATH');
   });
 
-  it('runs the real analyze over every namespace, one core short of the machine unless GOMAXPROCS is set', async () => {
+  it('runs the real analyze over every namespace, one core short of the machine and GOGC=400 unless the user set them', async () => {
     const recording = recordingIstioctl('mesh-analyze-');
     const istioctl = recording.path;
     try {
       expect(check(await meshOn(['verify', '-o', 'json', '--only', 'config', '--istioctl', istioctl]), 'config-analyze').message).toContain(
         'IST0103',
       );
-      await meshOn(['verify', '-o', 'json', '--only', 'config', '--istioctl', istioctl], { GOMAXPROCS: '7' });
+      await meshOn(['verify', '-o', 'json', '--only', 'config', '--istioctl', istioctl], { GOMAXPROCS: '7', GOGC: '50' });
       const analyzes = recording.starts().filter((line) => line.includes(' analyze '));
       expect(analyzes).toEqual([
-        expect.stringMatching(new RegExp(`^${Math.max(1, availableParallelism() - 1)} analyze --all-namespaces -o json --kubeconfig `)),
-        expect.stringMatching(/^7 analyze --all-namespaces -o json --kubeconfig /),
+        expect.stringMatching(new RegExp(`^${Math.max(1, availableParallelism() - 1)}/400 analyze --all-namespaces -o json --kubeconfig `)),
+        expect.stringMatching(/^7\/50 analyze --all-namespaces -o json --kubeconfig /),
       ]);
     } finally {
       recording.remove();

@@ -203,7 +203,8 @@ export const configChecks: CheckDefinition[] = [
     description: 'istioctl analyze finds no problems',
     means:
       "`istioctl analyze -A -o json` (Istio config in any namespace is the mesh's; istioctl's Go scheduler one core short " +
-      'of the machine unless `GOMAXPROCS` is set): errors fail, warnings warn; skipped without istioctl or with `--skip-analyze`',
+      'of the machine unless `GOMAXPROCS` is set, and `GOGC=400` unless `GOGC` or `GOMEMLIMIT` is): errors fail, warnings warn; ' +
+      'skipped without istioctl or with `--skip-analyze`',
     fix: "follow the analyzer's documentation link",
     reads: [],
     run: analyzeVerdict,
