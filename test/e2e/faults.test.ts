@@ -284,7 +284,7 @@ describe('connection and credential errors say what is wrong (exit 4, no change)
     );
     expect(r.stderr).not.toContain('not-a-real-token');
     // A pipeline's test report still gets a document: kubernetes-api failing with the cause, the rest unknown.
-    const junit = await meshWith(kc, ['verify', '-o', 'junit']);
+    const junit = await meshWith(kc, ['verify', '--wait', '5s', '-o', 'junit']);
     expect(junit.code).toBe(4);
     expect(junit.stdout).toMatch(/^<\?xml[^]*<testsuites name="mesh verify" tests="24" failures="1" skipped="23"/);
     expect(junit.stdout).toMatch(

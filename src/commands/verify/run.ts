@@ -76,10 +76,11 @@ export async function verify(
     return buildReport(facts, selection, { durationMs: Date.now() - started, apiRequests: kube.requests });
   };
 
-  const feed = waitSeconds ? await openChangeFeed(kube, ns, waitSeconds) : undefined;
+  let feed: Awaited<ReturnType<typeof openChangeFeed>> | undefined;
   let report: VerifyReport;
   try {
     try {
+      feed = waitSeconds ? await openChangeFeed(kube, ns, waitSeconds) : undefined;
       report = await once(firstAnalyze);
     } catch (error) {
       // Exit 4 all the same, with the one-line error on stderr; a machine-readable output still
