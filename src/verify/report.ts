@@ -32,29 +32,33 @@ function judge(def: CheckDefinition, facts: Facts): CheckResult {
   };
 }
 
+interface ReportMeta {
+  durationMs: number;
+  apiRequests: number;
+  context: string;
+  istioNamespace: string;
+}
+
 /**
- * Runs the selected checks over the facts (pure) and decides success the same way for every
- * output: a failed check fails; warnings and unknowns fail only with --strict.
+ * Judges every selected check and decides success the same way for every output: a failed check
+ * fails; warnings and unknowns fail only with --strict; a cluster that was never reached fails.
  */
-export function buildReport(facts: Facts, selection: Selection, meta: { durationMs: number; apiRequests: number }): VerifyReport {
+function assemble(selection: Selection, resultOf: (def: CheckDefinition) => CheckResult, meta: ReportMeta, reached = true): VerifyReport {
   const categories: VerifyReport['categories'] = [];
   const summary: Record<CheckStatus, number> = { ok: 0, warn: 0, fail: 0, skip: 0, unknown: 0 };
   for (const [id, definitions] of selectedChecks(selection)) {
-    const checks = definitions.map((c) => judge(c, facts));
+    const checks = definitions.map(resultOf);
     for (const c of checks) summary[c.status]++;
     categories.push({ id, checks });
   }
-  const success = summary.fail === 0 && (!selection.strict || (summary.warn === 0 && summary.unknown === 0));
-  return {
-    schemaVersion: 1,
-    success,
-    durationMs: meta.durationMs,
-    apiRequests: meta.apiRequests,
-    context: facts.context,
-    istioNamespace: facts.istioNamespace,
-    summary,
-    categories,
-  };
+  const success = reached && summary.fail === 0 && (!selection.strict || (summary.warn === 0 && summary.unknown === 0));
+  const { durationMs, apiRequests, context, istioNamespace } = meta;
+  return { schemaVersion: 1, success, durationMs, apiRequests, context, istioNamespace, summary, categories };
+}
+
+/** Runs the selected checks over the facts (pure). */
+export function buildReport(facts: Facts, selection: Selection, meta: { durationMs: number; apiRequests: number }): VerifyReport {
+  return assemble(selection, (def) => judge(def, facts), { ...meta, context: facts.context, istioNamespace: facts.istioNamespace });
 }
 
 /**
@@ -62,27 +66,16 @@ export function buildReport(facts: Facts, selection: Selection, meta: { duration
  * with the cause and every other selected check is unknown, nothing having been read. A pipeline
  * reading `-o json` or `-o junit` gets a document naming why instead of an empty file.
  */
-export function unreachableReport(
-  cause: { message: string; hint?: string },
-  selection: Selection,
-  meta: { durationMs: number; apiRequests: number; context: string; istioNamespace: string },
-): VerifyReport {
-  const categories: VerifyReport['categories'] = [];
-  const summary: Record<CheckStatus, number> = { ok: 0, warn: 0, fail: 0, skip: 0, unknown: 0 };
-  for (const [id, definitions] of selectedChecks(selection)) {
-    const checks = definitions.map((def): CheckResult => {
-      const api = def.id === 'kubernetes-api';
-      return {
-        id: def.id,
-        status: api ? 'fail' : 'unknown',
-        description: def.description,
-        message: api ? cause.message : 'not checked: the Kubernetes API could not be used (see kubernetes-api)',
-        ...(api ? { hint: `${cause.hint ? `${cause.hint}; ` : ''}${docs(def.id)}` } : {}),
-      };
-    });
-    for (const c of checks) summary[c.status]++;
-    categories.push({ id, checks });
-  }
-  const { durationMs, apiRequests, context, istioNamespace } = meta;
-  return { schemaVersion: 1, success: false, durationMs, apiRequests, context, istioNamespace, summary, categories };
+export function unreachableReport(cause: { message: string; hint?: string }, selection: Selection, meta: ReportMeta): VerifyReport {
+  const resultOf = (def: CheckDefinition): CheckResult => {
+    const api = def.id === 'kubernetes-api';
+    return {
+      id: def.id,
+      status: api ? 'fail' : 'unknown',
+      description: def.description,
+      message: api ? cause.message : 'not checked: the Kubernetes API could not be used (see kubernetes-api)',
+      ...(api ? { hint: `${cause.hint ? `${cause.hint}; ` : ''}${docs(def.id)}` } : {}),
+    };
+  };
+  return assemble(selection, resultOf, meta, false);
 }
