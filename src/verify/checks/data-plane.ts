@@ -31,7 +31,7 @@ const ROLLOUT_KINDS = ['deployment', 'daemonset', 'statefulset'];
  * knows three kinds ("pods "x" restarting is not supported"); any other controller (a Job's)
  * recreates a pod deleted; a pod no controller owns is gone once deleted, so it is created again.
  */
-export function restartCommand(workload: string, pod: string, ns: string): string {
+function restartCommand(workload: string, pod: string, ns: string): string {
   if (ROLLOUT_KINDS.includes(workload.split('/', 1)[0])) return `kubectl rollout restart ${workload} -n ${ns}`;
   if (workload.startsWith('pod/'))
     return `kubectl delete pod ${pod} -n ${ns}, then create it again from its manifest (no controller owns it)`;
@@ -230,14 +230,14 @@ function proxyRevisions(facts: Facts): Verdict {
   const namespaces = facts.namespaces.items;
   const tags = new Map(revisionTags(facts.mutatingWebhooks.items, namespaces).map((t) => [t.tag, t.revision]));
   const counts = new Map<string, number>();
-  const orphaned = new Map<string, Set<string>>();
-  const stale = new Map<string, Set<string>>();
-  // One pod of each workload (by `<namespace> <workload>`), for a hint that must name a pod.
-  const podOf = new Map<string, string>();
-  const add = (map: Map<string, Set<string>>, ns: string, key: string, pod: V1Pod) => {
+  // By `<namespace> (revision ...)`: each workload with its first pod, for a hint that must name a pod.
+  const orphaned = new Map<string, Map<string, string>>();
+  const stale = new Map<string, Map<string, string>>();
+  const add = (map: Map<string, Map<string, string>>, key: string, pod: V1Pod) => {
+    const workloads = map.get(key) ?? new Map<string, string>();
     const workload = owner(pod);
-    if (!podOf.has(`${ns} ${workload}`)) podOf.set(`${ns} ${workload}`, pod.metadata?.name ?? '?');
-    map.set(key, (map.get(key) ?? new Set()).add(workload));
+    if (!workloads.has(workload)) workloads.set(workload, pod.metadata?.name ?? '?');
+    map.set(key, workloads);
   };
   for (const [ns, pods] of facts.dataPlanePods.byNamespace) {
     const target = injectionTarget(namespaces.find((n) => n.metadata?.name === ns) ?? {});
@@ -246,18 +246,18 @@ function proxyRevisions(facts: Facts): Verdict {
       const revision = injectedRevision(pod);
       if (!revision) continue;
       counts.set(revision, (counts.get(revision) ?? 0) + 1);
-      if (!running.has(revision)) add(orphaned, ns, `${ns} (revision ${revision})`, pod);
+      if (!running.has(revision)) add(orphaned, `${ns} (revision ${revision})`, pod);
       else if (wanted && wanted !== revision && running.has(wanted))
-        add(stale, ns, `${ns} (revision ${revision}, namespace injects ${wanted})`, pod);
+        add(stale, `${ns} (revision ${revision}, namespace injects ${wanted})`, pod);
     }
   }
   if (!counts.size) return skip('no injected pods');
-  const list = (m: Map<string, Set<string>>) => [...m].map(([k, owners]) => `${k}: ${[...owners].join(', ')}`).join('; ');
-  const restart = (m: Map<string, Set<string>>) => {
-    const [key, owners] = [...m][0];
-    const [workload] = owners;
-    const ns = key.split(' ')[0];
-    return restartCommand(workload, podOf.get(`${ns} ${workload}`)!, ns);
+  const list = (m: Map<string, Map<string, string>>) =>
+    [...m].map(([k, workloads]) => `${k}: ${[...workloads.keys()].join(', ')}`).join('; ');
+  const restart = (m: Map<string, Map<string, string>>) => {
+    const [key, workloads] = [...m][0];
+    const [[workload, pod]] = workloads;
+    return restartCommand(workload, pod, key.split(' ')[0]);
   };
   if (orphaned.size) return fail(`proxies of revisions with no istiod: ${list(orphaned)}`, `${restart(orphaned)} (and the others listed)`);
   if (stale.size)
