@@ -60,6 +60,12 @@ describe.each(['istioctl', 'helm'])('backend %s', (backend) => {
       expect(verify.code, verify.stdout).toBe(0);
       expect(report(verify).success).toBe(true);
       expect(check(verify, 'install-record').message).toContain(`profile ${profile}, ${backend} backend`);
+      // The source tree's charts run image tag latest, istioctl's own build a release tag: only a pair of releases is compared.
+      expect(check(verify, 'config-istioctl-version')).toMatchObject(
+        backend === 'helm'
+          ? { status: 'skip', message: expect.stringMatching(/control plane latest: not two release versions/) }
+          : { status: 'ok', message: expect.stringMatching(/^istioctl 1\.31\.\d+, control plane 1\.31\.\d+$/) },
+      );
 
       const again = await meshOn([
         'install',

@@ -224,6 +224,19 @@ describe('checks', () => {
     expect(check('1.20.0', { status: 'skipped', reason: '--skip-analyze' }).status).toBe('skip');
   });
 
+  it('a control plane on a tag that names no release (latest) is not called within one minor', () => {
+    const dev = deployment('istiod', 1, 1);
+    dev.spec!.template.spec!.containers[0].image = 'gcr.io/istio-testing/pilot:latest';
+    const found = find(
+      facts({ analyze: { status: 'ran', messages: [] }, istioctlVersion: '1.31.0', deployments: { items: [dev] } }),
+      'config-istioctl-version',
+    );
+    expect(found).toMatchObject({
+      status: 'skip',
+      message: 'istioctl 1.31.0, control plane latest: not two release versions of Istio, nothing to compare',
+    });
+  });
+
   it('--only and --skip select categories and checks; --strict fails on warnings', () => {
     const f = facts();
     const only = buildReport(f, { only: ['crds'], skip: ['crds-established'], strict: false }, { durationMs: 1, apiRequests: 1 });

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CheckDefinition, Facts, Verdict } from '../types.js';
-import { skewWarning, versionOfImage } from '../../istio/versions.js';
+import { minorsAhead, skewWarning, versionOfImage } from '../../istio/versions.js';
 import { controlPlaneVersion, fail, istiodDeployments, ok, skip, warn } from './shared.js';
 import { injectedRevision } from '../../revisions/usage.js';
 import { injectionTarget, revisionTags } from '../../revisions/tags.js';
@@ -192,6 +192,9 @@ function istioctlVersionVerdict(facts: Facts): Verdict {
   const cp = controlPlaneVersion(facts);
   if (!facts.istioctlVersion) return skip('istioctl did not say its version');
   if (!cp) return skip('control-plane version unknown');
+  // A tag such as `latest` (a development build) names no minor: within one minor was not observed.
+  if (minorsAhead(facts.istioctlVersion, cp) === undefined)
+    return skip(`istioctl ${facts.istioctlVersion}, control plane ${cp}: not two release versions of Istio, nothing to compare`);
   const skew = skewWarning('istioctl', facts.istioctlVersion, cp);
   return skew ? warn(skew.message, skew.hint) : ok(`istioctl ${facts.istioctlVersion}, control plane ${cp}`);
 }
@@ -213,7 +216,9 @@ export const configChecks: CheckDefinition[] = [
     id: 'config-istioctl-version',
     category: 'config',
     description: 'istioctl is within one minor of the control plane',
-    means: 'the istioctl that ran analyze is within one minor of the control plane (warn: further apart than Istio supports)',
+    means:
+      'the istioctl that ran analyze is within one minor of the control plane (warn: further apart than Istio supports; ' +
+      'skip: a control plane on a tag that names no release, such as latest)',
     fix: "`mesh istio fetch` the control plane's version and pass `--istio-version`",
     reads: ['deployments', 'record'],
     run: istioctlVersionVerdict,
