@@ -17,6 +17,19 @@ const proxyRevisions = async (ns: string) =>
     .split(' ')
     .filter(Boolean);
 
+/** What carries a tag's label, named as `mesh tag --dry-run` names it: what istioctl's tag set creates and tag remove deletes. */
+const taggedObjects = async (tag: string) => {
+  const hooks = await kubectl(
+    ...['get', 'mutatingwebhookconfigurations,validatingwebhookconfigurations', '-l', `istio.io/tag=${tag}`],
+    ...['-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name}{"\\n"}{end}'],
+  );
+  const services = await kubectl(
+    ...['get', 'services', '-n', 'istio-system', '-l', `istio.io/tag=${tag}`],
+    ...['-o', 'jsonpath={range .items[*]}Service/istio-system/{.metadata.name}{"\\n"}{end}'],
+  );
+  return `${hooks}${services}`.split('\n').filter(Boolean).sort();
+};
+
 describe.each(backends)('revisions side by side ($name backend)', ({ flags }) => {
   const install = (...args: string[]) => meshOn(['install', '--profile', 'minimal', ...flags, ...args, '-y']);
   beforeAll(resetTestbed, 60_000);
@@ -48,11 +61,21 @@ describe.each(backends)('revisions side by side ($name backend)', ({ flags }) =>
   });
 
   it('tags: set, list, moved only with --overwrite, and a revision a tag points at is not removed', async () => {
+    // --dry-run names what istioctl's tag set then creates (its `tag generate` is the oracle), and changes nothing.
+    const dry = await meshOn(['tag', 'set', 'prod', '--revision', 'canary', '--dry-run', '-o', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout) as { objects: string[] };
+    expect(plan).toMatchObject({ kind: 'TagPlan', action: 'set', changed: true, records: ['ConfigMap/istio-system/mesh-install-canary'] });
+    expect(plan.objects).toContain('MutatingWebhookConfiguration/istio-revision-tag-prod');
+    expect(await taggedObjects('prod')).toEqual([]);
     const set = await meshOn(['tag', 'set', 'prod', '--revision', 'canary']);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stderr).toContain('tag prod -> revision canary');
     const list = JSON.parse((await meshOn(['tag', 'list', '-o', 'json'])).stdout) as { tags: Array<{ tag: string; revision: string }> };
     expect(list.tags.map((t) => `${t.tag}->${t.revision}`)).toContain('prod->canary');
+    expect(await taggedObjects('prod')).toEqual([...plan.objects].sort());
+    const unchanged = await meshOn(['tag', 'set', 'prod', '--revision', 'canary', '--dry-run']);
+    expect(unchanged.stdout).toContain('tag prod already points at revision canary: nothing to change');
     const status = JSON.parse((await meshOn(['status', '--revision', 'canary', '-o', 'json', '--no-drift'])).stdout);
     expect(status.record.tags).toEqual(['prod']);
     const again = await meshOn(['tag', 'set', 'prod', '--revision', 'canary']);
@@ -73,8 +96,13 @@ describe.each(backends)('revisions side by side ($name backend)', ({ flags }) =>
       .flatMap((c) => c.checks)
       .find((c) => c.id === 'webhook-revisions')!;
     expect(revisions).toMatchObject({ status: 'ok', message: expect.stringContaining('prod->canary') });
+    const removal = await meshOn(['tag', 'remove', 'prod', '--dry-run', '-o', 'json']);
+    const removing = (JSON.parse(removal.stdout) as { objects: string[] }).objects;
+    expect(removing.sort()).toEqual(await taggedObjects('prod'));
+    expect(JSON.parse(removal.stdout).records).toEqual(['ConfigMap/istio-system/mesh-install-canary']);
     const removed = await meshOn(['tag', 'remove', 'prod']);
     expect(removed.code, removed.stderr).toBe(0);
+    expect(await taggedObjects('prod')).toEqual([]);
     expect(JSON.parse((await meshOn(['tag', 'list', '-o', 'json'])).stdout).tags.map((t: { tag: string }) => t.tag)).not.toContain('prod');
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { revisionTags, tagsTable } from '../../src/revisions/tags.js';
 import { namespacesUsing } from '../../src/revisions/usage.js';
+import { changedRecords, nextTags, recordRef, tagPlanToText, type TagPlan } from '../../src/revisions/tag-plan.js';
+import type { InstallRecord } from '../../src/plan/record.js';
 
 const webhook = (name: string, labels: Record<string, string>) => ({ metadata: { name, labels } });
 const namespace = (name: string, labels: Record<string, string> = {}) => ({ metadata: { name, labels } });
@@ -43,5 +45,56 @@ describe('revision tags, read from the webhooks istioctl makes', () => {
     // no tags at all (helm installs): istio-injection means the default revision
     expect(namespacesUsing('default', namespaces, [])).toEqual(['both', 'legacy']);
     expect(namespacesUsing('prod', namespaces, [])).toEqual(['shop']);
+  });
+});
+
+describe('mesh tag --dry-run: the plan, pure over the records', () => {
+  const record = (revision: string, tags?: string[]) => ({ revision, ...(tags ? { tags } : {}) }) as InstallRecord;
+  const records = [record('', ['default']), record('canary', ['prod']), record('next')];
+
+  it('a tag moves from the record of the revision it left to the record of the one it points at; others are not rewritten', () => {
+    expect(nextTags(records[1], 'prod', 'next')).toEqual([]);
+    expect(nextTags(records[2], 'prod', 'next')).toEqual(['prod']);
+    expect(changedRecords(records, 'prod', 'next').map((r) => recordRef(r, 'istio-system'))).toEqual([
+      'ConfigMap/istio-system/mesh-install-canary',
+      'ConfigMap/istio-system/mesh-install-next',
+    ]);
+    expect(changedRecords(records, 'prod', 'canary')).toEqual([]); // already so: nothing to write
+    expect(changedRecords(records, 'default', undefined).map((r) => recordRef(r, 'istio-system'))).toEqual([
+      'ConfigMap/istio-system/mesh-install',
+    ]);
+  });
+
+  it('the text names the command, what it writes, what it silences, the records and the namespaces', () => {
+    const plan: TagPlan = {
+      schemaVersion: 1,
+      kind: 'TagPlan',
+      action: 'set',
+      tag: 'default',
+      revision: 'canary',
+      from: 'default',
+      context: 'ctx',
+      changed: true,
+      command: ['tag', 'set', 'default', '--revision', 'canary', '--istioNamespace', 'istio-system', '-y', '--overwrite'],
+      objects: ['MutatingWebhookConfiguration/istio-revision-tag-default'],
+      deactivates: ['MutatingWebhookConfiguration/istio-sidecar-injector'],
+      records: ['ConfigMap/istio-system/mesh-install-canary'],
+      namespaces: ['shop'],
+    };
+    expect(tagPlanToText(plan)).toBe(
+      [
+        'mesh tag set default (dry run: nothing changed) in context ctx',
+        'point tag default at revision canary (it points at default now)',
+        '  $ istioctl tag set default --revision canary --istioNamespace istio-system -y --overwrite',
+        '  creates or updates: MutatingWebhookConfiguration/istio-revision-tag-default',
+        '  makes select nothing (one injector per namespace): MutatingWebhookConfiguration/istio-sidecar-injector',
+        'record tag default in ConfigMap/istio-system/mesh-install-canary',
+        'namespaces using tag default: shop (their pods keep the proxies they have until restarted)',
+        '',
+      ].join('\n'),
+    );
+    expect(tagPlanToText({ ...plan, action: 'remove', changed: false, records: [], namespaces: [] })).toBe(
+      'mesh tag remove default (dry run: nothing changed) in context ctx\nno tag default: nothing to remove\n',
+    );
   });
 });

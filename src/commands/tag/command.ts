@@ -10,7 +10,8 @@ export function registerTag(program: Command, wrap: Wrap): void {
     c
       .option('--wait-for-lock <duration>', 'when another mesh run is changing the mesh, wait this long for it instead of exiting 3')
       .option('--istioctl <path>', 'istioctl binary to run (default: the release in use, else istioctl on the PATH)')
-      .option('--istio-version <version>', 'run the istioctl of this cached release (mesh istio fetch)');
+      .option('--istio-version <version>', 'run the istioctl of this cached release (mesh istio fetch)')
+      .option('--dry-run', 'print what would change (the istioctl command, the objects, the records) and change nothing (-o text|json)');
   common(
     tag
       .command('set <tag>')
@@ -18,7 +19,11 @@ export function registerTag(program: Command, wrap: Wrap): void {
       .requiredOption('-r, --revision <rev>', 'the revision the tag points at')
       .option('--overwrite', 'move a tag that points at another revision'),
   )
-    .addHelpText('after', '\nExamples:\n  mesh tag set prod --revision 1-31-0\n  mesh tag set default --revision 1-31-0 --overwrite')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mesh tag set prod --revision 1-31-0 --dry-run\n  mesh tag set prod --revision 1-31-0\n' +
+        '  mesh tag set default --revision 1-31-0 --overwrite',
+    )
     .action(wrap(async (globals, name, options) => (await import('./run.js')).setTag(globals, name as string, options as TagOptions)));
   tag
     .command('list')
@@ -29,5 +34,7 @@ export function registerTag(program: Command, wrap: Wrap): void {
       .command('remove <tag>')
       .description('remove a tag and its webhooks; refused while namespaces use it')
       .option('--force', 'remove it even while namespaces use it'),
-  ).action(wrap(async (globals, name, options) => (await import('./run.js')).removeTag(globals, name as string, options as TagOptions)));
+  )
+    .addHelpText('after', '\nExamples:\n  mesh tag remove prod --dry-run\n  mesh tag remove prod')
+    .action(wrap(async (globals, name, options) => (await import('./run.js')).removeTag(globals, name as string, options as TagOptions)));
 }

@@ -3,6 +3,7 @@ export interface TagOptions {
   revision?: string;
   overwrite?: boolean;
   force?: boolean;
+  dryRun?: boolean;
   waitForLock?: string;
   istioctl?: string;
   istioVersion?: string;
