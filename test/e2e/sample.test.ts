@@ -74,6 +74,24 @@ describe('mesh sample bookinfo', () => {
     expect(result.steps.find((s) => s.id === 'namespace')?.detail).toBe('labelled');
     expect(again.stderr).toContain('ok: label shop for injection: already labelled');
 
+    // --dry-run names what the removal deletes (each object there now) and the labels it gives back; it changes nothing.
+    const deployed = await snapshot();
+    const dry = await meshOn(['sample', 'remove', 'bookinfo', '--namespace', 'shop', '--dry-run', '-o', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout) as { objects: string[]; labels: Record<string, string | null>; deleteNamespace: boolean };
+    expect(plan).toMatchObject({
+      kind: 'SamplePlan',
+      action: 'remove',
+      deleteNamespace: false,
+      record: 'ConfigMap/istio-system/mesh-install',
+    });
+    expect(plan.labels).toEqual({ 'istio-injection': labelsBefore['istio-injection'] });
+    const asListed = plan.objects.map((ref) => ref.replace(/^([^/]+)\//, '$1 '));
+    expect(asListed).toHaveLength(16);
+    expect(asListed.filter((o) => !deployed.has(o))).toEqual([]);
+    expect(difference(deployed, await snapshot())).toEqual([]);
+    expect(await namespaceLabels('shop')).toEqual({ ...labelsBefore, 'istio-injection': 'enabled' });
+
     const removed = await meshOn(['sample', 'remove', 'bookinfo', '--namespace', 'shop']);
     expect(removed.code, removed.stderr).toBe(0);
     expect(await namespaceLabels('shop')).toEqual(labelsBefore);

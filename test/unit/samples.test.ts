@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPage, formatCheck, hasSidecar, injectionLabels } from '../../src/samples/bookinfo.js';
+import { buildSampleRemovalPlan, sampleRemovalPlanToText } from '../../src/samples/removal-plan.js';
+import type { RecordedSample } from '../../src/plan/record.js';
 
 /** `--check N` against a real HTTP server on loopback (the testbed has no Envoy data plane to answer). */
 describe('checkPage', () => {
@@ -49,4 +51,43 @@ it('injection labels follow the revision; a sidecar may be a native one (init co
   expect(hasSidecar({ spec: { containers: [{ name: 'app' }, { name: 'istio-proxy' }] } })).toBe(true);
   expect(hasSidecar({ spec: { containers: [{ name: 'app' }], initContainers: [{ name: 'istio-proxy' }] } })).toBe(true);
   expect(hasSidecar({ spec: { containers: [{ name: 'app' }], initContainers: [{ name: 'istio-init' }] } })).toBe(false);
+});
+
+describe('mesh sample remove --dry-run: the plan, pure over the recorded sample', () => {
+  const sample: RecordedSample = {
+    name: 'bookinfo',
+    namespace: 'shop',
+    sources: ['samples/bookinfo/platform/kube/bookinfo.yaml'],
+    objects: [
+      { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'details' },
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'details-v1' },
+    ],
+    labels: { 'istio-injection': 'enabled', 'istio.io/rev': 'canary' },
+    previous: { 'istio-injection': 'disabled' },
+    createdNamespace: false,
+    installedAt: '2026-12-02T00:00:00Z',
+  };
+
+  it('deletes in the reverse of the apply order and gives each label back (null: mesh added it)', () => {
+    const plan = buildSampleRemovalPlan(sample, 'ctx', 'ConfigMap/istio-system/mesh-install');
+    expect(plan.objects).toEqual(['Deployment/shop/details-v1', 'Service/shop/details']);
+    expect(plan.labels).toEqual({ 'istio-injection': 'disabled', 'istio.io/rev': null });
+    expect(sampleRemovalPlanToText(plan)).toBe(
+      [
+        'mesh sample remove bookinfo (dry run: nothing changed) in context ctx',
+        'delete 2 objects of bookinfo in shop',
+        '  Deployment/shop/details-v1',
+        '  Service/shop/details',
+        'then give namespace shop its labels back: istio-injection=disabled, istio.io/rev removed',
+        'forget the sample in ConfigMap/istio-system/mesh-install',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('a namespace the sample created goes with it, labels untouched', () => {
+    const plan = buildSampleRemovalPlan({ ...sample, createdNamespace: true }, 'ctx', 'ConfigMap/istio-system/mesh-install');
+    expect(plan).toMatchObject({ deleteNamespace: true, labels: {} });
+    expect(sampleRemovalPlanToText(plan)).toContain('then delete namespace shop (the sample created it)\n');
+  });
 });

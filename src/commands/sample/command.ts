@@ -29,6 +29,7 @@ export function registerSample(program: Command, wrap: Wrap): void {
     .argument('<sample>', 'bookinfo')
     .description('delete the sample and give its namespace back as it was (labels restored, or the namespace deleted if mesh created it)')
     .option('--namespace <ns>', 'namespace of the sample', 'default')
+    .option('--dry-run', 'print what would be deleted and how the namespace is given back, and change nothing (-o text|json)')
     .option('--timeout <duration>', 'how long to wait until it is gone', '2m')
     .option('--wait-for-lock <duration>', 'when another mesh run is changing the mesh, wait this long for it')
     .action(

@@ -26,6 +26,8 @@ import {
   type GatewayMode,
 } from '../../samples/bookinfo.js';
 import { removeSample } from '../../samples/remove.js';
+import { buildSampleRemovalPlan, sampleRemovalPlanToText } from '../../samples/removal-plan.js';
+import { recordName } from '../../plan/install.js';
 import { runAnalyze } from '../../verify/analyze.js';
 import { reachOf } from '../../verify/checks/gateways.js';
 import { describeNotReady, waitForRollout } from '../../wait/rollout.js';
@@ -316,6 +318,11 @@ export async function removeSampleCommand(globals: GlobalOptions, name: string, 
         `${JSON.stringify({ schemaVersion: 1, kind: 'SampleResult', success: true, changed: false, message }, null, 2)}\n`,
       );
     else progress.note(message);
+    return ExitCode.ok;
+  }
+  if (options.dryRun) {
+    const plan = buildSampleRemovalPlan(sample, kube.context, `ConfigMap/${istioNs}/${recordName(record.revision)}`);
+    process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : sampleRemovalPlanToText(plan));
     return ExitCode.ok;
   }
   const steps = createStepRunner(progress);
