@@ -73,6 +73,37 @@ describe('mesh verify on the testbed', () => {
     expect((await verifyAs(path, ['--strict'])).code).toBe(5);
   });
 
+  it('status for a user who may read the record but not Deployments or RBAC: those are unknown with the permission, never missing', async () => {
+    await kubectlApply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'record-reader' },
+      rules: [{ apiGroups: [''], resources: ['configmaps', 'namespaces', 'pods', 'services'], verbs: ['get', 'list', 'watch'] }],
+    });
+    const path = await serviceAccountKubeconfig('record-reader', 'record-reader');
+    const statusAs = (args: string[]) =>
+      mesh(['--kubeconfig', path, 'status', ...args], { env: { PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` } });
+    const json = await statusAs(['-o', 'json', '--no-drift']);
+    expect(json.code, json.stderr).toBe(0);
+    const status = JSON.parse(json.stdout) as { installed: boolean; live: { controlPlaneVersion: string | null; workloads: unknown[] } };
+    expect(status.installed).toBe(true);
+    expect(status.live.controlPlaneVersion).toBeNull();
+    const refused = 'could not read it (list deployments.apps in istio-system: forbidden)';
+    expect(status.live.workloads).toEqual(
+      ['istiod', 'istio-ingressgateway'].map((name) => ({ workload: `Deployment/istio-system/${name}`, ready: null, status: refused })),
+    );
+    const text = await statusAs([]);
+    expect(text.stdout).toContain('live: control plane unknown (list deployments.apps in istio-system: forbidden)');
+    expect(text.stdout).not.toMatch(/NOT READY|not found/);
+    // Drift: nothing could be compared, so nothing is said to differ; each object names what was refused, briefly.
+    expect(text.stdout).toMatch(/^drift: unknown, (\d+) of \1 objects could not be compared$/m);
+    expect(text.stdout).toContain(
+      'unknown  ClusterRole istiod-clusterrole-istio-system: forbidden: cannot get clusterroles.rbac.authorization.k8s.io\n',
+    );
+    expect(text.stdout).toMatch(/unknown {2}Deployment istio-system\/istiod: forbidden: cannot get deployments\.apps in istio-system\n/);
+    expect(text.stdout).not.toContain(readFileSync(path, 'utf8').match(/token: (\S+)/)![1]);
+  });
+
   it('with the ClusterRoles `mesh verify --print-role` prints, every check runs; without the analyze one, all but analyze', async () => {
     for (const doc of parseAllDocuments((await meshOn(['verify', '--print-role'])).stdout)) await kubectlApply(doc.toJS() as object);
     const known = (r: Awaited<ReturnType<typeof verifyAs>>) =>

@@ -2,7 +2,8 @@ import { istioNamespaceOf, checkOutput, checkRevision, type GlobalOptions } from
 import { createKubeGateway } from '../../adapters/kube.js';
 import { ExitCode } from '../../errors.js';
 import { gatherFacts } from '../../verify/facts.js';
-import { controlPlaneWorkloads, controlPlaneVersion, ref } from '../../verify/checks/shared.js';
+import { controlPlaneWorkloads, liveControlPlaneVersion, ref } from '../../verify/checks/shared.js';
+import type { ReadError } from '../../verify/types.js';
 import { daemonSetStatus, deploymentStatus } from '../../verify/workload-status.js';
 import { runProcess } from '../../adapters/process.js';
 import { resolveIstioRelease } from '../../istio/resolve.js';
@@ -25,22 +26,30 @@ export async function status(globals: GlobalOptions, options: StatusOptions): Pr
       ? await readDrift(kube, record, { run: runProcess, istioctl: resolveIstioRelease(options).istioctl, helm: options.helm }, target)
       : undefined;
   const { present, missing } = controlPlaneWorkloads(facts);
-  const workloads = [
+  // A workload not in a list that could not be read is unknown, not missing.
+  const unreadKind = (workload: string) => (workload.startsWith('DaemonSet/') ? facts.daemonSets.error : facts.deployments.error);
+  const workloads: Array<{ workload: string; ready: boolean | null; status: string }> = [
     ...present.map((w) => {
       const s = w.kind === 'Deployment' ? deploymentStatus(w.obj) : daemonSetStatus(w.obj);
       return { workload: ref(w), ready: s.ready, status: s.summary };
     }),
-    ...missing.map((m) => ({ workload: m, ready: false, status: 'not found' })),
+    ...missing.map((m) => {
+      const error = unreadKind(m);
+      return error
+        ? { workload: m, ready: null, status: `could not read it (${unread(error)})` }
+        : { workload: m, ready: false, status: 'not found' };
+    }),
   ];
   const live = {
-    controlPlaneVersion: controlPlaneVersion(facts) ?? null,
+    // Only what istiod's image says: the record's version is no observation of what runs.
+    controlPlaneVersion: liveControlPlaneVersion(facts) ?? null,
     kubernetes: facts.serverVersion?.gitVersion ?? null,
     workloads,
     injectedNamespaces: facts.namespaces.error ? null : [...facts.dataPlanePods.byNamespace.keys()],
     // Reads that were refused or failed: what status cannot speak about.
     unread: [facts.record.error, facts.deployments.error, facts.daemonSets.error, facts.namespaces.error]
       .filter((e) => e !== undefined)
-      .map((e) => `${e.need} (${e.kind === 'forbidden' ? 'forbidden' : e.detail})`),
+      .map(unread),
   };
   if (output === 'json') {
     process.stdout.write(
@@ -86,8 +95,10 @@ export async function status(globals: GlobalOptions, options: StatusOptions): Pr
       }`,
     );
   }
-  lines.push(`live: control plane ${live.controlPlaneVersion ?? 'not found'}`);
-  for (const w of workloads) lines.push(`  ${w.ready ? 'ready    ' : 'NOT READY'} ${w.workload}: ${w.status}`);
+  const version = facts.deployments.error ? `unknown (${unread(facts.deployments.error)})` : 'not found';
+  lines.push(`live: control plane ${live.controlPlaneVersion ?? version}`);
+  for (const w of workloads)
+    lines.push(`  ${w.ready === null ? 'unknown  ' : w.ready ? 'ready    ' : 'NOT READY'} ${w.workload}: ${w.status}`);
   lines.push(`  injected namespaces: ${live.injectedNamespaces === null ? 'unknown' : live.injectedNamespaces.join(', ') || 'none'}`);
   if (drift) lines.push(...driftLines(drift));
   if (live.unread.length) lines.push(`not read: ${live.unread.join(', ')}`);
@@ -95,12 +106,21 @@ export async function status(globals: GlobalOptions, options: StatusOptions): Pr
   return ExitCode.ok;
 }
 
+const unread = (e: ReadError) => `${e.need}: ${e.kind === 'forbidden' ? 'forbidden' : e.detail}`;
+
 function driftLines(drift: Drift): string[] {
   if (!drift.checked) return [`drift: not checked, ${drift.why}${drift.hint ? ` (${drift.hint})` : ''}`];
   if (!drift.objects.length) return [`drift: none (${drift.compared} objects as the install applied them)`];
   const verb = { create: 'missing  ', change: 'changed  ', delete: 'extra    ', unchanged: '', unknown: 'unknown  ' } as const;
+  const unknown = drift.objects.filter((d) => d.action === 'unknown').length;
+  const differ = drift.objects.length - unknown;
+  const others = drift.compared - unknown;
   return [
-    `drift: ${drift.objects.length} of ${drift.compared} objects differ from what the install applied (live -> as installed)`,
+    differ
+      ? `drift: ${differ} of ${drift.compared} objects differ from what the install applied (live -> as installed)` +
+        (unknown ? `; ${unknown} could not be compared` : '')
+      : `drift: unknown, ${unknown} of ${drift.compared} objects could not be compared` +
+        (others ? ` (the other ${others} are as the install applied them)` : ''),
     ...drift.objects.flatMap((d) => [
       `  ${verb[d.action]}${formatRef(d.object)}${d.reason ? `: ${d.reason}` : ''}`,
       ...(d.changes ?? []).flatMap((c) => formatChange(c, '      ')),

@@ -38,11 +38,15 @@ export const recordedIstiods = (facts: Facts): V1Deployment[] => {
 export const discoveryContainer = (d: V1Deployment): V1Container | undefined =>
   d.spec?.template?.spec?.containers?.find((c) => c.name === 'discovery') ?? d.spec?.template?.spec?.containers?.[0];
 
+/** The Istio version the running istiod's image names (its tag without the variant), if one was read. */
+export function liveControlPlaneVersion(facts: Facts): string | undefined {
+  const istiod = recordedIstiods(facts)[0];
+  return istiod ? versionOfImage(discoveryContainer(istiod)?.image) : undefined;
+}
+
 /** The control plane's Istio version: istiod's image tag without its variant, else what the install record says. */
 export function controlPlaneVersion(facts: Facts): string | undefined {
-  const istiod = recordedIstiods(facts)[0];
-  const tag = istiod ? versionOfImage(discoveryContainer(istiod)?.image) : undefined;
-  return tag ?? facts.record.value?.toolVersions.istioctl;
+  return liveControlPlaneVersion(facts) ?? facts.record.value?.toolVersions.istioctl;
 }
 
 export type Workload = { kind: 'Deployment'; obj: V1Deployment } | { kind: 'DaemonSet'; obj: V1DaemonSet };
