@@ -39,8 +39,20 @@ export class KubeApiError extends CliError {
     readonly path: string,
     readonly reason: string,
   ) {
-    super(`${method} ${path}: ${status} ${reason}`, status === 401 ? ExitCode.unreachable : ExitCode.unexpected);
+    const refused = status === 403 ? refusedAction(reason) : undefined;
+    // A refused request that nothing judged as unknown ends the command as a permission problem (exit 3), said briefly.
+    super(
+      refused ? `forbidden: ${refused} (${method} ${path})` : `${method} ${path}: ${status} ${reason}`,
+      refused ? ExitCode.preflight : status === 401 ? ExitCode.unreachable : ExitCode.unexpected,
+      refused ? `use a context allowed to ${refused.replace(/^cannot /, '')}, or ask for that permission (kubectl auth can-i)` : undefined,
+    );
   }
+}
+
+/** A 403 names the user and the object at length; what may not be done is the news (`cannot get roles.rbac... in ns`). */
+export function refusedAction(reason: string): string {
+  const m = /cannot (\S+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/.exec(reason);
+  return m ? `cannot ${m[1]} ${m[2]}${m[3] ? `.${m[3]}` : ''}${m[4] ? ` in ${m[4]}` : ''}` : reason;
 }
 
 /** A body that could not be decoded: a failed read of that path, naming what was read and why. */

@@ -1,4 +1,4 @@
-import { KubeApiError, type KubeGateway } from '../adapters/kube.js';
+import { KubeApiError, refusedAction, type KubeGateway } from '../adapters/kube.js';
 import { ObjectPaths } from '../adapters/kube-objects.js';
 import type { Tree } from '../profiles/merge.js';
 import {
@@ -55,16 +55,10 @@ async function mapLimited<T, R>(items: T[], fn: (item: T) => Promise<R>): Promis
   return out;
 }
 
-/** A 403 names the user and the object at length; what may not be done is the news (`cannot get roles.rbac... in ns`). */
-const refused = (reason: string): string => {
-  const m = /cannot (\S+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/.exec(reason);
-  return m ? `cannot ${m[1]} ${m[2]}${m[3] ? `.${m[3]}` : ''}${m[4] ? ` in ${m[4]}` : ''}` : reason;
-};
-
 const why = (error: unknown): string =>
   error instanceof KubeApiError
     ? error.status === 403
-      ? `forbidden: ${refused(error.reason)}`
+      ? `forbidden: ${refusedAction(error.reason)}`
       : `${error.status}: ${error.message}`
     : (error as Error).message;
 

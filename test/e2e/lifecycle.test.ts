@@ -1,8 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { charts, check, difference, kubeconfig, kubectl, meshOn, namespaceLabels, report, resetTestbed, snapshot } from './helpers.js';
+import {
+  charts,
+  check,
+  difference,
+  kubeconfig,
+  kubectl,
+  meshOn,
+  namespaceLabels,
+  report,
+  resetTestbed,
+  serviceAccountKubeconfig,
+  snapshot,
+} from './helpers.js';
 import { spawn } from 'node:child_process';
 import { mesh, meshBin } from '../helpers/mesh.js';
 import { testbedPaths } from '../helpers/testbed.js';
@@ -272,6 +284,28 @@ describe('install failures', () => {
       status: 'fail',
       message: expect.stringMatching(/ECONNREFUSED$/),
     });
+    expect(difference(await snapshot(), before)).toEqual([]);
+  });
+
+  it('a read-only user: install names every permission it lacks, a refused read is one line; exit 3, nothing changed', async () => {
+    const viewer = await serviceAccountKubeconfig('lifecycle-viewer', 'view');
+    const token = readFileSync(viewer, 'utf8').match(/token: (\S+)/)![1];
+    const before = await snapshot();
+    const run = (args: string[]) =>
+      mesh(['--kubeconfig', viewer, ...args], { env: { PATH: `${testbedPaths().MESH_TESTBED_BIN}:${process.env.PATH}` } });
+    const install = await run(['install', '--profile', 'minimal', '-y']);
+    expect(install.code, install.stderr).toBe(3);
+    expect(install.stderr).toMatch(
+      /^Error: not permitted to create namespaces, create customresourcedefinitions\.apiextensions\.k8s\.io, .*create leases\.coordination\.k8s\.io in istio-system \(context lifecycle-viewer\)$/m,
+    );
+    const tags = await run(['tag', 'list']);
+    expect(tags.code, tags.stderr).toBe(3);
+    expect(tags.stderr).toBe(
+      'Error: forbidden: cannot list mutatingwebhookconfigurations.admissionregistration.k8s.io ' +
+        '(GET /apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations?labelSelector=istio.io%2Ftag)\n' +
+        'hint: use a context allowed to list mutatingwebhookconfigurations.admissionregistration.k8s.io, or ask for that permission (kubectl auth can-i)\n',
+    );
+    for (const r of [install, tags]) expect(r.stderr + r.stdout).not.toContain(token);
     expect(difference(await snapshot(), before)).toEqual([]);
   });
 

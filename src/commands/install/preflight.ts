@@ -76,21 +76,25 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   return facts;
 }
 
-/** The install's state in the cluster, read at once: permissions, record, istiod, lock, the named namespaces. */
+/**
+ * The install's state in the cluster, asked at once: the permissions it needs, then record, istiod,
+ * lock, the named namespaces. The permissions are judged first: a user without them is told all of
+ * them at once, not the first read refused.
+ */
 function readInstallState(input: PreflightInput, names: string[], readCrds: boolean) {
   const { plan, kube } = input;
   const ns = plan.istioNamespace;
-  return Promise.all([
-    deniedAccess(kube, [
-      { verb: 'create', group: '', resource: 'namespaces' },
-      { verb: 'create', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
-      { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
-      { verb: 'create', group: 'admissionregistration.k8s.io', resource: 'mutatingwebhookconfigurations' },
-      { verb: 'create', group: 'apps', resource: 'deployments', namespace: ns },
-      { verb: 'create', group: '', resource: 'configmaps', namespace: ns },
-      { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: ns },
-      ...(input.injectNamespaces.length ? [{ verb: 'patch', group: '', resource: 'namespaces' }] : []),
-    ]),
+  const denied = deniedAccess(kube, [
+    { verb: 'create', group: '', resource: 'namespaces' },
+    { verb: 'create', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
+    { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+    { verb: 'create', group: 'admissionregistration.k8s.io', resource: 'mutatingwebhookconfigurations' },
+    { verb: 'create', group: 'apps', resource: 'deployments', namespace: ns },
+    { verb: 'create', group: '', resource: 'configmaps', namespace: ns },
+    { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: ns },
+    ...(input.injectNamespaces.length ? [{ verb: 'patch', group: '', resource: 'namespaces' }] : []),
+  ]);
+  const state = Promise.all([
     readRecord(kube, ns, plan.revision),
     kube.list<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, { labelSelector: 'app=istiod' }),
     lockHolder(kube, ns),
@@ -98,6 +102,7 @@ function readInstallState(input: PreflightInput, names: string[], readCrds: bool
     input.baseDefaultRevision === undefined ? undefined : kube.get<V1ValidatingWebhookConfiguration>(DEFAULT_VALIDATOR_PATH),
     readCrds ? kube.listMetadata(CRDS_PATH) : undefined,
   ]);
+  return { denied, state };
 }
 
 async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts> {
@@ -123,7 +128,7 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
   const base = plan.steps.find((s) => s.id === 'adopt-crds');
   const serverAsked = serverVersion(kube);
   const stateRead = readInstallState(input, names, base !== undefined);
-  for (const pending of [toolAsked, serverAsked, stateRead]) pending.catch(() => undefined);
+  for (const pending of [toolAsked, serverAsked, stateRead.denied, stateRead.state]) pending.catch(() => undefined);
   const toolVersions: Record<string, string> = {};
   let istioVersion: string | undefined;
   // The prompt comes only after istioctl's own reads: an unreachable cluster is named at once (exit 4), not at istioctl's timeout.
@@ -153,12 +158,13 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
   if (!compat.ok) throw preflightError(compat.message, compat.hint);
   if (compat.note && plan.backend === 'istioctl') handle.info(compat.note);
 
-  const [denied, { record, configMap }, istiod, holder, namespaces, validator, crds] = await stateRead;
+  const denied = await stateRead.denied;
   if (denied.length)
     throw preflightError(
       `not permitted to ${denied.map(formatAccess).join(', ')} (context ${kube.context})`,
       'use a kubeconfig context with cluster-admin rights',
     );
+  const [{ record, configMap }, istiod, holder, namespaces, validator, crds] = await stateRead.state;
   // A change in progress is seen before this run changes anything; with --wait-for-lock it waits at the lock step.
   if (holder && !holder.expired && !input.waitingForLockAllowed)
     throw preflightError(
