@@ -232,6 +232,11 @@ describe('bad input: one line, a hint, exit 2, nothing on stdout', () => {
       /^Error: --charts .*: not a directory holding Istio's charts/,
     ],
     ['bad -o', () => ['render', '-o', 'xml'], /^Error: -o xml: render cannot print that format/],
+    [
+      'bad dry-run mode',
+      () => ['install', '--dry-run=all'],
+      /^Error: --dry-run all: not a dry-run mode\nhint: use --dry-run \(the plan\) or --dry-run=server/,
+    ],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     const r = await mesh(args());

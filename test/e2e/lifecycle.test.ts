@@ -298,6 +298,9 @@ describe('install failures', () => {
     expect(install.stderr).toMatch(
       /^Error: not permitted to create namespaces, create customresourcedefinitions\.apiextensions\.k8s\.io, .*create leases\.coordination\.k8s\.io in istio-system \(context lifecycle-viewer\)$/m,
     );
+    const check = await run(['install', '--profile', 'minimal', '--dry-run=server']);
+    expect(check.code, check.stderr).toBe(3);
+    expect(check.stderr).toMatch(/^Error: not permitted to create namespaces, /m);
     const tags = await run(['tag', 'list']);
     expect(tags.code, tags.stderr).toBe(3);
     expect(tags.stderr).toBe(
@@ -307,6 +310,31 @@ describe('install failures', () => {
     );
     for (const r of [install, tags]) expect(r.stderr + r.stdout).not.toContain(token);
     expect(difference(await snapshot(), before)).toEqual([]);
+  });
+
+  it('install --dry-run=server runs the checks before a change (istioctl judging the spec) and changes nothing', async () => {
+    const before = await snapshot();
+    const rejected = await meshOn(['install', '--profile', 'minimal', '--set', 'values.profile=nope', '--dry-run=server']);
+    expect(rejected.code, rejected.stderr).toBe(2);
+    expect(rejected.stderr).toMatch(/^Error: istioctl rejects the IstioOperator mesh rendered: .*unknown profile nope$/m);
+    expect(rejected.stdout).toBe('');
+    // --dry-run alone is the plan only: it does not ask istioctl, so it cannot know.
+    expect((await meshOn(['install', '--profile', 'minimal', '--set', 'values.profile=nope', '--dry-run'])).code).toBe(0);
+    for (const backend of ['istioctl', 'helm']) {
+      const passed = await meshOn(['install', '--profile', 'minimal', ...backendArgs(backend), '--dry-run=server', '-o', 'json']);
+      expect(passed.code, passed.stderr).toBe(0);
+      expect(JSON.parse(passed.stdout)).toMatchObject({
+        kind: 'InstallPlan',
+        backend,
+        preflight: { passed: true, context: 'mesh-testbed', existingInstall: false, missingNamespaces: ['istio-system'] },
+      });
+      const text = await meshOn(['install', '--profile', 'minimal', ...backendArgs(backend), '--dry-run=server']);
+      expect(text.stdout).toMatch(
+        /\ndry run \(server\): the checks before a change passed in context mesh-testbed; nothing was changed\n$/,
+      );
+    }
+    expect(difference(await snapshot(), before)).toEqual([]);
+    expect(difference(before, await snapshot())).toEqual([]);
   });
 
   it('a different backend over an existing install is refused in preflight (exit 3)', async () => {

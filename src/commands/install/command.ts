@@ -10,7 +10,11 @@ export function registerInstall(program: Command, wrap: Wrap): void {
       .command('install')
       .description('install or converge Istio with a profile, then wait until the control plane is ready')
       .addOption(backendOption())
-      .option('--dry-run', 'print the plan (every step and command) and change nothing')
+      .option(
+        '--dry-run [mode]',
+        'print the plan (every step and command) and change nothing; --dry-run=server first runs the checks install makes ' +
+          "before a change (tools, cluster, permissions, existing install, lock, istioctl's verdict on the spec)",
+      )
       .option('-y, --yes', 'do not ask for confirmation')
       .option('--timeout <duration>', 'how long to wait for readiness (e.g. 90s, 5m)', '5m')
       .option('--wait-for-lock <duration>', 'when another mesh run is changing the mesh, wait this long for it instead of exiting 3')
@@ -23,7 +27,8 @@ export function registerInstall(program: Command, wrap: Wrap): void {
       .addHelpText(
         'after',
         '\nExamples:\n  mesh install --profile demo --inject-namespace default -y\n' +
-          '  mesh install --profile minimal --backend helm --charts ./istio/manifests/charts --dry-run -o json',
+          '  mesh install --profile minimal --backend helm --charts ./istio/manifests/charts --dry-run -o json\n' +
+          '  mesh install --profile demo -f overlay.yaml --dry-run=server',
       ),
   ).action(wrap(async (globals, options) => (await import('./run.js')).install(globals, options as never)));
 }

@@ -17,7 +17,8 @@ import { toYaml } from '../../profiles/load.js';
 import { renderIstioOperator } from '../../render/istioctl.js';
 import type { Plan, PlanStep } from '../../plan/types.js';
 import type { Profile } from '../../profiles/schema.js';
-import { createProgress, createStepRunner, type Progress } from '../../report/progress.js';
+import { createProgress, createStepRunner, type Progress, type StepRunner } from '../../report/progress.js';
+import { planToJson, planToText } from '../../plan/format.js';
 import { outputStyle } from '../../report/style.js';
 import { formatWorkload, type InstallContents } from '../../render/workloads.js';
 import { watchRollout, type RolloutWatch } from '../../wait/rollout.js';
@@ -64,6 +65,57 @@ function sweep(progress: Progress): void {
     );
 }
 
+/** The plan's first step: every check install makes before it changes anything (preflight.ts). */
+function runPreflight(input: ExecuteInput, kube: KubeGateway, steps: StepRunner, run: Runner, memo: IstioctlMemo): Promise<PreflightFacts> {
+  const { plan, profile, options, held } = input;
+  const touched = [...new Set(plan.steps.flatMap((s) => ((s.id === 'namespace' || s.id === 'apply') && s.namespace ? [s.namespace] : [])))];
+  return steps.run(plan.steps[0], 'preflight', (handle) =>
+    preflight({
+      plan,
+      kube,
+      run,
+      tools: { istioctl: options.istioctl, helm: options.helm },
+      namespacesTouched: touched,
+      injectNamespaces: options.injectNamespace,
+      chartVersion: options.chartVersion ?? input.chartsVersion,
+      waitingForLockAllowed: input.lockWaitSeconds > 0,
+      handle,
+      memo,
+      held,
+      baseDefaultRevision: baseDefaultRevision(plan, profile),
+    }),
+  );
+}
+
+/**
+ * `install --dry-run=server`: the checks install makes before a change, against the cluster and
+ * with istioctl's verdict on the spec (its install, held at the prompt, is never answered), then
+ * the plan. A failed check ends as it would end the install, with its exit code; nothing changes.
+ */
+export async function checkInstall(input: ExecuteInput): Promise<number> {
+  const { plan, globals, output } = input;
+  const json = output === 'json';
+  const steps = createStepRunner(createProgress(outputStyle({ color: globals.color, machine: json })));
+  const kube = input.kube ?? (await createKubeGateway(input.target));
+  const facts = await runPreflight(input, kube, steps, input.run ?? runLazily, new IstioctlMemo());
+  const checked = {
+    context: kube.context,
+    kubernetesVersion: facts.kubernetesVersion,
+    toolVersions: facts.toolVersions,
+    existingInstall: facts.existing !== undefined,
+    missingNamespaces: facts.missingNamespaces,
+  };
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ ...(JSON.parse(planToJson(plan)) as object), preflight: { passed: true, ...checked } }, null, 2)}\n`
+      : planToText(plan).replace(
+          /dry run: nothing was changed\n$/,
+          `dry run (server): the checks before a change passed in context ${kube.context}; nothing was changed\n`,
+        ),
+  );
+  return ExitCode.ok;
+}
+
 /** Runs an install plan step by step, saying what each step did; returns the exit code. */
 export async function executeInstall(input: ExecuteInput): Promise<number> {
   const { plan, profile, contents, options, globals, output, resolveArgv, held } = input;
@@ -100,27 +152,9 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
     sweep(progress);
     if (held && globals.verbose) progress.note(`$ ${held.commandLine} (held at its prompt until the install is recorded)`);
     const kube = input.kube ?? (await createKubeGateway(input.target));
-    const touched = [
-      ...new Set(plan.steps.flatMap((s) => ((s.id === 'namespace' || s.id === 'apply') && s.namespace ? [s.namespace] : []))),
-    ];
-    const [first, ...rest] = plan.steps;
+    const [, ...rest] = plan.steps;
     const memo = new IstioctlMemo();
-    let facts: PreflightFacts = await steps.run(first, 'preflight', (handle) =>
-      preflight({
-        plan,
-        kube,
-        run,
-        tools: { istioctl: options.istioctl, helm: options.helm },
-        namespacesTouched: touched,
-        injectNamespaces: options.injectNamespace,
-        chartVersion: options.chartVersion ?? input.chartsVersion,
-        waitingForLockAllowed: input.lockWaitSeconds > 0,
-        handle,
-        memo,
-        held,
-        baseDefaultRevision: baseDefaultRevision(plan, profile),
-      }),
-    );
+    let facts = await runPreflight(input, kube, steps, run, memo);
     let stored = facts.existingConfigMap;
     saveRecord = async () => (stored = await writeRecord(kube, record!, stored));
     // The rollout is watched from the first apply on, so the wait after it judges a current copy at once.

@@ -1,6 +1,6 @@
 import type { InstallOptions } from './options.js';
 import { checkNamespace, checkOutput, parseDuration, type GlobalOptions } from '../../cli/options.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, usageError } from '../../errors.js';
 import { planToJson, planToText } from '../../plan/format.js';
 import { planFromFlags } from './plan-from-flags.js';
 
@@ -15,7 +15,8 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
   });
   // From here on options.istioctl is the binary to run: a flag's, a cached release's, or the PATH's.
   options.istioctl = istioctl;
-  if (options.dryRun) {
+  const dryRun = dryRunMode(options.dryRun);
+  if (dryRun === 'client') {
     process.stdout.write(output === 'json' ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;
   }
@@ -29,8 +30,8 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     // its start-up and render of the spec run meanwhile; it changes nothing until answered.
     const held = holdApply(plan, istioctl, resolveArgv, runLazily);
     try {
-      const { executeInstall } = await import('./execute.js');
-      return await executeInstall({
+      const { executeInstall, checkInstall } = await import('./execute.js');
+      return await (dryRun === 'server' ? checkInstall : executeInstall)({
         plan,
         profile,
         contents,
@@ -48,4 +49,12 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
       await held?.cancel();
     }
   });
+}
+
+/** --dry-run alone is kubectl's `client`: the plan, nothing asked of the cluster; `server` runs the checks too. */
+function dryRunMode(flag: boolean | string | undefined): 'client' | 'server' | undefined {
+  if (flag === undefined || flag === false) return undefined;
+  if (flag === true || flag === 'client') return 'client';
+  if (flag === 'server') return 'server';
+  throw usageError(`--dry-run ${flag}: not a dry-run mode`, 'use --dry-run (the plan) or --dry-run=server (the plan after the checks)');
 }
