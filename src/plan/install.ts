@@ -55,7 +55,7 @@ export function buildInstallPlan(input: InstallPlanInput): Plan {
       id: 'preflight',
       description: 'check tools, cluster, permissions and any existing install before changing anything',
       checks: [
-        ...(backend === 'istioctl' ? ['tools', 'istioctl-accepts-spec'] : ['tools']),
+        ...(backend === 'istioctl' ? ['tools', 'istioctl-accepts-spec'] : ['tools', 'helm-accepts-values']),
         'cluster-reachable',
         'k8s-version',
         'permissions',

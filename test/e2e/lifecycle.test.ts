@@ -318,6 +318,18 @@ describe('install failures', () => {
     expect(rejected.code, rejected.stderr).toBe(2);
     expect(rejected.stderr).toMatch(/^Error: istioctl rejects the IstioOperator mesh rendered: .*unknown profile nope$/m);
     expect(rejected.stdout).toBe('');
+    const refused = await meshOn([
+      'install',
+      '--profile',
+      'minimal',
+      ...backendArgs('helm'),
+      '--set',
+      'values.profile=nope',
+      '--dry-run=server',
+    ]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/^Error: helm rejects the values mesh rendered for release istio-base: .*unknown profile nope$/m);
+    expect(refused.stdout).toBe('');
     // --dry-run alone is the plan only: it does not ask istioctl, so it cannot know.
     expect((await meshOn(['install', '--profile', 'minimal', '--set', 'values.profile=nope', '--dry-run'])).code).toBe(0);
     for (const backend of ['istioctl', 'helm']) {
@@ -395,6 +407,20 @@ describe('install failures', () => {
       /^Error: istioctl rejects the IstioOperator mesh rendered: could not unmarshal: .*cannot unmarshal string into Go value of type bool\nhint: /m,
     );
     expect(difference(await snapshot(), before)).toEqual([]);
+  });
+
+  it("values a chart refuses are exit 2 before any change, with helm's reason (helm template of each release)", async () => {
+    const before = await snapshot();
+    const r = await meshOn(['install', '--profile', 'minimal', ...backendArgs('helm'), '--set', 'values.profile=nope', '-y']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      '\nError: helm rejects the values mesh rendered for release istio-base: ' +
+        'execution error at (base/templates/zzz_profile.yaml:31:3): unknown profile nope\n' +
+        'hint: fix the overlay or --set it names; `mesh render --backend helm` prints what mesh hands helm\n',
+    );
+    expect(r.stderr).not.toMatch(/namespace|record|helm upgrade/);
+    expect(difference(await snapshot(), before)).toEqual([]);
+    expect(difference(before, await snapshot())).toEqual([]);
   });
 
   it('istioctl missing from PATH is exit 3 with how to get it', async () => {

@@ -25,6 +25,7 @@ import { watchRollout, type RolloutWatch } from '../../wait/rollout.js';
 import { MESH_VERSION } from '../../version.js';
 import { judgeExisting, preflight, type PreflightFacts } from './preflight.js';
 import type { HeldInstall } from './held-install.js';
+import type { ValuesVerdict } from './helm-values-check.js';
 import type { InstallOptions } from './options.js';
 
 /** The base chart's defaultRevision a helm plan renders: the user's values.defaultRevision, else the chart's `default`. */
@@ -52,6 +53,8 @@ export interface ExecuteInput {
   resolveArgv: (argv: string[]) => string[];
   /** The plan's istioctl install, started already and holding at its prompt (holdApply). */
   held?: HeldInstall;
+  /** helm's render of each release with the plan's values, started already (checkHelmValues). */
+  valuesChecked?: Promise<ValuesVerdict>;
   run?: Runner;
   kube?: KubeGateway;
 }
@@ -82,6 +85,7 @@ function runPreflight(input: ExecuteInput, kube: KubeGateway, steps: StepRunner,
       handle,
       memo,
       held,
+      valuesChecked: input.valuesChecked,
       baseDefaultRevision: baseDefaultRevision(plan, profile),
     }),
   );

@@ -4,6 +4,7 @@ import type { Runner } from '../../adapters/tool-run.js';
 import type { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { helmVersion, istioctlVersion } from '../../adapters/tools.js';
 import type { HeldInstall } from './held-install.js';
+import type { ValuesVerdict } from './helm-values-check.js';
 import { preflightError, usageError } from '../../errors.js';
 import { checkIstioVersion, checkKubernetesVersion } from '../../install/compat.js';
 import { deniedAccess, formatAccess, getNamespace, readRecord, serverVersion } from '../../install/cluster.js';
@@ -46,6 +47,8 @@ export interface PreflightInput {
   memo?: IstioctlMemo;
   /** istioctl install, started without -y and holding at its prompt: its render is the spec check. */
   held?: HeldInstall;
+  /** helm's render of each release with the plan's values (helm-values-check.ts): its verdict is the values check. */
+  valuesChecked?: Promise<ValuesVerdict>;
   /** helm: the base chart's defaultRevision the plan renders (undefined: the plan has no base chart). */
   baseDefaultRevision?: string;
 }
@@ -56,10 +59,17 @@ const rejection = (complaint: string) =>
     'fix the overlay or --set it names; `mesh render` prints what mesh hands istioctl',
   );
 
+const valuesRejection = (release: string, complaint: string) =>
+  usageError(
+    `helm rejects the values mesh rendered for release ${release}: ${complaint}`,
+    'fix the overlay or --set it names; `mesh render --backend helm` prints what mesh hands helm',
+  );
+
 /**
  * Everything install checks before it changes anything; throws a CliError (exit 2, 3 or 4) on the
- * first problem. istioctl's verdict on the spec (input.held) is awaited last, as its render takes
- * longest, but a spec it rejects is reported before any other problem: bad input first.
+ * first problem. The tools' verdicts on the input (istioctl's on the spec, input.held; helm's on
+ * the values, input.valuesChecked) are awaited last, as their renders take longest, but input they
+ * reject is reported before any other problem: bad input first.
  */
 export async function preflight(input: PreflightInput): Promise<PreflightFacts> {
   let facts: PreflightFacts;
@@ -68,11 +78,16 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   } catch (error) {
     const verdict = await input.held?.verdictNow();
     if (verdict?.kind === 'rejected') throw rejection(verdict.complaint);
+    const values = await input.valuesChecked;
+    if (values?.kind === 'rejected') throw valuesRejection(values.release, values.complaint);
     throw error;
   }
   const verdict = await input.held?.verdict();
   if (verdict?.kind === 'rejected') throw rejection(verdict.complaint);
   if (verdict?.kind === 'failed') throw verdict.error;
+  const values = await input.valuesChecked;
+  if (values?.kind === 'rejected') throw valuesRejection(values.release, values.complaint);
+  if (values?.kind === 'failed') throw values.error;
   return facts;
 }
 

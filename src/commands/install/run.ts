@@ -20,15 +20,18 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     process.stdout.write(output === 'json' ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;
   }
-  const [{ withRenderedFiles }, { holdApply }, { runLazily }] = await Promise.all([
+  const [{ withRenderedFiles }, { holdApply }, { checkHelmValues }, { runLazily }] = await Promise.all([
     import('../../adapters/tempfiles.js'),
     import('./held-install.js'),
+    import('./helm-values-check.js'),
     import('../../adapters/run-lazily.js'),
   ]);
   return withRenderedFiles(plan.files, async (resolveArgv) => {
     // istioctl starts before the change's own modules load (the Kubernetes client's among them), so
     // its start-up and render of the spec run meanwhile; it changes nothing until answered.
     const held = holdApply(plan, istioctl, resolveArgv, runLazily);
+    // helm's render of each release, for the same reason (helm-values-check.ts).
+    const valuesChecked = checkHelmValues(plan, options.helm, resolveArgv, runLazily);
     try {
       const { executeInstall, checkInstall } = await import('./execute.js');
       return await (dryRun === 'server' ? checkInstall : executeInstall)({
@@ -43,6 +46,7 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
         chartsVersion: chartsDir && chartsDir === release?.charts ? release.version : undefined,
         resolveArgv,
         held,
+        valuesChecked,
       });
     } finally {
       // Unanswered, istioctl has changed nothing: it is stopped before its spec file is removed.

@@ -1,0 +1,62 @@
+import { ToolFailedError, type Runner } from '../../adapters/tool-run.js';
+import type { Plan, PlanStep } from '../../plan/types.js';
+
+/**
+ * helm's verdict on the values mesh rendered: what istioctl's held install is for the istioctl
+ * backend. helm renders a chart only at `helm upgrade`, after mesh has created namespaces, taken
+ * the lock, recorded the install and applied the releases before it, so a value a chart refuses
+ * (an unknown `profile`, a template's `fail`) would stop the install half done. `helm template` of
+ * each release with the same chart and values file says so before anything changes.
+ */
+export type ValuesVerdict =
+  { kind: 'accepted' } | { kind: 'rejected'; release: string; complaint: string } | { kind: 'failed'; error: Error };
+
+/** How helm says a chart refused its values: a template's fail, a type a template cannot use, YAML they made invalid, its schema. */
+const VALUES_REFUSED = /execution error at|^template: |YAML parse error|values don't meet the specifications|wrong type for value/;
+
+type ApplyStep = Extract<PlanStep, { id: 'apply' }>;
+
+/** The apply's own command, rendering instead of installing: the same release, chart reference, namespace and values file. */
+export function templateArgv(step: ApplyStep): string[] {
+  const [verb, install, ...rest] = step.argv;
+  if (verb !== 'upgrade' || install !== '--install') throw new Error(`not a helm upgrade --install step: ${step.argv.join(' ')}`);
+  // Flags only upgrade knows: template would refuse them.
+  return ['template', ...rest.filter((arg) => arg !== '--create-namespace' && arg !== '--reset-values')];
+}
+
+/** helm's complaint, without its "Error: " and its advice to use --debug. */
+export function helmComplaint(stderr: string): string {
+  return stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^Use --debug flag/.test(line))
+    .map((line) => line.replace(/^Error: /, ''))
+    .join('; ');
+}
+
+/**
+ * Renders each helm release of the plan, one after another in plan order (the base chart's CRDs
+ * are a megabyte of templates: run together they would take both cores from the preflight beside
+ * them); the first refusal is the verdict. undefined for a plan with no helm release.
+ */
+export function checkHelmValues(
+  plan: Plan,
+  helm: string,
+  resolveArgv: (argv: string[]) => string[],
+  run: Runner,
+): Promise<ValuesVerdict> | undefined {
+  const releases = plan.steps.filter((s): s is ApplyStep => s.id === 'apply' && s.tool === 'helm');
+  if (!releases.length) return undefined;
+  const verdict = (async (): Promise<ValuesVerdict> => {
+    for (const step of releases) {
+      const argv = resolveArgv(templateArgv(step));
+      const result = await run(helm, argv);
+      if (result.exitCode === 0) continue;
+      const complaint = helmComplaint(result.stderr);
+      if (VALUES_REFUSED.test(complaint)) return { kind: 'rejected', release: step.release ?? argv[1], complaint };
+      return { kind: 'failed', error: new ToolFailedError('helm', argv, result) };
+    }
+    return { kind: 'accepted' };
+  })().catch((error: unknown): ValuesVerdict => ({ kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) }));
+  return verdict;
+}
