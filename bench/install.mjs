@@ -18,6 +18,12 @@
 // a later step and would count istioctl's own work as mesh's. The head to istioctl's first request
 // (its version read) is printed too. It (re)starts the testbed with the audit log on if it is off,
 // and leaves it with no Istio installed.
+// BACKEND=helm measures `mesh install --backend helm --charts <the testbed's charts>` against the
+// commands a user would paste for the same render: `helm upgrade --install` of each release with
+// mesh's values (from `mesh render --backend helm`), then `kubectl rollout status` of each
+// Deployment (helm alone returns before the pods are Ready; mesh does not). The split is then at
+// helm's requests: the head to helm's first CRD write is mesh's preflight (its checks and helm's
+// render of each release's values) against bare helm's start-up.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +36,10 @@ const PAIRS = Number(process.env.PAIRS ?? 5);
 const LOAD_PODS = Number(process.env.LOAD_PODS ?? 0);
 const PROFILE = process.env.PROFILE ?? 'minimal';
 const COLD = process.env.COLD === '1';
+const BACKEND = process.env.BACKEND ?? 'istioctl';
+if (!['istioctl', 'helm'].includes(BACKEND)) throw new Error(`BACKEND=${BACKEND}: istioctl or helm`);
+/** How the tool that applies names itself to the API server (the audit log's userAgent). */
+const AGENT = BACKEND === 'helm' ? /"userAgent":"[Hh]elm\// : /"userAgent":"istioctl\//;
 const paths = buildTestbed({ quiet: true });
 const bin = (name) => join(paths.MESH_TESTBED_BIN, name);
 const env = { ...process.env, PATH: `${paths.MESH_TESTBED_BIN}:${process.env.PATH}`, NO_COLOR: '1', CI: 'true' };
@@ -54,24 +64,24 @@ const auditLog = join(stateDir, 'audit.log');
 /** When the API server received an audited request. */
 const arrival = (e) => Date.parse(e.requestReceivedTimestamp);
 /**
- * istioctl's requests since `offset` in the audit log: the arrival of its first request and of its
- * first write of a CRD, and the last request's completion. The API server writes events
- * asynchronously: wait for them to land.
+ * The applying tool's requests (istioctl's or helm's) since `offset` in the audit log: the arrival
+ * of its first request and of its first write of a CRD, and the last request's completion. The
+ * API server writes events asynchronously: wait for them to land.
  */
-function istioctlRequests(offset, end) {
+function toolRequests(offset, end) {
   for (let i = 0; ; i++) {
     const events = readFileSync(auditLog)
       .subarray(offset)
       .toString('utf8')
       .split('\n')
-      .filter((l) => l.includes('"userAgent":"istioctl/'))
+      .filter((l) => AGENT.test(l))
       .map((l) => JSON.parse(l));
     const crdWrites = events.filter(
       (e) => ['create', 'patch', 'update'].includes(e.verb) && e.objectRef?.resource === 'customresourcedefinitions',
     );
     const last = Math.max(...events.map((e) => Date.parse(e.stageTimestamp)));
     if ((crdWrites.length && end - last < 1000) || i === 30) {
-      if (!crdWrites.length) throw new Error('no CRD written by istioctl in the audit log');
+      if (!crdWrites.length) throw new Error(`no CRD written by ${BACKEND} in the audit log`);
       return { firstRequest: Math.min(...events.map(arrival)), firstCrdWrite: Math.min(...crdWrites.map(arrival)), last };
     }
     spawnSync('sleep', ['0.1']);
@@ -98,14 +108,53 @@ if (!auditing()) {
 const dir = mkdtempSync(join(tmpdir(), 'mesh-bench-install-'));
 const spec = join(dir, 'istio-operator.yaml');
 writeFileSync(spec, mesh('render', '--profile', PROFILE), { mode: 0o600 });
+const charts = paths.MESH_ISTIO_CHARTS;
+/** helm: each release of the render, its values in a private file (JSON is YAML). */
+const releases =
+  BACKEND === 'helm'
+    ? JSON.parse(mesh('render', '--profile', PROFILE, '--backend', 'helm', '-o', 'json')).releases.map((r) => {
+        const values = join(dir, `${r.release}.values.yaml`);
+        writeFileSync(values, JSON.stringify(r.values), { mode: 0o600 });
+        return { ...r, values };
+      })
+    : [];
+/** The bare peer: what a user runs by hand for the same render. */
+function bareInstall() {
+  if (BACKEND === 'istioctl') return run(bin('istioctl'), ['install', '-f', spec, '-y', '--kubeconfig', kubeconfigPath]);
+  for (const r of releases)
+    run(bin('helm'), [
+      'upgrade',
+      '--install',
+      r.release,
+      join(charts, r.chartPath),
+      '--namespace',
+      r.namespace,
+      '--create-namespace',
+      '--values',
+      r.values,
+      '--kubeconfig',
+      kubeconfigPath,
+    ]);
+  for (const name of kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name').split('\n').filter(Boolean))
+    kubectl('rollout', 'status', name, '-n', 'istio-system', '--timeout=300s');
+}
+const backendArgs = BACKEND === 'helm' ? ['--backend', 'helm', '--charts', charts] : [];
 
 /** Back to an empty cluster after either install, not timed. */
 function clean() {
+  for (const r of [...releases].reverse())
+    spawnSync(bin('helm'), ['uninstall', r.release, '--namespace', r.namespace, '--kubeconfig', kubeconfigPath], { env, stdio: 'ignore' });
   spawnSync(bin('istioctl'), ['uninstall', '--purge', '-y', '--kubeconfig', kubeconfigPath], { env, stdio: 'ignore' });
   spawnSync(bin('kubectl'), ['--kubeconfig', kubeconfigPath, 'delete', 'namespace', 'istio-system', '--ignore-not-found', '--wait=true'], {
     env,
     stdio: 'ignore',
   });
+  // The base chart keeps its CRDs on helm uninstall (resource-policy keep), and istioctl's purge
+  // leaves those of a helm release: without this the next run would find them and write none.
+  const crds = kubectl('get', 'customresourcedefinitions', '-o', 'name')
+    .split('\n')
+    .filter((n) => /\.istio\.io$/.test(n));
+  if (crds.length) kubectl('delete', ...crds, '--wait=true');
 }
 
 if (LOAD_PODS) {
@@ -127,15 +176,15 @@ if (LOAD_PODS) {
 
 clean();
 const meshMs = [];
-const istioctlMs = [];
-const heads = { mesh: [], istioctl: [] };
-const startups = { mesh: [], istioctl: [] };
-const tails = { mesh: [], istioctl: [] };
-/** One timed run, split at istioctl's requests. */
+const bareMs = [];
+const heads = { mesh: [], bare: [] };
+const startups = { mesh: [], bare: [] };
+const tails = { mesh: [], bare: [] };
+/** One timed run, split at the applying tool's requests. */
 function measure(who, fn) {
   const offset = statSync(auditLog).size;
   const t = timed(fn);
-  const { firstRequest, firstCrdWrite, last } = istioctlRequests(offset, t.end);
+  const { firstRequest, firstCrdWrite, last } = toolRequests(offset, t.end);
   heads[who].push(firstCrdWrite - t.start);
   startups[who].push(firstRequest - t.start);
   tails[who].push(t.end - last);
@@ -144,38 +193,44 @@ function measure(who, fn) {
 for (let i = 0; i < PAIRS; i++) {
   log(`pair ${i + 1}/${PAIRS}`);
   if (COLD) env.MESH_CACHE = mkdtempSync(join(dir, 'cache-'));
-  meshMs.push(measure('mesh', () => mesh('install', '--profile', PROFILE, '-y', '-o', 'json')));
+  meshMs.push(measure('mesh', () => mesh('install', '--profile', PROFILE, ...backendArgs, '-y', '-o', 'json')));
   mesh('uninstall', '--purge', '-y');
   clean();
-  istioctlMs.push(measure('istioctl', () => run(bin('istioctl'), ['install', '-f', spec, '-y', '--kubeconfig', kubeconfigPath])));
+  bareMs.push(measure('bare', bareInstall));
   clean();
 }
 if (LOAD_PODS) kubectl('delete', 'namespace', 'load', '--wait=false');
 rmSync(dir, { recursive: true, force: true });
 
-const overhead = median(meshMs.map((m, i) => m - istioctlMs[i]));
+const overhead = median(meshMs.map((m, i) => m - bareMs[i]));
+const peer = BACKEND === 'helm' ? `helm upgrade --install x${releases.length} + kubectl rollout status` : 'istioctl install -f <render>';
 console.log(
-  `install --profile ${PROFILE} on the testbed (Kubernetes ${paths.MESH_KUBERNETES_VERSION}, istioctl ${paths.MESH_ISTIO_VERSION}), ` +
-    `${LOAD_PODS} other pods, ${COLD ? 'cold cache' : "istioctl's version remembered"}, ${PAIRS} alternating pairs, wall ms:`,
+  `install --profile ${PROFILE} (${BACKEND}) on the testbed (Kubernetes ${paths.MESH_KUBERNETES_VERSION}, istioctl ` +
+    `${paths.MESH_ISTIO_VERSION}), ${LOAD_PODS} other pods, ${COLD ? 'cold cache' : "istioctl's version remembered"}, ` +
+    `${PAIRS} alternating pairs, wall ms:`,
 );
-console.log(`  mesh install -y               median ${median(meshMs).toFixed(0)}  (${meshMs.map((x) => x.toFixed(0)).join(', ')})`);
-console.log(`  istioctl install -f <render>  median ${median(istioctlMs).toFixed(0)}  (${istioctlMs.map((x) => x.toFixed(0)).join(', ')})`);
+console.log(
+  `  ${'mesh install -y'.padEnd(Math.max(28, peer.length))}  median ${median(meshMs).toFixed(0)}  (${meshMs.map((x) => x.toFixed(0)).join(', ')})`,
+);
+console.log(`  ${peer.padEnd(28)}  median ${median(bareMs).toFixed(0)}  (${bareMs.map((x) => x.toFixed(0)).join(', ')})`);
 console.log(
   `mesh's overhead, median of pairwise differences: ${overhead.toFixed(0)} ms (goal <= 300): ${overhead <= 300 ? 'met' : 'NOT met'}`,
 );
 const list = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
-const headAdded = median(heads.mesh) - median(heads.istioctl);
-const tailAdded = median(tails.mesh) - median(tails.istioctl);
-console.log("split at istioctl's own requests (audit log), medians in ms:");
-/** One measure's medians and runs, mesh's line above bare istioctl's. */
+const headAdded = median(heads.mesh) - median(heads.bare);
+const tailAdded = median(tails.mesh) - median(tails.bare);
+console.log(`split at ${BACKEND}'s own requests (audit log), medians in ms:`);
+/** One measure's medians and runs, mesh's line above the bare peer's. */
 const rows = (label, series) => {
   console.log(`  ${`${label}:`.padEnd(37)}mesh ${median(series.mesh).toFixed(0)} (${list(series.mesh)})`);
-  console.log(`  ${''.padEnd(37)}istioctl ${median(series.istioctl).toFixed(0)} (${list(series.istioctl)})`);
+  console.log(`  ${''.padEnd(37)}bare ${median(series.bare).toFixed(0)} (${list(series.bare)})`);
 };
-rows("start to istioctl's first request", startups);
-rows("start to istioctl's first CRD write", heads);
-rows("istioctl's last request to exit", tails);
+rows(`start to ${BACKEND}'s first request`, startups);
+rows(`start to ${BACKEND}'s first CRD write`, heads);
+// helm: the tail holds the wait for readiness in both runs (mesh's watch; kubectl rollout status).
+rows(`${BACKEND}'s last request to exit`, tails);
+const poll = BACKEND === 'istioctl' ? " without istioctl's poll" : '';
 console.log(
-  `mesh's overhead without istioctl's poll: head +${headAdded.toFixed(0)}, tail +${tailAdded.toFixed(0)}, ` +
+  `mesh's overhead${poll}: head +${headAdded.toFixed(0)}, tail +${tailAdded.toFixed(0)}, ` +
     `together ${(headAdded + tailAdded).toFixed(0)} ms (goal <= 300): ${headAdded + tailAdded <= 300 ? 'met' : 'NOT met'}`,
 );
