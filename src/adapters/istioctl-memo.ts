@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { meshCacheDir } from '../istio/cache.js';
+import { ToolMemo } from './tool-memo.js';
 
 /**
  * What a given istioctl binary answered before, so a re-run (CI, converging) does not ask again:
@@ -12,32 +9,9 @@ import { meshCacheDir } from '../istio/cache.js';
  * istioctl runs) and the spec; failures are never memoised. (install needs no memo of the specs
  * istioctl accepted: its own held `istioctl install` checks the spec, see held-install.ts.)
  */
-export class IstioctlMemo {
-  private readonly dir: string;
+export class IstioctlMemo extends ToolMemo {
   constructor(env: NodeJS.ProcessEnv = process.env) {
-    this.dir = join(meshCacheDir(env), 'istioctl-memo');
-  }
-
-  private key(istioctl: string, what: string): string | undefined {
-    const path = locate(istioctl);
-    if (!path) return undefined;
-    const s = statSync(path);
-    return createHash('sha256').update(`${path}\0${s.size}:${s.mtimeMs}\0${what}`).digest('hex');
-  }
-
-  private read(key: string | undefined): string | undefined {
-    if (!key || !existsSync(join(this.dir, key))) return undefined;
-    return readFileSync(join(this.dir, key), 'utf8');
-  }
-
-  private write(key: string | undefined, text: string): void {
-    if (!key) return;
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(join(this.dir, key), text, { mode: 0o600 });
-    } catch {
-      // a read-only cache only costs the next run the question again
-    }
+    super('istioctl-memo', env);
   }
 
   /** The JSON of the objects `manifest generate` rendered from this spec before. */
@@ -65,21 +39,4 @@ export class IstioctlMemo {
     if (asked) this.rememberVersion(istioctl, asked);
     return asked;
   }
-}
-
-/** The file a command name runs: a path as given, else the first match on the PATH. */
-function locate(command: string): string | undefined {
-  const candidates = command.includes('/')
-    ? [isAbsolute(command) ? command : resolve(command)]
-    : (process.env.PATH ?? '')
-        .split(delimiter)
-        .filter(Boolean)
-        .map((dir) => join(dir, command));
-  return candidates.find((file) => {
-    try {
-      return statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  });
 }

@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chartIdentity, HelmMemo } from '../../src/adapters/helm-memo.js';
 import { profileFromOptions } from '../../src/profiles/index.js';
 import { installContents } from '../../src/render/workloads.js';
 import { buildInstallPlan } from '../../src/plan/install.js';
 import type { RunResult, Runner } from '../../src/adapters/tool-run.js';
 import { checkHelmValues, helmComplaint, templateArgv } from '../../src/commands/install/helm-values-check.js';
 
-const helmPlan = (profile: string, backend: 'helm' | 'istioctl' = 'helm') => {
+const helmPlan = (profile: string, backend: 'helm' | 'istioctl' = 'helm', chartsDir = '/charts') => {
   const p = profileFromOptions({ profile });
   return buildInstallPlan({
     profile: p,
@@ -14,7 +18,7 @@ const helmPlan = (profile: string, backend: 'helm' | 'istioctl' = 'helm') => {
     target: { kubeconfig: '/k', context: 'ctx' },
     injectNamespaces: [],
     timeoutSeconds: 60,
-    chartsDir: '/charts',
+    chartsDir,
   });
 };
 const resolve = (argv: string[]) => argv.map((a) => a.replace(/^<rendered:(.*)>$/, '/tmp/x/$1'));
@@ -51,7 +55,7 @@ describe("helm's verdict on the values (helm template of each release)", () => {
     expect(plan.steps[0]).toMatchObject({ id: 'preflight', checks: expect.arrayContaining(['helm-accepts-values']) });
   });
 
-  it('accepted: every release rendered once, one after another in plan order', async () => {
+  it('accepted: every release rendered once, all started at once', async () => {
     const plan = helmPlan('demo');
     const { run, calls } = fakeHelm({});
     expect(await checkHelmValues(plan, 'helm', resolve, run)).toEqual({ kind: 'accepted' });
@@ -59,14 +63,15 @@ describe("helm's verdict on the values (helm template of each release)", () => {
     expect(calls[1]).toContain('/tmp/x/istiod.values.yaml');
   });
 
-  it("a chart's refusal is the verdict, naming the release, in helm's words; later releases are not rendered", async () => {
-    const { run, calls } = fakeHelm({ istiod: { exitCode: 1, stdout: '', stderr: refusal } });
+  it("a chart's refusal is the verdict, naming the release, in helm's words, before another release's failure", async () => {
+    const unreachable = { exitCode: 1, stdout: '', stderr: 'Error: chart not found\n' };
+    const { run, calls } = fakeHelm({ 'istio-base': unreachable, istiod: { exitCode: 1, stdout: '', stderr: refusal } });
     expect(await checkHelmValues(helmPlan('demo'), 'helm', resolve, run)).toEqual({
       kind: 'rejected',
       release: 'istiod',
       complaint: 'execution error at (istiod/templates/zzz_profile.yaml:31:3): unknown profile nope',
     });
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(4);
   });
 
   it('a failure that is not about the values (a chart repository out of reach) is a failure of helm, not a rejection', async () => {
@@ -91,5 +96,59 @@ describe("helm's verdict on the values (helm template of each release)", () => {
 
   it("helm's complaint loses its 'Error: ' and its --debug advice, and stays one line", () => {
     expect(helmComplaint('Error: a\nb\n\nUse --debug flag to render out invalid YAML\n')).toBe('a; b');
+  });
+});
+
+describe('helm renders remembered (a re-run does not render the same charts and values again)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-helm-memo-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const helm = join(dir, 'helm');
+  writeFileSync(helm, '#!/bin/sh\n', { mode: 0o755 });
+  const charts = join(dir, 'charts');
+  for (const chart of ['base', 'istio-control/istio-discovery']) {
+    mkdirSync(join(charts, chart, 'templates'), { recursive: true });
+    writeFileSync(join(charts, chart, 'Chart.yaml'), 'name: x\n');
+    writeFileSync(join(charts, chart, 'templates', 'a.yaml'), 'kind: A\n');
+  }
+  const memo = () => new HelmMemo({ MESH_CACHE: join(dir, 'cache') });
+
+  it('an accepted render is remembered per chart content and values; a refusal never is', async () => {
+    const first = fakeHelm({});
+    expect(await checkHelmValues(helmPlan('minimal', 'helm', charts), helm, resolve, first.run, memo())).toEqual({ kind: 'accepted' });
+    expect(first.calls).toHaveLength(2);
+    const again = fakeHelm({});
+    expect(await checkHelmValues(helmPlan('minimal', 'helm', charts), helm, resolve, again.run, memo())).toEqual({ kind: 'accepted' });
+    expect(again.calls).toHaveLength(0);
+    // other values: rendered again, and refused; the refusal is asked every time
+    const other = profileFromOptions({ profile: 'minimal', set: ['values.profile=nope'] });
+    const refusedPlan = buildInstallPlan({
+      profile: other,
+      contents: installContents(other),
+      backend: 'helm',
+      target: { kubeconfig: '/k', context: 'ctx' },
+      injectNamespaces: [],
+      timeoutSeconds: 60,
+      chartsDir: charts,
+    });
+    for (let i = 0; i < 2; i++) {
+      const refused = fakeHelm({ istiod: { exitCode: 1, stdout: '', stderr: refusal } });
+      expect(await checkHelmValues(refusedPlan, helm, resolve, refused.run, memo())).toMatchObject({ kind: 'rejected' });
+      // the base chart accepted these values: remembered; istiod's refusal is asked again
+      expect(refused.calls.map((c) => c[1])).toEqual(i === 0 ? ['istio-base', 'istiod'] : ['istiod']);
+    }
+    // a chart file changed: that chart is rendered again, the other is not
+    writeFileSync(join(charts, 'base', 'templates', 'a.yaml'), 'kind: B\n');
+    const changed = fakeHelm({});
+    await checkHelmValues(helmPlan('minimal', 'helm', charts), helm, resolve, changed.run, memo());
+    expect(changed.calls.map((c) => c[1])).toEqual(['istio-base']);
+  });
+
+  it('a chart is known by its files, or by repository and pinned version; an unpinned repository chart is never remembered', () => {
+    expect(chartIdentity([join(charts, 'base')])).toMatch(/^[0-9a-f]{64}$/);
+    expect(chartIdentity([join(dir, 'no-such-chart')])).toBeUndefined();
+    expect(chartIdentity(['base', '--repo', 'https://charts', '--version', '1.31.0'])).toBe(
+      ['base', '--repo', 'https://charts', '--version', '1.31.0'].join('\0'),
+    );
+    expect(chartIdentity(['base', '--repo', 'https://charts'])).toBeUndefined();
   });
 });

@@ -20,10 +20,11 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     process.stdout.write(output === 'json' ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;
   }
-  const [{ withRenderedFiles }, { holdApply }, { checkHelmValues }, { runLazily }] = await Promise.all([
+  const [{ withRenderedFiles }, { holdApply }, { checkHelmValues }, { HelmMemo }, { runLazily }] = await Promise.all([
     import('../../adapters/tempfiles.js'),
     import('./held-install.js'),
     import('./helm-values-check.js'),
+    import('../../adapters/helm-memo.js'),
     import('../../adapters/run-lazily.js'),
   ]);
   return withRenderedFiles(plan.files, async (resolveArgv) => {
@@ -31,7 +32,7 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     // its start-up and render of the spec run meanwhile; it changes nothing until answered.
     const held = holdApply(plan, istioctl, resolveArgv, runLazily);
     // helm's render of each release, for the same reason (helm-values-check.ts).
-    const valuesChecked = checkHelmValues(plan, options.helm, resolveArgv, runLazily);
+    const valuesChecked = checkHelmValues(plan, options.helm, resolveArgv, runLazily, new HelmMemo());
     try {
       const { executeInstall, checkInstall } = await import('./execute.js');
       return await (dryRun === 'server' ? checkInstall : executeInstall)({
