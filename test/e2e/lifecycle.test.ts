@@ -312,7 +312,7 @@ describe('install failures', () => {
     expect(difference(await snapshot(), before)).toEqual([]);
   });
 
-  it('install --dry-run=server runs the checks before a change (istioctl judging the spec) and changes nothing', async () => {
+  it('install --dry-run=server runs the checks before a change (istioctl judging the spec, helm the values) and changes nothing', async () => {
     const before = await snapshot();
     const rejected = await meshOn(['install', '--profile', 'minimal', '--set', 'values.profile=nope', '--dry-run=server']);
     expect(rejected.code, rejected.stderr).toBe(2);

@@ -13,7 +13,7 @@ export function registerInstall(program: Command, wrap: Wrap): void {
       .option(
         '--dry-run [mode]',
         'print the plan (every step and command) and change nothing; --dry-run=server first runs the checks install makes ' +
-          "before a change (tools, cluster, permissions, existing install, lock, istioctl's verdict on the spec)",
+          "before a change (tools, cluster, permissions, existing install, lock, istioctl's verdict on the spec or helm's on the values)",
       )
       .option('-y, --yes', 'do not ask for confirmation')
       .option('--timeout <duration>', 'how long to wait for readiness (e.g. 90s, 5m)', '5m')
