@@ -82,15 +82,32 @@ async function claimPrefixes(kube: KubeGateway, remove: RecordedAddon[]): Promis
   );
 }
 
-async function deleteClaims(kube: KubeGateway, claims: Array<{ namespace: string; prefixes: string[] }>): Promise<number> {
-  let deleted = 0;
+/** The claims of those prefixes that exist now, as `PersistentVolumeClaim/<ns>/<name>`, by addon's StatefulSet namespace. */
+async function claimsMatching(kube: KubeGateway, claims: Array<{ namespace: string; prefixes: string[] }>): Promise<string[]> {
+  const found: string[] = [];
   for (const { namespace, prefixes } of claims.filter((c) => c.prefixes.length)) {
     const list = await kube.list<V1PersistentVolumeClaim>(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`);
     for (const pvc of list.items) {
       const name = pvc.metadata?.name ?? '';
       if (prefixes.some((p) => name.startsWith(p) && /^\d+$/.test(name.slice(p.length))))
-        if (await kube.remove(`/api/v1/namespaces/${namespace}/persistentvolumeclaims/${name}`)) deleted++;
+        found.push(`PersistentVolumeClaim/${namespace}/${name}`);
     }
   }
+  return found;
+}
+
+async function deleteClaims(kube: KubeGateway, claims: Array<{ namespace: string; prefixes: string[] }>): Promise<number> {
+  let deleted = 0;
+  for (const ref of await claimsMatching(kube, claims)) {
+    const [, namespace, name] = ref.split('/');
+    if (await kube.remove(`/api/v1/namespaces/${namespace}/persistentvolumeclaims/${name}`)) deleted++;
+  }
   return deleted;
+}
+
+/** What removing each addon would delete beyond its recorded objects: the volume claims its StatefulSets left (for --dry-run). */
+export async function volumeClaimsOf(kube: KubeGateway, remove: RecordedAddon[]): Promise<Map<string, string[]>> {
+  const byAddon = new Map<string, string[]>();
+  for (const addon of remove) byAddon.set(addon.name, await claimsMatching(kube, await claimPrefixes(kube, [addon])));
+  return byAddon;
 }

@@ -12,7 +12,14 @@ export interface AddonsPlan {
   context?: string;
   /** The release directory the manifests come from (install). */
   release?: string;
-  addons: Array<{ name: string; source?: string; objects: string[]; waitFor: string[] }>;
+  addons: Array<{
+    name: string;
+    source?: string;
+    objects: string[];
+    waitFor: string[];
+    /** uninstall, as read: the claims the addon's StatefulSets made, which Kubernetes keeps and mesh deletes after them. */
+    volumeClaims?: string[];
+  }>;
 }
 
 export interface AddonToApply {
@@ -108,6 +115,7 @@ export function addonsPlanToText(plan: AddonsPlan): string {
     lines.push(`${addon.name}: ${plan.action === 'install' ? 'server-side apply' : 'delete'} ${addon.objects.length} objects`);
     for (const o of addon.objects) lines.push(`  ${o}`);
     if (addon.waitFor.length) lines.push(`  then wait for ${addon.waitFor.join(', ')}`);
+    if (addon.volumeClaims?.length) lines.push(`  then the volume claims its StatefulSet left: ${addon.volumeClaims.join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

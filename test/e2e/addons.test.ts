@@ -88,6 +88,14 @@ describe('addons on an installed mesh', () => {
     expect(check(verify, 'addons-available').message).toMatch(/loki: StatefulSet loki 0\/1 available \(pod loki-0 Pending/);
     // Removing it takes the volume claim its StatefulSet made, too.
     expect(await kubectl('get', 'pvc', '-n', 'istio-system', '-o', 'name')).toContain('storage-loki-0');
+    // --dry-run names the claim the removal deletes beyond the recorded objects, and leaves it
+    const planned = await meshOn(['addons', 'uninstall', 'loki', '--dry-run', '-o', 'json']);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(JSON.parse(planned.stdout).addons[0].volumeClaims).toEqual(['PersistentVolumeClaim/istio-system/storage-loki-0']);
+    expect((await meshOn(['addons', 'uninstall', 'loki', '--dry-run'])).stdout).toContain(
+      '  then the volume claims its StatefulSet left: PersistentVolumeClaim/istio-system/storage-loki-0\n',
+    );
+    expect(await kubectl('get', 'pvc', '-n', 'istio-system', '-o', 'name')).toContain('storage-loki-0');
     expect((await meshOn(['addons', 'uninstall', 'loki'])).code).toBe(0);
     expect(await kubectl('get', 'pvc,statefulset,pod', '-n', 'istio-system', '-l', 'app.kubernetes.io/name=loki', '-o', 'name')).toBe('');
     expect(await kubectl('get', 'pvc', '-n', 'istio-system', '-o', 'name')).toBe('');

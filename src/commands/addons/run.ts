@@ -22,7 +22,7 @@ import { createProgress, createStepRunner } from '../../report/progress.js';
 import { outputStyle } from '../../report/style.js';
 import { formatWorkload } from '../../render/workloads.js';
 import { describeNotReady, waitForRollout } from '../../wait/rollout.js';
-import { removeAddonObjects } from '../../addons/remove.js';
+import { removeAddonObjects, volumeClaimsOf } from '../../addons/remove.js';
 import type { AddonsOptions } from './options.js';
 
 /** The field manager mesh applies under: `kubectl get -o yaml --show-managed-fields` names it. */
@@ -185,6 +185,8 @@ export async function uninstallAddons(globals: GlobalOptions, names: string[], o
   const absent = wanted.filter((name) => !remove.some((a) => a.name === name));
   const plan = buildAddonsUninstallPlan({ remove, keep, istioNamespace: ns, context: kube.context });
   if (options.dryRun) {
+    const claims = await volumeClaimsOf(kube, remove);
+    for (const addon of plan.addons) if (claims.get(addon.name)?.length) addon.volumeClaims = claims.get(addon.name);
     process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : addonsPlanToText(plan));
     return ExitCode.ok;
   }
