@@ -1,12 +1,15 @@
 import { sha256 } from './install.js';
 import type { Plan, PlanStep } from './types.js';
 
-/** The plan as JSON: rendered files are summarised by size and hash (print them with `mesh render`). */
-export function planToJson(plan: Plan): string {
+/**
+ * The plan as JSON: rendered files are summarised by size and hash (print them with `mesh render`);
+ * `extra` adds fields after the plan's own (what `--dry-run=server` read).
+ */
+export function planToJson(plan: Plan, extra: Record<string, unknown> = {}): string {
   const files = Object.fromEntries(
     Object.entries(plan.files).map(([name, text]) => [name, { bytes: Buffer.byteLength(text), sha256: sha256(text) }]),
   );
-  return `${JSON.stringify({ ...plan, files }, null, 2)}\n`;
+  return `${JSON.stringify({ ...plan, files, ...extra }, null, 2)}\n`;
 }
 
 const quote = (arg: string): string => (/^[\w@%+=:,./<>-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
@@ -41,7 +44,8 @@ function stepDetail(step: PlanStep): string[] {
   }
 }
 
-export function planToText(plan: Plan): string {
+/** The plan as text, ending with what the dry run did (`--dry-run=server` says its checks passed). */
+export function planToText(plan: Plan, outcome = 'dry run: nothing was changed'): string {
   const what = plan.kind === 'InstallPlan' ? 'Install' : 'Uninstall';
   const extras = `${plan.revision ? `, revision ${plan.revision}` : ''}${plan.context ? `, context ${plan.context}` : ''}`;
   const head = `${what} plan: profile ${plan.profile}, backend ${plan.backend}, namespace ${plan.istioNamespace}${extras}`;
@@ -52,6 +56,6 @@ export function planToText(plan: Plan): string {
   });
   const names = Object.keys(plan.files);
   if (names.length) lines.push('', `rendered files (written 0600 to a private temp dir, removed after): ${names.join(', ')}`);
-  lines.push('', 'dry run: nothing was changed');
+  lines.push('', outcome);
   return `${lines.join('\n')}\n`;
 }

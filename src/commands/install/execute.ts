@@ -111,11 +111,8 @@ export async function checkInstall(input: ExecuteInput): Promise<number> {
   };
   process.stdout.write(
     json
-      ? `${JSON.stringify({ ...(JSON.parse(planToJson(plan)) as object), preflight: { passed: true, ...checked } }, null, 2)}\n`
-      : planToText(plan).replace(
-          /dry run: nothing was changed\n$/,
-          `dry run (server): the checks before a change passed in context ${kube.context}; nothing was changed\n`,
-        ),
+      ? planToJson(plan, { preflight: { passed: true, ...checked } })
+      : planToText(plan, `dry run (server): the checks before a change passed in context ${kube.context}; nothing was changed`),
   );
   return ExitCode.ok;
 }
