@@ -17,14 +17,14 @@ export class HelmMemo extends ToolMemo {
     super('helm-memo', env);
   }
 
-  accepted(helm: string, chartRef: string[], question: string): boolean {
+  /**
+   * Whether helm accepted this render before, and how to remember that it did; the chart's files
+   * are read once for both. An unknown chart is never remembered.
+   */
+  lookup(helm: string, chartRef: string[], question: string): { accepted: boolean; remember: () => void } {
     const chart = chartIdentity(chartRef);
-    return chart !== undefined && this.read(this.key(helm, `template\0${chart}\0${question}`)) === 'accepted';
-  }
-
-  rememberAccepted(helm: string, chartRef: string[], question: string): void {
-    const chart = chartIdentity(chartRef);
-    if (chart !== undefined) this.write(this.key(helm, `template\0${chart}\0${question}`), 'accepted');
+    const key = chart === undefined ? undefined : this.key(helm, `template\0${chart}\0${question}`);
+    return { accepted: this.read(key) === 'accepted', remember: () => this.write(key, 'accepted') };
   }
 }
 

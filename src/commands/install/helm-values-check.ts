@@ -51,14 +51,14 @@ export function checkHelmValues(
   const releases = plan.steps.filter((s): s is ApplyStep => s.id === 'apply' && s.tool === 'helm');
   if (!releases.length) return undefined;
   const rendered = releases.map(async (step): Promise<ValuesVerdict> => {
+    const planned = templateArgv(step);
     // The command as planned (its values file named, not the temp path) and every rendered file's content.
-    const question = JSON.stringify({ argv: templateArgv(step), files: plan.files });
-    const chartRef = step.chartRef ?? [];
-    if (memo?.accepted(helm, chartRef, question)) return { kind: 'accepted' };
-    const argv = resolveArgv(templateArgv(step));
+    const known = memo?.lookup(helm, step.chartRef ?? [], JSON.stringify({ argv: planned, files: plan.files }));
+    if (known?.accepted) return { kind: 'accepted' };
+    const argv = resolveArgv(planned);
     const result = await run(helm, argv);
     if (result.exitCode === 0) {
-      memo?.rememberAccepted(helm, chartRef, question);
+      known?.remember();
       return { kind: 'accepted' };
     }
     const complaint = helmComplaint(result.stderr);
