@@ -6,7 +6,7 @@ import { CliError, ExitCode } from '../errors.js';
 import { buildAddonsUninstallPlan, rolloutsOf } from '../plan/addons.js';
 import type { RecordedAddon } from '../plan/record.js';
 import { formatWorkload } from '../render/workloads.js';
-import { formatRef } from './catalog.js';
+import { formatRef, type ObjectRef } from './catalog.js';
 
 /** Waits (watching) until the given Deployments/StatefulSets are gone, so "removed" means removed. */
 async function waitGone(kube: KubeGateway, refs: Array<{ kind: string; namespace: string; name: string }>, timeoutSeconds: number) {
@@ -82,15 +82,18 @@ async function claimPrefixes(kube: KubeGateway, remove: RecordedAddon[]): Promis
   );
 }
 
-/** The claims of those prefixes that exist now, as `PersistentVolumeClaim/<ns>/<name>`, by addon's StatefulSet namespace. */
-async function claimsMatching(kube: KubeGateway, claims: Array<{ namespace: string; prefixes: string[] }>): Promise<string[]> {
-  const found: string[] = [];
+/** The claims of those prefixes that exist now. */
+async function claimsMatching(
+  kube: KubeGateway,
+  claims: Array<{ namespace: string; prefixes: string[] }>,
+): Promise<Array<ObjectRef & { namespace: string }>> {
+  const found: Array<ObjectRef & { namespace: string }> = [];
   for (const { namespace, prefixes } of claims.filter((c) => c.prefixes.length)) {
     const list = await kube.list<V1PersistentVolumeClaim>(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`);
     for (const pvc of list.items) {
       const name = pvc.metadata?.name ?? '';
       if (prefixes.some((p) => name.startsWith(p) && /^\d+$/.test(name.slice(p.length))))
-        found.push(`PersistentVolumeClaim/${namespace}/${name}`);
+        found.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name });
     }
   }
   return found;
@@ -98,16 +101,14 @@ async function claimsMatching(kube: KubeGateway, claims: Array<{ namespace: stri
 
 async function deleteClaims(kube: KubeGateway, claims: Array<{ namespace: string; prefixes: string[] }>): Promise<number> {
   let deleted = 0;
-  for (const ref of await claimsMatching(kube, claims)) {
-    const [, namespace, name] = ref.split('/');
+  for (const { namespace, name } of await claimsMatching(kube, claims))
     if (await kube.remove(`/api/v1/namespaces/${namespace}/persistentvolumeclaims/${name}`)) deleted++;
-  }
   return deleted;
 }
 
 /** What removing each addon would delete beyond its recorded objects: the volume claims its StatefulSets left (for --dry-run). */
 export async function volumeClaimsOf(kube: KubeGateway, remove: RecordedAddon[]): Promise<Map<string, string[]>> {
   const byAddon = new Map<string, string[]>();
-  for (const addon of remove) byAddon.set(addon.name, await claimsMatching(kube, await claimPrefixes(kube, [addon])));
+  for (const addon of remove) byAddon.set(addon.name, (await claimsMatching(kube, await claimPrefixes(kube, [addon]))).map(formatRef));
   return byAddon;
 }
