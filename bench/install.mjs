@@ -24,7 +24,13 @@
 // Deployment (helm alone returns before the pods are Ready; mesh does not). The split is then at
 // helm's requests: the head to helm's first CRD write is mesh's preflight (its checks and helm's
 // render of each release's values) against bare helm's start-up.
-import { execFileSync, spawnSync } from 'node:child_process';
+// CHART_REPO=1 (with BACKEND=helm) takes the charts from a chart repository instead, as a user
+// without --charts does: the testbed's charts packaged (`helm package`, `helm repo index`) and
+// served on loopback by bench/chart-repo-server.mjs, mesh given `--chart-repo <url>
+// --chart-version <v>` and bare helm `<chart> --repo <url> --version <v>`; DELAY_MS=<ms> makes the
+// server answer each request that much later, for a network. It prints how many requests (index
+// and chart downloads) each run made.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,6 +44,8 @@ const PROFILE = process.env.PROFILE ?? 'minimal';
 const COLD = process.env.COLD === '1';
 const BACKEND = process.env.BACKEND ?? 'istioctl';
 if (!['istioctl', 'helm'].includes(BACKEND)) throw new Error(`BACKEND=${BACKEND}: istioctl or helm`);
+const CHART_REPO = process.env.CHART_REPO === '1';
+if (CHART_REPO && BACKEND !== 'helm') throw new Error('CHART_REPO=1 needs BACKEND=helm');
 /** How the tool that applies names itself to the API server (the audit log's userAgent). */
 const AGENT = BACKEND === 'helm' ? /"userAgent":"[Hh]elm\// : /"userAgent":"istioctl\//;
 const paths = buildTestbed({ quiet: true });
@@ -118,6 +126,26 @@ const releases =
         return { ...r, values };
       })
     : [];
+/** CHART_REPO=1: the testbed's charts as a chart repository on loopback (bench/chart-repo-server.mjs), and where it logs requests. */
+const CHART_VERSION = paths.MESH_ISTIO_VERSION;
+const repoLog = join(dir, 'requests.log');
+const DELAY_NOTE = `each answered after ${Number(process.env.DELAY_MS ?? 0)} ms`;
+let repoServer;
+let repoUrl;
+if (CHART_REPO) {
+  const repoDir = join(dir, 'repo');
+  run(bin('helm'), ['package', ...releases.map((r) => join(charts, r.chartPath)), '--version', CHART_VERSION, '-d', repoDir]);
+  writeFileSync(repoLog, '');
+  repoServer = spawn(process.execPath, [join(root, 'bench', 'chart-repo-server.mjs'), repoDir, repoLog], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  repoUrl = (await new Promise((resolve) => repoServer.stdout.once('data', (d) => resolve(String(d))))).trim();
+  run(bin('helm'), ['repo', 'index', repoDir, '--url', repoUrl]);
+}
+/** The requests the chart repository has answered so far. */
+const repoRequests = () => (CHART_REPO ? readFileSync(repoLog, 'utf8').split('\n').filter(Boolean).length : 0);
+/** How bare helm names a release's chart: the local directory, or the repository's chart at the version. */
+const chartRef = (r) => (CHART_REPO ? [r.chart, '--repo', repoUrl, '--version', CHART_VERSION] : [join(charts, r.chartPath)]);
 /** The bare peer: what a user runs by hand for the same render. */
 function bareInstall() {
   if (BACKEND === 'istioctl') return run(bin('istioctl'), ['install', '-f', spec, '-y', '--kubeconfig', kubeconfigPath]);
@@ -126,7 +154,7 @@ function bareInstall() {
       'upgrade',
       '--install',
       r.release,
-      join(charts, r.chartPath),
+      ...chartRef(r),
       '--namespace',
       r.namespace,
       '--create-namespace',
@@ -138,7 +166,10 @@ function bareInstall() {
   for (const name of kubectl('get', 'deployments', '-n', 'istio-system', '-o', 'name').split('\n').filter(Boolean))
     kubectl('rollout', 'status', name, '-n', 'istio-system', '--timeout=300s');
 }
-const backendArgs = BACKEND === 'helm' ? ['--backend', 'helm', '--charts', charts] : [];
+const backendArgs =
+  BACKEND === 'istioctl'
+    ? []
+    : ['--backend', 'helm', ...(CHART_REPO ? ['--chart-repo', repoUrl, '--chart-version', CHART_VERSION] : ['--charts', charts])];
 
 /** Back to an empty cluster after either install, not timed. */
 function clean() {
@@ -180,10 +211,13 @@ const bareMs = [];
 const heads = { mesh: [], bare: [] };
 const startups = { mesh: [], bare: [] };
 const tails = { mesh: [], bare: [] };
+const downloads = { mesh: [], bare: [] };
 /** One timed run, split at the applying tool's requests. */
 function measure(who, fn) {
   const offset = statSync(auditLog).size;
+  const requestsBefore = repoRequests();
   const t = timed(fn);
+  downloads[who].push(repoRequests() - requestsBefore);
   const { firstRequest, firstCrdWrite, last } = toolRequests(offset, t.end);
   heads[who].push(firstCrdWrite - t.start);
   startups[who].push(firstRequest - t.start);
@@ -200,6 +234,7 @@ for (let i = 0; i < PAIRS; i++) {
   clean();
 }
 if (LOAD_PODS) kubectl('delete', 'namespace', 'load', '--wait=false');
+repoServer?.kill();
 rmSync(dir, { recursive: true, force: true });
 
 const overhead = median(meshMs.map((m, i) => m - bareMs[i]));
@@ -207,6 +242,7 @@ const peer = BACKEND === 'helm' ? `helm upgrade --install x${releases.length} + 
 console.log(
   `install --profile ${PROFILE} (${BACKEND}) on the testbed (Kubernetes ${paths.MESH_KUBERNETES_VERSION}, istioctl ` +
     `${paths.MESH_ISTIO_VERSION}), ${LOAD_PODS} other pods, ${COLD ? 'cold cache' : "istioctl's version remembered"}, ` +
+    (CHART_REPO ? `charts from a chart repository on loopback, ` : '') +
     `${PAIRS} alternating pairs, wall ms:`,
 );
 console.log(
@@ -229,6 +265,8 @@ rows(`start to ${BACKEND}'s first request`, startups);
 rows(`start to ${BACKEND}'s first CRD write`, heads);
 // helm: the tail holds the wait for readiness in both runs (mesh's watch; kubectl rollout status).
 rows(`${BACKEND}'s last request to exit`, tails);
+if (CHART_REPO)
+  console.log(`requests to the chart repository (${DELAY_NOTE}) per run: mesh ${list(downloads.mesh)}; bare ${list(downloads.bare)}`);
 const poll = BACKEND === 'istioctl' ? " without istioctl's poll" : '';
 console.log(
   `mesh's overhead${poll}: head +${headAdded.toFixed(0)}, tail +${tailAdded.toFixed(0)}, ` +

@@ -10,12 +10,13 @@ const OWNER = /^mesh-run-(\d+)-/;
 
 /**
  * Writes rendered files into a fresh private directory (0700, files 0600), hands back a
- * function that swaps `<rendered:NAME>` placeholders in argv for their paths, and removes
- * everything when `use` settles, on failure, and on Ctrl-C/SIGTERM.
+ * function that swaps `<rendered:NAME>` placeholders in argv for their paths, and the directory
+ * itself for other private files of the run (downloaded charts), and removes everything when
+ * `use` settles, on failure, and on Ctrl-C/SIGTERM. No files: no directory.
  */
 export async function withRenderedFiles<T>(
   files: Record<string, string>,
-  use: (resolveArgv: (argv: string[]) => string[]) => Promise<T>,
+  use: (resolveArgv: (argv: string[]) => string[], dir?: string) => Promise<T>,
 ): Promise<T> {
   if (!Object.keys(files).length) return use((argv) => argv);
   const dir = await mkdtemp(join(tmpdir(), `${PREFIX}${process.pid}-`));
@@ -26,7 +27,7 @@ export async function withRenderedFiles<T>(
       paths[name] = join(dir, name);
       await writeFile(paths[name], text, { mode: 0o600, flag: 'wx' });
     }
-    return await use((argv) => argv.map((arg) => arg.replace(/^<rendered:(.+)>$/, (_m, name: string) => paths[name] ?? arg)));
+    return await use((argv) => argv.map((arg) => arg.replace(/^<rendered:(.+)>$/, (_m, name: string) => paths[name] ?? arg)), dir);
   } finally {
     unregister();
     await rm(dir, { recursive: true, force: true });

@@ -23,15 +23,16 @@ export function resolveIstioRelease(options: { istioctl?: string; istioVersion?:
 
 /**
  * The charts the helm backend installs: `--charts`, else the cached release's (unless
- * `--chart-version` asks for the chart repository), else none (the chart repository).
+ * `--chart-version` or `--chart-repo` asks for a chart repository), else none (the chart repository).
  */
 export function resolveChartsDir(
-  options: { backend: string; charts?: string; chartVersion?: string },
+  options: { backend: string; charts?: string; chartVersion?: string; chartRepo?: string },
   release: CachedRelease | undefined,
 ): string | undefined {
-  if (options.backend === 'istioctl' && (options.charts || options.chartVersion))
-    throw usageError('--charts/--chart-version apply to the helm backend only', 'add --backend helm, or drop the flag');
-  if (!options.charts) return options.backend === 'helm' && !options.chartVersion ? release?.charts : undefined;
+  if (options.backend === 'istioctl' && (options.charts || options.chartVersion || options.chartRepo))
+    throw usageError('--charts/--chart-version/--chart-repo apply to the helm backend only', 'add --backend helm, or drop the flag');
+  if (options.chartRepo !== undefined) checkChartRepo(options.chartRepo, options.charts);
+  if (!options.charts) return options.backend === 'helm' && !options.chartVersion && !options.chartRepo ? release?.charts : undefined;
   const chartsDir = resolve(options.charts);
   if (!existsSync(chartsDir) || !statSync(chartsDir).isDirectory() || !existsSync(resolve(chartsDir, 'base/Chart.yaml')))
     throw usageError(
@@ -39,4 +40,20 @@ export function resolveChartsDir(
       "point it at Istio's manifests/charts directory",
     );
   return chartsDir;
+}
+
+/** --chart-repo is what helm's --repo takes: an http(s) URL; and it names where charts come from, as --charts does. */
+function checkChartRepo(url: string, charts: string | undefined): void {
+  if (charts) throw usageError('--charts and --chart-repo both name where the charts come from', 'pass one of them');
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    /* not a URL at all */
+  }
+  if (protocol !== 'http:' && protocol !== 'https:')
+    throw usageError(
+      `--chart-repo ${url}: not an http(s) URL`,
+      "pass the chart repository's URL, e.g. https://istio-release.storage.googleapis.com/charts",
+    );
 }

@@ -12,7 +12,7 @@ import { placeholder, type Backend, type Plan, type PlanStep } from './types.js'
 export const RECORD_NAME = 'mesh-install';
 /** One record per control plane: `mesh-install` for the default revision, `mesh-install-<rev>` beside it. */
 export const recordName = (revision: string): string => (revision && revision !== 'default' ? `${RECORD_NAME}-${revision}` : RECORD_NAME);
-/** Istio's public chart repository, used when no --charts directory is given. */
+/** Istio's public chart repository, used when neither --charts nor --chart-repo is given. */
 export const ISTIO_CHART_REPO = 'https://istio-release.storage.googleapis.com/charts';
 
 export interface InstallPlanInput {
@@ -25,6 +25,8 @@ export interface InstallPlanInput {
   /** Local chart directory (Istio's manifests/charts) for the helm backend; else the chart repository. */
   chartsDir?: string;
   chartVersion?: string;
+  /** The chart repository when there is no chartsDir (--chart-repo, a checked http(s) URL); else Istio's. */
+  chartRepo?: string;
 }
 
 export const renderYaml = toYaml;
@@ -41,9 +43,10 @@ export function injectionLabel(revision: string): Record<string, string> {
   return revision ? { 'istio.io/rev': revision } : { 'istio-injection': 'enabled' };
 }
 
-export function helmChartRef(release: HelmRelease, input: Pick<InstallPlanInput, 'chartsDir' | 'chartVersion'>): string[] {
+export function helmChartRef(release: HelmRelease, input: Pick<InstallPlanInput, 'chartsDir' | 'chartVersion' | 'chartRepo'>): string[] {
   if (input.chartsDir) return [`${input.chartsDir.replace(/\/$/, '')}/${LOCAL_CHART_PATHS[release.chart]}`];
-  return [release.chart, '--repo', ISTIO_CHART_REPO, ...(input.chartVersion ? ['--version', input.chartVersion] : [])];
+  const repo = input.chartRepo ?? ISTIO_CHART_REPO;
+  return [release.chart, '--repo', repo, ...(input.chartVersion ? ['--version', input.chartVersion] : [])];
 }
 
 export function buildInstallPlan(input: InstallPlanInput): Plan {

@@ -7,7 +7,7 @@ import { profileFromOptions } from '../../src/profiles/index.js';
 import { installContents } from '../../src/render/workloads.js';
 import { buildInstallPlan } from '../../src/plan/install.js';
 import type { RunResult, Runner } from '../../src/adapters/tool-run.js';
-import { checkHelmValues, helmComplaint, templateArgv } from '../../src/commands/install/helm-values-check.js';
+import { applyArgv, checkHelmValues, helmComplaint, templateArgv, withChartArchive } from '../../src/commands/install/helm-values-check.js';
 
 const helmPlan = (profile: string, backend: 'helm' | 'istioctl' = 'helm', chartsDir = '/charts') => {
   const p = profileFromOptions({ profile });
@@ -58,7 +58,7 @@ describe("helm's verdict on the values (helm template of each release)", () => {
   it('accepted: every release rendered once, all started at once', async () => {
     const plan = helmPlan('demo');
     const { run, calls } = fakeHelm({});
-    expect(await checkHelmValues(plan, 'helm', resolve, run)).toEqual({ kind: 'accepted' });
+    expect(await checkHelmValues(plan, 'helm', resolve, run)).toEqual({ kind: 'accepted', archives: {} });
     expect(calls.map((c) => c[1])).toEqual(['istio-base', 'istiod', 'istio-ingressgateway', 'istio-egressgateway']);
     expect(calls[1]).toContain('/tmp/x/istiod.values.yaml');
   });
@@ -99,6 +99,86 @@ describe("helm's verdict on the values (helm template of each release)", () => {
   });
 });
 
+describe('charts from a repository: downloaded once, rendered and installed from that archive', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-helm-pull-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const repoPlan = (chartVersion?: string) => {
+    const p = profileFromOptions({ profile: 'minimal' });
+    return buildInstallPlan({
+      profile: p,
+      contents: installContents(p),
+      backend: 'helm',
+      target: { kubeconfig: '/k', context: 'ctx' },
+      injectNamespaces: [],
+      timeoutSeconds: 60,
+      chartRepo: 'http://mirror.example/charts',
+      chartVersion,
+    });
+  };
+  /** helm pull writes <chart>-<version>.tgz into --destination, as helm does; a version 9.9.9 the repository lacks. */
+  const pullingHelm = () => {
+    const calls: string[][] = [];
+    const run: Runner = async (_file, argv) => {
+      calls.push(argv);
+      if (argv[0] !== 'pull') return { exitCode: 0, stdout: 'kind: Deployment\n', stderr: '' };
+      const version = argv[argv.indexOf('--version') + 1];
+      if (version === '9.9.9')
+        return {
+          exitCode: 1,
+          stdout: '',
+          stderr: `Error: chart "${argv[1]}" version "9.9.9" not found in http://mirror.example/charts repository\n`,
+        };
+      writeFileSync(join(argv[argv.indexOf('--destination') + 1], `${argv[1]}-1.31.0.tgz`), 'archive');
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    return { run, calls };
+  };
+
+  it('each chart is pulled once; template and the apply name the archive, the record keeps the repository', async () => {
+    const plan = repoPlan('1.31.0');
+    const { run, calls } = pullingHelm();
+    const checked = checkHelmValues(plan, 'helm', resolve, run, undefined, dir);
+    const verdict = await checked;
+    const archive = (chart: string) => join(dir, 'charts', chart === 'base' ? 'istio-base' : 'istiod', `${chart}-1.31.0.tgz`);
+    expect(verdict).toEqual({ kind: 'accepted', archives: { 'istio-base': archive('base'), istiod: archive('istiod') } });
+    expect(calls.filter((c) => c[0] === 'pull')).toEqual([
+      ['pull', 'base', '--repo', 'http://mirror.example/charts', '--version', '1.31.0', '--destination', join(dir, 'charts', 'istio-base')],
+      ['pull', 'istiod', '--repo', 'http://mirror.example/charts', '--version', '1.31.0', '--destination', join(dir, 'charts', 'istiod')],
+    ]);
+    const templates = calls.filter((c) => c[0] === 'template');
+    expect(templates.map((c) => c.slice(0, 3))).toEqual([
+      ['template', 'istio-base', archive('base')],
+      ['template', 'istiod', archive('istiod')],
+    ]);
+    for (const c of templates) expect(c).not.toContain('--repo');
+    const base = plan.steps.find((s) => s.id === 'apply' && s.release === 'istio-base');
+    if (base?.id !== 'apply') throw new Error('no base release');
+    expect(await applyArgv(base, checked)).toEqual(['upgrade', '--install', 'istio-base', archive('base'), ...base.argv.slice(8)]);
+    expect(base.chartRef).toEqual(['base', '--repo', 'http://mirror.example/charts', '--version', '1.31.0']);
+  });
+
+  it('a version the repository lacks is unfetchable and says so; the apply keeps the reference when nothing was pulled', async () => {
+    const plan = repoPlan('9.9.9');
+    const verdict = await checkHelmValues(plan, 'helm', resolve, pullingHelm().run, undefined, dir);
+    expect(verdict).toMatchObject({
+      kind: 'unfetchable',
+      release: 'istio-base',
+      missing: true,
+      complaint: 'chart "base" version "9.9.9" not found in http://mirror.example/charts repository',
+    });
+    const istiod = plan.steps.find((s) => s.id === 'apply' && s.release === 'istiod');
+    if (istiod?.id !== 'apply') throw new Error('no istiod release');
+    expect(await applyArgv(istiod, Promise.resolve({ kind: 'accepted', archives: {} }))).toEqual(istiod.argv);
+  });
+
+  it('the chart reference is replaced where it stands, and only there', () => {
+    expect(
+      withChartArchive(['upgrade', '--install', 'r', 'base', '--repo', 'u', '--namespace', 'n'], ['base', '--repo', 'u'], '/a.tgz'),
+    ).toEqual(['upgrade', '--install', 'r', '/a.tgz', '--namespace', 'n']);
+    expect(() => withChartArchive(['template', 'r', 'other'], ['base', '--repo', 'u'], '/a.tgz')).toThrow(/not in/);
+  });
+});
+
 describe('helm renders remembered (a re-run does not render the same charts and values again)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mesh-helm-memo-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,10 +194,16 @@ describe('helm renders remembered (a re-run does not render the same charts and 
 
   it('an accepted render is remembered per chart content and values; a refusal never is', async () => {
     const first = fakeHelm({});
-    expect(await checkHelmValues(helmPlan('minimal', 'helm', charts), helm, resolve, first.run, memo())).toEqual({ kind: 'accepted' });
+    expect(await checkHelmValues(helmPlan('minimal', 'helm', charts), helm, resolve, first.run, memo())).toEqual({
+      kind: 'accepted',
+      archives: {},
+    });
     expect(first.calls).toHaveLength(2);
     const again = fakeHelm({});
-    expect(await checkHelmValues(helmPlan('minimal', 'helm', charts), helm, resolve, again.run, memo())).toEqual({ kind: 'accepted' });
+    expect(await checkHelmValues(helmPlan('minimal', 'helm', charts), helm, resolve, again.run, memo())).toEqual({
+      kind: 'accepted',
+      archives: {},
+    });
     expect(again.calls).toHaveLength(0);
     // other values: rendered again, and refused; the refusal is asked every time
     const other = profileFromOptions({ profile: 'minimal', set: ['values.profile=nope'] });

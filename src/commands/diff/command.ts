@@ -11,6 +11,7 @@ export function registerDiff(program: Command, wrap: Wrap): void {
       .addOption(backendOption())
       .option('--charts <dir>', "helm backend: local charts directory (Istio's manifests/charts), works offline")
       .option('--chart-version <version>', 'helm backend: chart version to fetch from the Istio chart repository')
+      .option('--chart-repo <url>', "helm backend: chart repository to fetch Istio's charts from, e.g. a mirror (default: Istio's)")
       .option('--istioctl <path>', 'istioctl binary to render with (default: the release in use, else istioctl on the PATH)')
       .option('--istio-version <version>', 'render with the istioctl (and helm: the charts) of this cached release')
       .option('--helm <path>', 'helm binary to run', 'helm')

@@ -21,6 +21,7 @@ export function registerInstall(program: Command, wrap: Wrap): void {
       .option('--inject-namespace <ns>', 'label a namespace for sidecar injection; repeatable', collect, [])
       .option('--charts <dir>', "helm backend: local charts directory (Istio's manifests/charts), works offline")
       .option('--chart-version <version>', 'helm backend: chart version to fetch from the Istio chart repository')
+      .option('--chart-repo <url>', "helm backend: chart repository to fetch Istio's charts from, e.g. a mirror (default: Istio's)")
       .option('--istioctl <path>', 'istioctl binary to run (default: the release in use, else istioctl on the PATH)')
       .option('--istio-version <version>', 'run the istioctl (and helm: the charts) of this cached release (mesh istio fetch)')
       .option('--helm <path>', 'helm binary to run', 'helm')

@@ -25,7 +25,7 @@ import { watchRollout, type RolloutWatch } from '../../wait/rollout.js';
 import { MESH_VERSION } from '../../version.js';
 import { judgeExisting, preflight, type PreflightFacts } from './preflight.js';
 import type { HeldInstall } from './held-install.js';
-import type { ValuesVerdict } from './helm-values-check.js';
+import { applyArgv, type ValuesVerdict } from './helm-values-check.js';
 import type { InstallOptions } from './options.js';
 
 /** The base chart's defaultRevision a helm plan renders: the user's values.defaultRevision, else the chart's `default`. */
@@ -215,7 +215,8 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
       } else if (s.id === 'apply') {
         const tool = s.tool === 'istioctl' ? options.istioctl : s.tool === 'helm' ? options.helm : 'kubectl';
         if (waitStep?.id === 'wait') watchOnce(waitStep.timeoutSeconds);
-        const argv = resolveArgv(s.argv);
+        // A repository chart the values check downloaded is installed from that archive.
+        const argv = resolveArgv(await applyArgv(s, input.valuesChecked));
         if (globals.verbose && !(s.heldAtPrompt && held)) progress.note(`$ ${[tool, ...argv].join(' ')}`);
         await steps.run(s, s.description, async (handle) => {
           // A step held at its prompt is answered: by the istioctl waiting there, else on a fresh one's input.

@@ -12,6 +12,7 @@ export interface InstallOptions extends ProfileInputOptions {
   injectNamespace: string[];
   charts?: string;
   chartVersion?: string;
+  chartRepo?: string;
   istioctl: string;
   istioVersion?: string;
   helm: string;

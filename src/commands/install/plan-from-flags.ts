@@ -10,6 +10,7 @@ export interface InstallInputOptions extends ProfileInputOptions {
   backend: Backend;
   charts?: string;
   chartVersion?: string;
+  chartRepo?: string;
   istioctl?: string;
   istioVersion?: string;
 }
@@ -35,6 +36,7 @@ export function planFromFlags(
     ...extra,
     chartsDir,
     chartVersion: options.chartVersion,
+    chartRepo: options.chartRepo,
   });
   return { plan, profile, contents, target, istioctl, release, chartsDir };
 }

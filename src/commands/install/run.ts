@@ -27,12 +27,13 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     import('../../adapters/helm-memo.js'),
     import('../../adapters/run-lazily.js'),
   ]);
-  return withRenderedFiles(plan.files, async (resolveArgv) => {
+  return withRenderedFiles(plan.files, async (resolveArgv, privateDir) => {
     // istioctl starts before the change's own modules load (the Kubernetes client's among them), so
     // its start-up and render of the spec run meanwhile; it changes nothing until answered.
     const held = holdApply(plan, istioctl, resolveArgv, runLazily);
-    // helm's render of each release, for the same reason (helm-values-check.ts).
-    const valuesChecked = checkHelmValues(plan, options.helm, resolveArgv, runLazily, new HelmMemo());
+    // helm's render of each release, for the same reason (helm-values-check.ts); a repository's
+    // charts are downloaded once, into the run's private directory, for the render and the apply.
+    const valuesChecked = checkHelmValues(plan, options.helm, resolveArgv, runLazily, new HelmMemo(), privateDir);
     try {
       const { executeInstall, checkInstall } = await import('./execute.js');
       return await (dryRun === 'server' ? checkInstall : executeInstall)({

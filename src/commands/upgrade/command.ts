@@ -17,6 +17,7 @@ export function registerUpgrade(program: Command, wrap: Wrap): void {
       .option('--timeout <duration>', 'how long to wait for the new control plane', '5m')
       .option('--charts <dir>', "helm backend: the new version's charts directory (Istio's manifests/charts)")
       .option('--chart-version <version>', 'helm backend: chart version to fetch from the Istio chart repository')
+      .option('--chart-repo <url>', "helm backend: chart repository to fetch Istio's charts from, e.g. a mirror (default: Istio's)")
       .option('--istioctl <path>', 'the istioctl of the new version (default: the cached release --to names)')
       .option('--istio-version <version>', 'run the istioctl (and helm: the charts) of this cached release (default: --to)')
       .option('--helm <path>', 'helm binary to run', 'helm')

@@ -12,6 +12,7 @@ export interface UpgradeOptions extends ProfileInputOptions {
   timeout: string;
   charts?: string;
   chartVersion?: string;
+  chartRepo?: string;
   istioctl?: string;
   istioVersion?: string;
   helm: string;

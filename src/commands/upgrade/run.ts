@@ -32,7 +32,13 @@ export async function upgrade(globals: GlobalOptions, options: UpgradeOptions): 
   const mode = options.inPlace ? 'in-place' : 'canary';
   const ns = istioNamespaceOf(globals);
   // The cached release of --to when there is one (mesh istio fetch), unless a flag names the tools.
-  const useCached = !options.istioctl && !options.istioVersion && !options.charts && !options.chartVersion && cachedRelease(options.to);
+  const useCached =
+    !options.istioctl &&
+    !options.istioVersion &&
+    !options.charts &&
+    !options.chartVersion &&
+    !options.chartRepo &&
+    cachedRelease(options.to);
   const { istioctl } = resolveIstioRelease({
     istioctl: options.istioctl,
     istioVersion: options.istioVersion ?? (useCached ? options.to : undefined),
