@@ -11,6 +11,7 @@ import { YAML_OPTIONS } from '../profiles/load.js';
 import { isTree } from '../profiles/merge.js';
 import { asIstioctlInstalls } from './istioctl-install.js';
 import { parseManifests, type ManifestObject } from './objects.js';
+import { chartDownloadError, downloadFailure, helmComplaint, templateArgv } from '../plan/helm-commands.js';
 
 /**
  * The Kubernetes objects an install would apply, rendered by the installer itself: `istioctl
@@ -31,10 +32,14 @@ export async function renderPlanManifests(plan: Plan, tools: Tools, kubernetesVe
     const sets: RenderedSet[] = [];
     for (const step of plan.steps) {
       if (step.id !== 'apply' || step.tool !== 'helm' || !step.namespace) continue;
-      const argv = resolveArgv(step.argv);
-      // `upgrade --install` becomes `template`; the flags that only an install reads go.
-      const template = ['template', ...argv.slice(2).filter((a) => a !== '--create-namespace' && a !== '--reset-values')];
-      const result = await runChecked(tools.run, tools.helm, [...template, '--kube-version', kubernetesVersion]);
+      const argv = [...resolveArgv(templateArgv(step)), '--kube-version', kubernetesVersion];
+      const result = await tools.run(tools.helm, argv);
+      if (result.exitCode !== 0) {
+        const complaint = helmComplaint(result.stderr);
+        const failure = step.chartRef && downloadFailure(step.chartRef, complaint);
+        if (failure) throw chartDownloadError({ release: step.release ?? argv[1], chartRef: step.chartRef!, complaint, ...failure });
+        throw new ToolFailedError('helm', argv, result);
+      }
       sets.push({ namespace: step.namespace, objects: parseManifests(result.stdout) });
     }
     return sets;

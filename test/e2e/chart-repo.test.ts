@@ -88,6 +88,13 @@ describe('install --backend helm --chart-repo', () => {
       `Error: helm cannot download chart base version 9.9.9 from ${url} for release istio-base: ` +
         `chart "base" version "9.9.9" not found in ${url} repository\nhint: check --chart-version and --chart-repo`,
     );
+    // diff renders with helm template, which downloads: the same words and exit code.
+    const diff = await meshWithCache(
+      ['diff', '--profile', 'minimal', '--backend', 'helm', '--chart-repo', url, '--chart-version', '9.9.9'],
+      cache,
+    );
+    expect(diff.code, diff.stderr).toBe(2);
+    expect(diff.stderr).toContain(`Error: helm cannot download chart base version 9.9.9 from ${url} for release istio-base: `);
     // Nothing listens on port 9: the repository cannot be reached, a preflight failure (exit 3), not bad input.
     const unreachable = await meshWithCache(
       [

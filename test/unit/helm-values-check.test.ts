@@ -7,7 +7,8 @@ import { profileFromOptions } from '../../src/profiles/index.js';
 import { installContents } from '../../src/render/workloads.js';
 import { buildInstallPlan } from '../../src/plan/install.js';
 import type { RunResult, Runner } from '../../src/adapters/tool-run.js';
-import { applyArgv, checkHelmValues, helmComplaint, templateArgv, withChartArchive } from '../../src/commands/install/helm-values-check.js';
+import { applyArgv, checkHelmValues } from '../../src/commands/install/helm-values-check.js';
+import { chartDownloadError, downloadFailure, helmComplaint, templateArgv, withChartArchive } from '../../src/plan/helm-commands.js';
 
 const helmPlan = (profile: string, backend: 'helm' | 'istioctl' = 'helm', chartsDir = '/charts') => {
   const p = profileFromOptions({ profile });
@@ -169,6 +170,25 @@ describe('charts from a repository: downloaded once, rendered and installed from
     const istiod = plan.steps.find((s) => s.id === 'apply' && s.release === 'istiod');
     if (istiod?.id !== 'apply') throw new Error('no istiod release');
     expect(await applyArgv(istiod, Promise.resolve({ kind: 'accepted', archives: {} }))).toEqual(istiod.argv);
+  });
+
+  it("helm's words for a chart it could not download: a missing version is bad input (2), a repository out of reach exit 3", () => {
+    const ref = ['base', '--repo', 'http://mirror.example/charts', '--version', '9.9.9'];
+    const missing = 'chart "base" version "9.9.9" not found in http://mirror.example/charts repository';
+    const away = 'looks like "http://mirror.example/charts" is not a valid chart repository or cannot be reached: dial tcp: refused';
+    expect(downloadFailure(ref, missing)).toEqual({ missing: true });
+    expect(downloadFailure(ref, away)).toEqual({ missing: false });
+    expect(downloadFailure(ref, 'execution error at (base/templates/x.yaml:1:1): nope')).toBeUndefined();
+    expect(downloadFailure(['/charts/base'], missing)).toBeUndefined();
+    const error = chartDownloadError({ release: 'istio-base', chartRef: ref, complaint: missing, missing: true });
+    expect([error.exitCode, error.message]).toEqual([
+      2,
+      `helm cannot download chart base version 9.9.9 from http://mirror.example/charts for release istio-base: ${missing}`,
+    ]);
+    expect(chartDownloadError({ release: 'istio-base', chartRef: ref.slice(0, 3), complaint: away, missing: false })).toMatchObject({
+      exitCode: 3,
+      message: `helm cannot download chart base from http://mirror.example/charts for release istio-base: ${away}`,
+    });
   });
 
   it('the chart reference is replaced where it stands, and only there', () => {

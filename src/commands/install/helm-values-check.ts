@@ -2,7 +2,15 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolFailedError, type Runner } from '../../adapters/tool-run.js';
 import type { HelmMemo } from '../../adapters/helm-memo.js';
-import type { Plan, PlanStep } from '../../plan/types.js';
+import type { Plan } from '../../plan/types.js';
+import {
+  downloadFailure,
+  fromRepository,
+  helmComplaint,
+  templateArgv,
+  withChartArchive,
+  type ApplyStep,
+} from '../../plan/helm-commands.js';
 
 /**
  * helm's verdict on the values mesh rendered: what istioctl's held install is for the istioctl
@@ -21,26 +29,6 @@ export type ValuesVerdict =
 /** How helm says a chart refused its values: a template's fail, a type a template cannot use, YAML they made invalid, its schema. */
 const VALUES_REFUSED = /execution error at|^template: |YAML parse error|values don't meet the specifications|wrong type for value/;
 
-type ApplyStep = Extract<PlanStep, { id: 'apply' }>;
-
-/** The apply's own command, rendering instead of installing: the same release, chart reference, namespace and values file. */
-export function templateArgv(step: ApplyStep): string[] {
-  const [verb, install, ...rest] = step.argv;
-  if (verb !== 'upgrade' || install !== '--install') throw new Error(`not a helm upgrade --install step: ${step.argv.join(' ')}`);
-  // Flags only upgrade knows: template would refuse them.
-  return ['template', ...rest.filter((arg) => arg !== '--create-namespace' && arg !== '--reset-values')];
-}
-
-/** A chart reference into a repository (`base --repo URL [--version V]`): helm downloads the chart at every use. */
-const fromRepository = (chartRef: string[]): boolean => chartRef.includes('--repo');
-
-/** argv with the chart reference in it replaced by a chart archive's path. */
-export function withChartArchive(argv: string[], chartRef: string[], archive: string): string[] {
-  const at = argv.findIndex((_, i) => chartRef.every((arg, j) => argv[i + j] === arg));
-  if (at < 0) throw new Error(`chart reference ${chartRef.join(' ')} not in ${argv.join(' ')}`);
-  return [...argv.slice(0, at), archive, ...argv.slice(at + chartRef.length)];
-}
-
 /**
  * The apply's argv for a helm release: the chart archive the values check rendered, when it
  * downloaded one, so that helm installs exactly the chart it judged and downloads it once.
@@ -51,19 +39,6 @@ export async function applyArgv(step: ApplyStep, checked: Promise<ValuesVerdict>
   const archive = verdict?.kind === 'accepted' ? verdict.archives[step.release] : undefined;
   return archive ? withChartArchive(step.argv, step.chartRef, archive) : step.argv;
 }
-
-/** helm's complaint, without its "Error: " and its advice to use --debug. */
-export function helmComplaint(stderr: string): string {
-  return stderr
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !/^Use --debug flag/.test(line))
-    .map((line) => line.replace(/^Error: /, ''))
-    .join('; ');
-}
-
-/** How helm says a repository has no such chart, or no such version of it. */
-const NO_SUCH_CHART = /not found in .* repository|no chart (version )?found|no chart name found/i;
 
 /**
  * Downloads a repository chart into `dir` (`helm pull`, the same reference the apply names), so
@@ -112,7 +87,13 @@ export function checkHelmValues(
       const pulled = await pullChart(helm, step, downloads, run);
       if ('complaint' in pulled) {
         const { complaint } = pulled;
-        return { kind: 'unfetchable', release: step.release ?? chartRef[0], chartRef, complaint, missing: NO_SUCH_CHART.test(complaint) };
+        return {
+          kind: 'unfetchable',
+          release: step.release ?? chartRef[0],
+          chartRef,
+          complaint,
+          missing: downloadFailure(chartRef, complaint)?.missing === true,
+        };
       }
       argv = withChartArchive(argv, chartRef, pulled.archive);
       archives[step.release ?? chartRef[0]] = pulled.archive;

@@ -5,6 +5,7 @@ import type { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { helmVersion, istioctlVersion } from '../../adapters/tools.js';
 import type { HeldInstall } from './held-install.js';
 import type { ValuesVerdict } from './helm-values-check.js';
+import { chartDownloadError } from '../../plan/helm-commands.js';
 import { preflightError, usageError } from '../../errors.js';
 import { checkIstioVersion, checkKubernetesVersion } from '../../install/compat.js';
 import { deniedAccess, formatAccess, getNamespace, readRecord, serverVersion } from '../../install/cluster.js';
@@ -65,19 +66,6 @@ const valuesRejection = (release: string, complaint: string) =>
     'fix the overlay or --set it names; `mesh render --backend helm` prints what mesh hands helm',
   );
 
-/** A chart the values check could not download: a version the repository lacks is bad input (exit 2), else preflight failed (exit 3). */
-function unfetchable(values: Extract<ValuesVerdict, { kind: 'unfetchable' }>) {
-  const [chart, , repo, , version] = values.chartRef;
-  const named = `chart ${chart}${version ? ` version ${version}` : ''}`;
-  const message = `helm cannot download ${named} from ${repo} for release ${values.release}: ${values.complaint}`;
-  return values.missing
-    ? usageError(message, `check --chart-version and --chart-repo (helm show chart ${chart} --repo ${repo} asks the repository)`)
-    : preflightError(
-        message,
-        'check that the chart repository is reachable (--chart-repo, proxy settings), or install from local charts (--charts <dir>)',
-      );
-}
-
 /**
  * Everything install checks before it changes anything; throws a CliError (exit 2, 3 or 4) on the
  * first problem. The tools' verdicts on the input (istioctl's on the spec, input.held; helm's on
@@ -93,7 +81,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
     if (verdict?.kind === 'rejected') throw rejection(verdict.complaint);
     const values = await input.valuesChecked;
     if (values?.kind === 'rejected') throw valuesRejection(values.release, values.complaint);
-    if (values?.kind === 'unfetchable' && values.missing) throw unfetchable(values);
+    if (values?.kind === 'unfetchable' && values.missing) throw chartDownloadError(values);
     throw error;
   }
   const verdict = await input.held?.verdict();
@@ -101,7 +89,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightFacts> 
   if (verdict?.kind === 'failed') throw verdict.error;
   const values = await input.valuesChecked;
   if (values?.kind === 'rejected') throw valuesRejection(values.release, values.complaint);
-  if (values?.kind === 'unfetchable') throw unfetchable(values);
+  if (values?.kind === 'unfetchable') throw chartDownloadError(values);
   if (values?.kind === 'failed') throw values.error;
   return facts;
 }
