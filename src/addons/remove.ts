@@ -66,49 +66,58 @@ export async function removeAddonObjects(
   return deleted + (await deleteClaims(kube, claims));
 }
 
+/** The names of the volume claims one StatefulSet of an addon made: `<template>-<statefulset>-<ordinal>` for each prefix. */
+interface ClaimPrefixes {
+  addon: string;
+  namespace: string;
+  prefixes: string[];
+}
+
 /**
  * The volume claims a StatefulSet made from its templates (`<template>-<statefulset>-<ordinal>`):
  * the install created them, Kubernetes keeps them when the StatefulSet goes, so the addon's
  * removal deletes them too (they hold the sample addon's data, e.g. loki's logs).
  */
-async function claimPrefixes(kube: KubeGateway, remove: RecordedAddon[]): Promise<Array<{ namespace: string; prefixes: string[] }>> {
-  const sets = remove.flatMap((a) => a.objects.filter((o) => o.kind === 'StatefulSet' && o.namespace));
+async function claimPrefixes(kube: KubeGateway, remove: RecordedAddon[]): Promise<ClaimPrefixes[]> {
+  const sets = remove.flatMap((a) => a.objects.filter((o) => o.kind === 'StatefulSet' && o.namespace).map((o) => ({ addon: a.name, o })));
   return Promise.all(
-    sets.map(async (o) => {
+    sets.map(async ({ addon, o }) => {
       const sts = await kube.get<V1StatefulSet>(`/apis/apps/v1/namespaces/${o.namespace}/statefulsets/${o.name}`);
       const templates = (sts?.spec?.volumeClaimTemplates ?? []).map((t) => `${t.metadata?.name}-${o.name}-`);
-      return { namespace: o.namespace!, prefixes: templates };
+      return { addon, namespace: o.namespace!, prefixes: templates };
     }),
   );
 }
 
-/** The claims of those prefixes that exist now. */
-async function claimsMatching(
-  kube: KubeGateway,
-  claims: Array<{ namespace: string; prefixes: string[] }>,
-): Promise<Array<ObjectRef & { namespace: string }>> {
-  const found: Array<ObjectRef & { namespace: string }> = [];
-  for (const { namespace, prefixes } of claims.filter((c) => c.prefixes.length)) {
-    const list = await kube.list<V1PersistentVolumeClaim>(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`);
-    for (const pvc of list.items) {
+type Claim = ObjectRef & { namespace: string };
+
+/** The claims of those prefixes that exist now, each with its addon: one list per namespace, the namespaces at once. */
+async function claimsMatching(kube: KubeGateway, claims: ClaimPrefixes[]): Promise<Array<{ addon: string; claim: Claim }>> {
+  const namespaces = [...new Set(claims.filter((c) => c.prefixes.length).map((c) => c.namespace))];
+  const lists = await Promise.all(
+    namespaces.map((namespace) => kube.list<V1PersistentVolumeClaim>(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`)),
+  );
+  return namespaces.flatMap((namespace, i) =>
+    lists[i].items.flatMap((pvc) => {
       const name = pvc.metadata?.name ?? '';
-      if (prefixes.some((p) => name.startsWith(p) && /^\d+$/.test(name.slice(p.length))))
-        found.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name });
-    }
-  }
-  return found;
+      const owner = claims.find(
+        (c) => c.namespace === namespace && c.prefixes.some((p) => name.startsWith(p) && /^\d+$/.test(name.slice(p.length))),
+      );
+      return owner ? [{ addon: owner.addon, claim: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name } }] : [];
+    }),
+  );
 }
 
-async function deleteClaims(kube: KubeGateway, claims: Array<{ namespace: string; prefixes: string[] }>): Promise<number> {
+async function deleteClaims(kube: KubeGateway, claims: ClaimPrefixes[]): Promise<number> {
   let deleted = 0;
-  for (const { namespace, name } of await claimsMatching(kube, claims))
-    if (await kube.remove(`/api/v1/namespaces/${namespace}/persistentvolumeclaims/${name}`)) deleted++;
+  for (const { claim } of await claimsMatching(kube, claims))
+    if (await kube.remove(`/api/v1/namespaces/${claim.namespace}/persistentvolumeclaims/${claim.name}`)) deleted++;
   return deleted;
 }
 
 /** What removing each addon would delete beyond its recorded objects: the volume claims its StatefulSets left (for --dry-run). */
 export async function volumeClaimsOf(kube: KubeGateway, remove: RecordedAddon[]): Promise<Map<string, string[]>> {
-  const byAddon = new Map<string, string[]>();
-  for (const addon of remove) byAddon.set(addon.name, (await claimsMatching(kube, await claimPrefixes(kube, [addon]))).map(formatRef));
+  const byAddon = new Map<string, string[]>(remove.map((a) => [a.name, []]));
+  for (const { addon, claim } of await claimsMatching(kube, await claimPrefixes(kube, remove))) byAddon.get(addon)?.push(formatRef(claim));
   return byAddon;
 }
