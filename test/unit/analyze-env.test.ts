@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeEnv } from '../../src/verify/analyze-env.js';
+import { analyzeEnv, renderGcEnv } from '../../src/verify/analyze-env.js';
 
 describe('analyzeEnv: the Go runtime istioctl analyze gets beside verify', () => {
   it('leaves one core to verify, never fewer than one for analyze', () => {
@@ -16,5 +16,13 @@ describe('analyzeEnv: the Go runtime istioctl analyze gets beside verify', () =>
     expect(analyzeEnv({}, 2)).toEqual({ GOMAXPROCS: '1', GOGC: '400' });
     expect(analyzeEnv({ GOGC: '100' }, 2)).toEqual({ GOMAXPROCS: '1' });
     expect(analyzeEnv({ GOMEMLIMIT: '512MiB' }, 2)).toEqual({ GOMAXPROCS: '1' });
+  });
+});
+
+describe("renderGcEnv: the Go collector for a render that exits (helm template of install's values check)", () => {
+  it('GOGC=400 unless the user set GOGC or GOMEMLIMIT', () => {
+    expect(renderGcEnv({})).toEqual({ GOGC: '400' });
+    expect(renderGcEnv({ GOGC: '100' })).toEqual({});
+    expect(renderGcEnv({ GOMEMLIMIT: '1GiB' })).toEqual({});
   });
 });

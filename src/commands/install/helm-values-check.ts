@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolFailedError, type Runner } from '../../adapters/tool-run.js';
 import type { HelmMemo } from '../../adapters/helm-memo.js';
+import { renderGcEnv } from '../../verify/analyze-env.js';
 import type { Plan } from '../../plan/types.js';
 import {
   downloadFailure,
@@ -98,7 +99,7 @@ export function checkHelmValues(
       argv = withChartArchive(argv, chartRef, pulled.archive);
       archives[step.release ?? chartRef[0]] = pulled.archive;
     }
-    const result = await run(helm, argv);
+    const result = await run(helm, argv, { env: renderGcEnv() });
     if (result.exitCode === 0) {
       known?.remember();
       return { kind: 'accepted', archives };
