@@ -38,7 +38,7 @@ function timed(file, args, extraEnv = {}) {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 // analyze as mesh runs it (one core short, GOGC=400, unless set): the floor columns use the same.
-const { analyzeEnv } = await import('../src/verify/analyze-env.ts');
+const { analyzeEnv } = await import('../src/adapters/go-env.ts');
 const AS_MESH_RUNS_IT = analyzeEnv(process.env);
 const asMeshRunsIt = Object.entries(AS_MESH_RUNS_IT)
   .map(([k, v]) => `${k}=${v}`)

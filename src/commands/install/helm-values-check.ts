@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolFailedError, type Runner } from '../../adapters/tool-run.js';
 import type { HelmMemo } from '../../adapters/helm-memo.js';
-import { renderGcEnv } from '../../verify/analyze-env.js';
+import { renderGcEnv } from '../../adapters/go-env.js';
 import type { Plan } from '../../plan/types.js';
 import {
   downloadFailure,

@@ -10,7 +10,7 @@ import { plain, verifyJson, verifyJunit, verifyText, type Paint } from '../../re
 import { istioctlVersion } from '../../adapters/tools.js';
 import { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { runAnalyze } from '../../verify/analyze.js';
-import { analyzeEnv } from '../../verify/analyze-env.js';
+import { analyzeEnv } from '../../adapters/go-env.js';
 import { gatherFacts } from '../../verify/facts.js';
 import { buildReport, unreachableReport, type Selection } from '../../verify/report.js';
 import { readsFor } from '../../verify/selection.js';

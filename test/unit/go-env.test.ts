@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeEnv, renderGcEnv } from '../../src/verify/analyze-env.js';
+import { analyzeEnv, renderGcEnv } from '../../src/adapters/go-env.js';
 
 describe('analyzeEnv: the Go runtime istioctl analyze gets beside verify', () => {
   it('leaves one core to verify, never fewer than one for analyze', () => {

@@ -32,7 +32,7 @@ export function analyzeEnv(env: NodeJS.ProcessEnv = process.env, cores = availab
  * GOGC=400 for a Go program that builds its output in memory once and exits (analyze above; the
  * `helm template` of install's values check), unless the user set GOGC or GOMEMLIMIT. The base
  * chart's render with it: 0.83x the CPU, 0.92x the wall time, peak 100 against 67 MiB (farm-bench,
- * 20 pairs); install's preflight 0.92x wall and CPU. The output is the same.
+ * 20 pairs); install's preflight 0.93x wall and CPU. The output is the same.
  */
 export function renderGcEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return env.GOGC || env.GOMEMLIMIT ? {} : { GOGC: '400' };
