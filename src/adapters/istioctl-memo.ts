@@ -2,7 +2,7 @@ import { ToolMemo } from './tool-memo.js';
 
 /**
  * What a given istioctl binary answered before, so a re-run (CI, converging) does not ask again:
- * its version (0.15-0.2 s; asked by install, verify and status) and the objects it rendered from
+ * its version (0.15-0.2 s; asked by install, verify and status; ToolMemo.versionOf) and the objects it rendered from
  * a spec (status' drift check and diff: 0.7 s to generate a 1 MB manifest and 0.5 s to parse its
  * YAML, kept as JSON). Both are pure functions of the binary and the spec: `manifest generate`
  * reads no cluster. Keys cover the binary's path, size and modification time (known before
@@ -21,22 +21,5 @@ export class IstioctlMemo extends ToolMemo {
 
   rememberManifest(istioctl: string, spec: string, json: string): void {
     this.write(this.key(istioctl, `manifest\0${spec}`), json);
-  }
-
-  version(istioctl: string): string | undefined {
-    return this.read(this.key(istioctl, 'version')) || undefined;
-  }
-
-  rememberVersion(istioctl: string, version: string): void {
-    this.write(this.key(istioctl, 'version'), version);
-  }
-
-  /** The version this istioctl gave before, else what `ask` gets from it (remembered when it said). */
-  async versionOf(istioctl: string, ask: () => Promise<string | undefined>): Promise<string | undefined> {
-    const known = this.version(istioctl);
-    if (known) return known;
-    const asked = await ask();
-    if (asked) this.rememberVersion(istioctl, asked);
-    return asked;
   }
 }

@@ -14,6 +14,20 @@ export class ToolMemo {
     this.dir = join(meshCacheDir(env), name);
   }
 
+  /** The version this binary gave before (its `version` command's answer). */
+  version(tool: string): string | undefined {
+    return this.read(this.key(tool, 'version')) || undefined;
+  }
+
+  /** The version this binary gave before, else what `ask` gets from it (remembered when it said). */
+  async versionOf(tool: string, ask: () => Promise<string | undefined>): Promise<string | undefined> {
+    const known = this.version(tool);
+    if (known) return known;
+    const asked = await ask();
+    if (asked) this.write(this.key(tool, 'version'), asked);
+    return asked;
+  }
+
   protected key(tool: string, what: string): string | undefined {
     const path = locate(tool);
     if (!path) return undefined;

@@ -1,12 +1,12 @@
 import { runChecked, type RunResult, type Runner } from './tool-run.js';
-import type { IstioctlMemo } from './istioctl-memo.js';
+import type { ToolMemo } from './tool-memo.js';
 
 /** Typed wrappers that know each tool's version flags; argv for the real work lives in the plan. */
 // x.y.z[-suffix], or x.y-dev: what Istio's build stamps on an untagged commit.
 const firstVersion = (text: string): string | undefined => /v?(\d+\.\d+(?:\.\d+[\w.+-]*|-[\w.+-]+))/.exec(text)?.[1];
 
 /** istioctl's own version; with a memo, each binary is asked only once (IstioctlMemo). */
-export async function istioctlVersion(run: Runner, path: string, memo?: IstioctlMemo): Promise<string | undefined> {
+export async function istioctlVersion(run: Runner, path: string, memo?: ToolMemo): Promise<string | undefined> {
   const ask = async () => firstVersion((await runChecked(run, path, ['version', '--remote=false', '--short'])).stdout);
   return memo ? memo.versionOf(path, ask) : ask();
 }
@@ -29,7 +29,8 @@ export async function istioctlRejects(run: Runner, path: string, istioOperator: 
   return result.exitCode === 0 ? undefined : istioctlComplaint(result);
 }
 
-export async function helmVersion(run: Runner, path: string): Promise<string | undefined> {
-  const result = await runChecked(run, path, ['version', '--short']);
-  return firstVersion(result.stdout);
+/** helm's own version; with a memo, each binary is asked only once (HelmMemo). */
+export async function helmVersion(run: Runner, path: string, memo?: ToolMemo): Promise<string | undefined> {
+  const ask = async () => firstVersion((await runChecked(run, path, ['version', '--short'])).stdout);
+  return memo ? memo.versionOf(path, ask) : ask();
 }

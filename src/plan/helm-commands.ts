@@ -27,14 +27,17 @@ export function withChartArchive(argv: string[], chartRef: string[], archive: st
   return [...argv.slice(0, at), archive, ...argv.slice(at + chartRef.length)];
 }
 
-/** helm's complaint, without its "Error: " and its advice to use --debug. */
+/** helm's complaint, without its "Error: ", an apply's "INSTALLATION FAILED: " and its advice to use --debug. */
 export function helmComplaint(stderr: string): string {
-  return stderr
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !/^Use --debug flag/.test(line))
-    .map((line) => line.replace(/^Error: /, ''))
-    .join('; ');
+  return (
+    stderr
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !/^Use --debug flag/.test(line))
+      // An apply's render (the held release's) fails in the words of a change that never happened.
+      .map((line) => line.replace(/^Error: /, '').replace(/^(INSTALLATION|UPGRADE) FAILED: /, ''))
+      .join('; ')
+  );
 }
 
 /** How helm says a repository has no such chart, or no such version of it. */

@@ -1,23 +1,16 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve, join, basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument, isAlias, isMap, isScalar, isSeq, stringify, type Tags } from 'yaml';
 import type * as z from 'zod/mini';
 import { CliError, usageError } from '../errors.js';
 import { inline, type Tree } from './merge.js';
 import { describeSchemaIssue, profileSchemas, type ProfileFile } from './schema.js';
 import { parsedAtBuild } from './parsed-at-build.js';
+import { packageFile } from '../adapters/package-files.js';
 
-/** Built-in profiles ship as data in <package>/profiles: found from this module, bundled or not. */
-function shippedProfilesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'profiles');
-}
-
-/** Where built-in profile names are looked up: the shipped ones, or MESH_PROFILES_DIR's. */
+/** Where built-in profile names are looked up: the shipped ones (<package>/profiles), or MESH_PROFILES_DIR's. */
 export function builtinProfilesDir(): string {
-  return process.env.MESH_PROFILES_DIR || shippedProfilesDir();
+  return process.env.MESH_PROFILES_DIR || packageFile('profiles');
 }
 
 export function listBuiltinProfiles(dir = builtinProfilesDir()): string[] {
@@ -224,7 +217,7 @@ export function loadBuiltin(name: string, dir = builtinProfilesDir()): Layer {
       `${known.length ? `valid profiles: ${known.join(', ')}` : `${dir} holds no <name>.yaml profiles`}; ` +
         'or pass a file: --profile ./my-profile.yaml',
     );
-  const layer = loadFile(join(dir, `${name}.yaml`), 'profile', name, dir === shippedProfilesDir());
+  const layer = loadFile(join(dir, `${name}.yaml`), 'profile', name, dir === packageFile('profiles'));
   return { ...layer, source: `builtin:${name}` };
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { mesh, meshBin, repoRoot, type MeshResult } from '../helpers/mesh.js';
 import { testbedPaths } from '../helpers/testbed.js';
-import { charts, difference, kubeconfig, kubectl, meshOn, proxyToTestbed, resetTestbed, snapshot } from './helpers.js';
+import { charts, difference, helm as helmCli, kubeconfig, kubectl, meshOn, proxyToTestbed, resetTestbed, snapshot } from './helpers.js';
 
 /**
  * Issue 13's faults, for real on the testbed: concurrent installs, an API server restarted in the
@@ -100,6 +100,25 @@ describe('two installs at once', () => {
     const [a, b] = await Promise.all([meshOn(args), meshOn(args)]);
     expect([a.code, b.code], `${a.stderr}\n---\n${b.stderr}`).toEqual([0, 0]);
     expect(a.stderr + b.stderr).toMatch(/waiting for \S+@\S+ pid \d+ \(mesh install\)/);
+  });
+
+  it("helm backend with --wait-for-lock: the second run's held helm read the cluster before the first applied, so it applies afresh", async () => {
+    expect((await meshOn(['uninstall', '--purge', '-y'])).code).toBe(0);
+    const args = ['install', '--profile', 'minimal', ...helm(), '-y', '--timeout', '2m', '--wait-for-lock', '2m', '--verbose'];
+    try {
+      const [a, b] = await Promise.all([meshOn(args), meshOn(args)]);
+      expect([a.code, b.code], `${a.stderr}\n---\n${b.stderr}`).toEqual([0, 0]);
+      const [first, waited] = /waiting for/.test(a.stderr) ? [b, a] : [a, b];
+      expect(waited.stderr).toMatch(/waiting for \S+@\S+ pid \d+ \(mesh install\)/);
+      expect(first.stderr).toContain('(started before preflight, held after its render until now)');
+      expect(waited.stderr).not.toContain('held after its render');
+      expect(waited.stderr).toMatch(/^\$ \S+ upgrade --install istio-base .*--values \S+( --kubeconfig \S+)?$/m);
+      const revisions = JSON.parse(await helmCli('history', 'istio-base', '-n', 'istio-system', '-o', 'json')) as Array<{ status: string }>;
+      expect(revisions.map((r) => r.status)).toEqual(['superseded', 'deployed']);
+    } finally {
+      // istioctl installs follow: no helm release left behind.
+      await meshOn(['uninstall', '--purge', '-y']);
+    }
   });
 
   it('an expired lock of a dead run is taken over with a warning', async () => {

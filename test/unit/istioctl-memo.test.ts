@@ -20,12 +20,12 @@ describe('what an istioctl binary answered before', () => {
     expect(memo.manifest(istioctl, 'spec: {}\n')).toBeUndefined();
   });
 
-  it('remembers the version per binary', () => {
+  it('remembers the version per binary', async () => {
     const istioctl = join(dir, 'istioctl-v');
     writeFileSync(istioctl, '#!/bin/sh\n', { mode: 0o755 });
     const memo = new IstioctlMemo({ MESH_CACHE: join(dir, 'cache') });
     expect(memo.version(istioctl)).toBeUndefined();
-    memo.rememberVersion(istioctl, '1.31.0');
+    await memo.versionOf(istioctl, () => Promise.resolve('1.31.0'));
     expect(memo.version(istioctl)).toBe('1.31.0');
     writeFileSync(istioctl, '#!/bin/sh\necho other\n');
     expect(memo.version(istioctl)).toBeUndefined();

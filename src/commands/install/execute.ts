@@ -26,6 +26,8 @@ import { MESH_VERSION } from '../../version.js';
 import { judgeExisting, preflight, type PreflightFacts } from './preflight.js';
 import type { HeldInstall } from './held-install.js';
 import { applyArgv, type ValuesVerdict } from './helm-values-check.js';
+import { heldState, type HeldRelease } from './held-helm-release.js';
+import type { HelmMemo } from '../../adapters/helm-memo.js';
 import type { InstallOptions } from './options.js';
 
 /** The base chart's defaultRevision a helm plan renders: the user's values.defaultRevision, else the chart's `default`. */
@@ -33,6 +35,22 @@ function baseDefaultRevision(plan: Plan, profile: Profile): string | undefined {
   if (!plan.steps.some((s) => s.id === 'apply' && s.tool === 'helm' && s.chart === 'base')) return undefined;
   const values = profile.spec.values as { defaultRevision?: unknown } | undefined;
   return typeof values?.defaultRevision === 'string' ? values.defaultRevision : 'default';
+}
+
+/**
+ * The held helm run of this apply step, if it is held after its render and nothing may have
+ * changed since it read the cluster; else undefined, and a held one is stopped (it changed nothing).
+ */
+async function heldReleaseToAnswer(
+  heldRelease: HeldRelease | undefined,
+  step: PlanStep,
+  stale: boolean,
+): Promise<HeldRelease['run'] | undefined> {
+  if (!heldRelease || step.id !== 'apply' || step.tool !== 'helm' || step.release !== heldRelease.release) return undefined;
+  const state = await heldState(heldRelease).catch(() => undefined);
+  if (state?.rendered && !stale) return heldRelease.run;
+  await heldRelease.run.cancel();
+  return undefined;
 }
 
 /** How istioctl says its own readiness wait ran out. */
@@ -53,19 +71,27 @@ export interface ExecuteInput {
   resolveArgv: (argv: string[]) => string[];
   /** The plan's istioctl install, started already and holding at its prompt (holdApply). */
   held?: HeldInstall;
+  /** The plan's first helm release, started already and held after its render (holdFirstRelease). */
+  heldRelease?: HeldRelease;
+  /** What this helm answered before. */
+  helmMemo?: HelmMemo;
   /** helm's render of each release with the plan's values, started already (checkHelmValues). */
   valuesChecked?: Promise<ValuesVerdict>;
   run?: Runner;
   kube?: KubeGateway;
 }
 
-/** Removes what killed mesh runs left in the temp dir, saying so (their istioctl included). */
-function sweep(progress: Progress): void {
-  for (const s of sweepStaleRuns())
+/** Removes what killed mesh runs left in the temp dir, saying so (their istioctl included); whether it stopped a tool. */
+function sweep(progress: Progress): boolean {
+  let stopped = false;
+  for (const s of sweepStaleRuns()) {
+    stopped ||= s.stopped.length > 0;
     progress.note(
       `removed the private files of an interrupted mesh run (pid ${s.deadPid})` +
         (s.stopped.length ? ` and stopped the tool it had started (pid ${s.stopped.join(', ')})` : ''),
     );
+  }
+  return stopped;
 }
 
 /** The plan's first step: every check install makes before it changes anything (preflight.ts). */
@@ -84,6 +110,7 @@ function runPreflight(input: ExecuteInput, kube: KubeGateway, steps: StepRunner,
       waitingForLockAllowed: input.lockWaitSeconds > 0,
       handle,
       memo,
+      helmMemo: input.helmMemo,
       held,
       valuesChecked: input.valuesChecked,
       baseDefaultRevision: baseDefaultRevision(plan, profile),
@@ -149,8 +176,11 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
   let applyNotReady = false;
   let saveRecord: (() => Promise<unknown>) | undefined;
   let rollout: RolloutWatch | undefined;
+  // The held helm read the cluster before the lock was taken: if another run may have changed it
+  // since (a dead run's tool stopped, the lock waited for or taken over), its apply runs afresh.
+  let heldReleaseStale = false;
   try {
-    sweep(progress);
+    heldReleaseStale = sweep(progress);
     if (held && globals.verbose) progress.note(`$ ${held.commandLine} (held at its prompt until the install is recorded)`);
     const kube = input.kube ?? (await createKubeGateway(input.target));
     const [, ...rest] = plan.steps;
@@ -181,8 +211,11 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
             lock = await acquireLock(kube, plan.istioNamespace, {
               identity: lockIdentity('install'),
               waitSeconds: input.lockWaitSeconds,
-              onWait: (h) => handle.info(`waiting for ${heldBy(h)}`),
-              onTakeOver: (h) => handle.info(`warning: took over the expired lock of ${heldBy(h)} (last renewed ${h.renewed})`),
+              onWait: (h) => ((heldReleaseStale = true), handle.info(`waiting for ${heldBy(h)}`)),
+              onTakeOver: (h) => (
+                (heldReleaseStale = true),
+                handle.info(`warning: took over the expired lock of ${heldBy(h)} (last renewed ${h.renewed})`)
+              ),
             });
             const held = lock;
             releaseOnInterrupt = onInterrupt(() => held.release());
@@ -217,10 +250,20 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         if (waitStep?.id === 'wait') watchOnce(waitStep.timeoutSeconds);
         // A repository chart the values check downloaded is installed from that archive.
         const argv = resolveArgv(await applyArgv(s, input.valuesChecked));
-        if (globals.verbose && !(s.heldAtPrompt && held)) progress.note(`$ ${[tool, ...argv].join(' ')}`);
+        const heldHelm = await heldReleaseToAnswer(input.heldRelease, s, heldReleaseStale);
+        if (globals.verbose && heldHelm)
+          progress.note(`$ ${heldHelm.commandLine} (started before preflight, held after its render until now)`);
+        else if (globals.verbose && !(s.heldAtPrompt && held)) progress.note(`$ ${[tool, ...argv].join(' ')}`);
         await steps.run(s, s.description, async (handle) => {
-          // A step held at its prompt is answered: by the istioctl waiting there, else on a fresh one's input.
-          const applied = !s.heldAtPrompt ? run(tool, argv) : held ? held.proceed() : run(tool, argv, { input: 'y\n' });
+          // A step held at its prompt is answered: by the istioctl waiting there, else on a fresh one's
+          // input; the helm release held after its render is let go on.
+          const applied = heldHelm
+            ? heldHelm.proceed()
+            : !s.heldAtPrompt
+              ? run(tool, argv)
+              : held
+                ? held.proceed()
+                : run(tool, argv, { input: 'y\n' });
           // istioctl's exact version for the record (see preflight), asked once istioctl waits for
           // readiness, so that its process takes CPU that istioctl's apply and the API server do
           // not use (else once istioctl is done).

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ToolFailedError, type Runner } from '../../adapters/tool-run.js';
+import { ToolFailedError, type RunResult, type Runner } from '../../adapters/tool-run.js';
+import { heldState, type HeldRelease } from './held-helm-release.js';
 import type { HelmMemo } from '../../adapters/helm-memo.js';
 import { renderGcEnv } from '../../adapters/go-env.js';
 import type { Plan } from '../../plan/types.js';
@@ -29,6 +30,13 @@ export type ValuesVerdict =
 
 /** How helm says a chart refused its values: a template's fail, a type a template cannot use, YAML they made invalid, its schema. */
 const VALUES_REFUSED = /execution error at|^template: |YAML parse error|values don't meet the specifications|wrong type for value/;
+
+/** A render helm refused: the values (a chart's complaint about them), else helm's own failure. */
+function judgeRender(release: string, argv: string[], result: RunResult): ValuesVerdict {
+  const complaint = helmComplaint(result.stderr);
+  if (VALUES_REFUSED.test(complaint)) return { kind: 'rejected', release, complaint };
+  return { kind: 'failed', error: new ToolFailedError('helm', argv, result) };
+}
 
 /**
  * The apply's argv for a helm release: the chart archive the values check rendered, when it
@@ -64,7 +72,8 @@ async function pullChart(helm: string, step: ApplyStep, dir: string, run: Runner
  * plan order is the verdict. undefined for a plan with no helm release. A release
  * the memo has seen helm accept with the same chart and values is not rendered again. A chart
  * from a repository is downloaded once into `downloads` (a private directory) and rendered from
- * there; the accepted verdict names the archives, which the apply installs (applyArgv).
+ * there; the accepted verdict names the archives, which the apply installs (applyArgv). The
+ * release held after its render (held-helm-release.ts) is judged by that render instead.
  */
 export function checkHelmValues(
   plan: Plan,
@@ -73,11 +82,18 @@ export function checkHelmValues(
   run: Runner,
   memo?: HelmMemo,
   downloads?: string,
+  held?: HeldRelease,
 ): Promise<ValuesVerdict> | undefined {
   const releases = plan.steps.filter((s): s is ApplyStep => s.id === 'apply' && s.tool === 'helm');
   if (!releases.length) return undefined;
   const archives: Record<string, string> = {};
   const rendered = releases.map(async (step): Promise<ValuesVerdict> => {
+    if (held && step.release === held.release) {
+      // The held apply's own render is this release's check, unless this helm cannot hold.
+      const state = await heldState(held);
+      if (state.rendered) return { kind: 'accepted', archives };
+      if (!('unsupported' in state)) return judgeRender(step.release, held.run.argv, state.result);
+    }
     const planned = templateArgv(step);
     const chartRef = step.chartRef ?? [];
     // The command as planned (its values file named, not the temp path) and every rendered file's content.
@@ -104,9 +120,7 @@ export function checkHelmValues(
       known?.remember();
       return { kind: 'accepted', archives };
     }
-    const complaint = helmComplaint(result.stderr);
-    if (VALUES_REFUSED.test(complaint)) return { kind: 'rejected', release: step.release ?? argv[1], complaint };
-    return { kind: 'failed', error: new ToolFailedError('helm', argv, result) };
+    return judgeRender(step.release ?? argv[1], argv, result);
   });
   const order: ValuesVerdict['kind'][] = ['unfetchable', 'rejected', 'failed'];
   return Promise.all(rendered)

@@ -5,6 +5,7 @@ import type { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { helmVersion, istioctlVersion } from '../../adapters/tools.js';
 import type { HeldInstall } from './held-install.js';
 import type { ValuesVerdict } from './helm-values-check.js';
+import type { HelmMemo } from '../../adapters/helm-memo.js';
 import { chartDownloadError } from '../../plan/helm-commands.js';
 import { preflightError, usageError } from '../../errors.js';
 import { checkIstioVersion, checkKubernetesVersion } from '../../install/compat.js';
@@ -46,6 +47,8 @@ export interface PreflightInput {
   handle: StepHandle;
   /** What this istioctl answered before (absent: always ask it). */
   memo?: IstioctlMemo;
+  /** What this helm answered before (absent: always ask it). */
+  helmMemo?: HelmMemo;
   /** istioctl install, started without -y and holding at its prompt: its render is the spec check. */
   held?: HeldInstall;
   /** helm's render of each release with the plan's values (helm-values-check.ts): its verdict is the values check. */
@@ -137,7 +140,7 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
   // unhandled rejection.
   const toolAsked =
     plan.backend === 'helm'
-      ? helmVersion(run, tools.helm).then((version) => ({ version, exact: true }))
+      ? helmVersion(run, tools.helm, input.helmMemo).then((version) => ({ version, exact: true }))
       : mayDefer
         ? versionInPrompt(held, askIstioctl)
         : askIstioctl();

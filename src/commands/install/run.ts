@@ -20,10 +20,11 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     process.stdout.write(output === 'json' ? planToJson(plan) : planToText(plan));
     return ExitCode.ok;
   }
-  const [{ withRenderedFiles }, { holdApply }, { checkHelmValues }, { HelmMemo }, { runLazily }] = await Promise.all([
+  const [{ withRenderedFiles }, { holdApply }, { checkHelmValues }, { holdFirstRelease }, { HelmMemo }, { runLazily }] = await Promise.all([
     import('../../adapters/tempfiles.js'),
     import('./held-install.js'),
     import('./helm-values-check.js'),
+    import('./held-helm-release.js'),
     import('../../adapters/helm-memo.js'),
     import('../../adapters/run-lazily.js'),
   ]);
@@ -31,9 +32,12 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     // istioctl starts before the change's own modules load (the Kubernetes client's among them), so
     // its start-up and render of the spec run meanwhile; it changes nothing until answered.
     const held = holdApply(plan, istioctl, resolveArgv, runLazily);
-    // helm's render of each release, for the same reason (helm-values-check.ts); a repository's
-    // charts are downloaded once, into the run's private directory, for the render and the apply.
-    const valuesChecked = checkHelmValues(plan, options.helm, resolveArgv, runLazily, new HelmMemo(), privateDir);
+    // The same for helm's first release, held after its render (held-helm-release.ts); the others'
+    // renders for the same reason (helm-values-check.ts); a repository's charts are downloaded
+    // once, into the run's private directory, for the render and the apply.
+    const helmMemo = new HelmMemo();
+    const heldRelease = plan.backend === 'helm' ? holdFirstRelease(plan, options.helm, resolveArgv, privateDir, helmMemo) : undefined;
+    const valuesChecked = checkHelmValues(plan, options.helm, resolveArgv, runLazily, helmMemo, privateDir, heldRelease);
     try {
       const { executeInstall, checkInstall } = await import('./execute.js');
       return await (dryRun === 'server' ? checkInstall : executeInstall)({
@@ -48,11 +52,13 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
         chartsVersion: chartsDir && chartsDir === release?.charts ? release.version : undefined,
         resolveArgv,
         held,
+        heldRelease,
+        helmMemo,
         valuesChecked,
       });
     } finally {
-      // Unanswered, istioctl has changed nothing: it is stopped before its spec file is removed.
-      await held?.cancel();
+      // Unanswered, istioctl and helm have changed nothing: they are stopped before their files are removed.
+      await Promise.all([held?.cancel(), heldRelease?.run.cancel()]);
     }
   });
 }

@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { toolNotFound, type RunResult } from './tool-run.js';
+import { packageFile } from './package-files.js';
+
+/** Where a held helm stands: its chart rendered (its post-renderer waiting on mesh), or exited before that. */
+export type HeldHelmState = { rendered: true } | { rendered: false; result: RunResult };
+
+/**
+ * A `helm upgrade --install` started ahead of mesh's preflight and held after its render: what
+ * istioctl's prompt is to the istioctl backend (held-install.ts). helm reads the cluster and renders
+ * the chart with mesh's values before it writes anything, and hands the render to its post-renderer
+ * (bin/helm-hold.js) first; that program tells mesh it was called and holds the manifests until
+ * mesh says proceed. So helm's own render is the values check, paid once and beside mesh's checks.
+ */
+export interface HeldHelmRun {
+  /** helm's arguments, and the command line, for --verbose and errors. */
+  readonly argv: string[];
+  readonly commandLine: string;
+  /** Settles when helm has rendered, or when it exits before (ToolNotFoundError if it is not there). */
+  readonly reached: Promise<HeldHelmState>;
+  /** Lets helm apply its render; its outcome. */
+  proceed(): Promise<RunResult>;
+  /** Stops helm before it changes anything (its post-renderer told to fail, helm killed); settles when it has exited. */
+  cancel(): Promise<void>;
+}
+
+/** Unix sockets' path limit (sun_path) on Linux is 108 bytes, on macOS 104. */
+const SOCKET_PATH_MAX = 100;
+
+/** The flags that make helm hand its render to bin/helm-hold.js, which connects to `socketPath`. */
+export function holdFlags(socketPath: string): string[] {
+  return [
+    '--post-renderer',
+    process.execPath,
+    '--post-renderer-args',
+    packageFile('bin', 'helm-hold.js'),
+    '--post-renderer-args',
+    socketPath,
+  ];
+}
+
+/** Where the hold's socket goes in the run's private directory, if the path is short enough for a socket. */
+export function holdSocketPath(privateDir: string): string | undefined {
+  const path = join(privateDir, 'helm-hold.sock');
+  return Buffer.byteLength(path) <= SOCKET_PATH_MAX ? path : undefined;
+}
+
+/**
+ * Starts `helm <argv>` (an `upgrade --install` with holdFlags(socketPath) in it) and listens on
+ * `socketPath` (in the run's private directory, 0700) for its post-renderer. Node's own spawn, as
+ * startHeld: helm starts without execa being loaded first.
+ */
+export function startHeldHelm(helm: string, argv: string[], socketPath: string): HeldHelmRun {
+  let postRenderer: Socket | undefined;
+  let proceeded = false;
+  const server = createServer({ allowHalfOpen: false });
+  const rendered = new Promise<HeldHelmState>((resolve) => {
+    server.once('connection', (socket) => {
+      postRenderer = socket;
+      // Only the first caller is helm's; the directory is private, but no second one is heard.
+      server.close();
+      socket.on('error', () => undefined);
+      resolve({ rendered: true });
+    });
+  });
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.listen(socketPath);
+
+  const child = spawn(helm, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stopOnExit = () => child.kill('SIGKILL');
+  process.once('exit', stopOnExit);
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const done = new Promise<RunResult>((resolve, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? toolNotFound(helm) : error));
+    child.once('close', (code) =>
+      resolve({ exitCode: code ?? 1, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
+    );
+  }).finally(() => {
+    process.removeListener('exit', stopOnExit);
+    server.close();
+  });
+  // A socket mesh cannot listen on fails the hold as helm's own failure would: helm is stopped.
+  listening.catch(() => child.kill('SIGKILL'));
+  const reached = Promise.race([rendered, done.then((result): HeldHelmState => ({ rendered: false, result }))]);
+  reached.catch(() => undefined);
+  return {
+    argv,
+    commandLine: [helm, ...argv].join(' '),
+    reached,
+    proceed: () => {
+      proceeded = true;
+      postRenderer?.end('proceed\n');
+      return done;
+    },
+    cancel: async () => {
+      if (!proceeded) {
+        // Before mesh's answer helm has written nothing (it holds at its post-renderer, after
+        // reading and rendering), so it may be stopped wherever it is.
+        postRenderer?.destroy();
+        server.close();
+        child.kill('SIGKILL');
+      }
+      await done.then(
+        () => undefined,
+        () => undefined,
+      );
+    },
+  };
+}
