@@ -11,7 +11,7 @@ import { YAML_OPTIONS } from '../profiles/load.js';
 import { isTree } from '../profiles/merge.js';
 import { asIstioctlInstalls } from './istioctl-install.js';
 import { parseManifests, type ManifestObject } from './objects.js';
-import { chartDownloadError, downloadFailure, helmComplaint, templateArgv } from '../plan/helm-commands.js';
+import { chartDownloadError, downloadFailure, helmComplaint, templateArgv, type ApplyStep } from '../plan/helm-commands.js';
 
 /**
  * The Kubernetes objects an install would apply, rendered by the installer itself: `istioctl
@@ -28,21 +28,31 @@ export async function renderPlanManifests(plan: Plan, tools: Tools, kubernetesVe
     const spec = plan.files['istio-operator.yaml'];
     return [{ namespace: plan.istioNamespace, objects: await istioctlManifests(tools, spec) }];
   }
-  return withRenderedFiles(plan.files, async (resolveArgv) => {
-    const sets: RenderedSet[] = [];
-    for (const step of plan.steps) {
-      if (step.id !== 'apply' || step.tool !== 'helm' || !step.namespace) continue;
-      const argv = [...resolveArgv(templateArgv(step)), '--kube-version', kubernetesVersion];
-      const result = await tools.run(tools.helm, argv);
-      if (result.exitCode !== 0) {
-        const complaint = helmComplaint(result.stderr);
-        const failure = step.chartRef && downloadFailure(step.chartRef, complaint);
-        if (failure) throw chartDownloadError({ release: step.release ?? argv[1], chartRef: step.chartRef!, complaint, ...failure });
-        throw new ToolFailedError('helm', argv, result);
-      }
-      sets.push({ namespace: step.namespace, objects: parseManifests(result.stdout) });
-    }
-    return sets;
+  const releases = plan.steps.filter((s): s is ApplyStep & { namespace: string } => s.id === 'apply' && s.tool === 'helm' && !!s.namespace);
+  // Every release renders at once (the base chart's CRDs are the wait either way); the first failure in plan order is the answer.
+  return withRenderedFiles(plan.files, (resolveArgv) =>
+    inPlanOrder(
+      releases.map(async (step): Promise<RenderedSet> => {
+        const argv = [...resolveArgv(templateArgv(step)), '--kube-version', kubernetesVersion];
+        const result = await tools.run(tools.helm, argv);
+        if (result.exitCode !== 0) {
+          const complaint = helmComplaint(result.stderr);
+          const failure = step.chartRef && downloadFailure(step.chartRef, complaint);
+          if (failure) throw chartDownloadError({ release: step.release ?? argv[1], chartRef: step.chartRef!, complaint, ...failure });
+          throw new ToolFailedError('helm', argv, result);
+        }
+        return { namespace: step.namespace, objects: parseManifests(result.stdout) };
+      }),
+    ),
+  );
+}
+
+/** The answers of work started at once, in the order it was started; the first failure in that order is thrown. */
+async function inPlanOrder<T>(started: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(started);
+  return settled.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
   });
 }
 
@@ -84,14 +94,15 @@ export async function renderRecordedManifests(record: InstallRecord, tools: Tool
     return record.renderedSpec
       ? [{ namespace: record.istioNamespace, objects: await istioctlManifests(tools, record.renderedSpec) }]
       : undefined;
-  const sets: RenderedSet[] = [];
-  for (const release of record.releases) {
-    const argv = ['get', 'manifest', release.release, '--namespace', release.namespace, ...kubeFlags('helm', target)];
-    const result = await tools.run(tools.helm, argv);
-    // A release uninstalled by hand has nothing left to compare.
-    if (result.exitCode !== 0 && /not found/i.test(result.stderr)) continue;
-    if (result.exitCode !== 0) throw new ToolFailedError('helm', argv, result);
-    sets.push({ namespace: release.namespace, objects: parseManifests(result.stdout) });
-  }
-  return sets;
+  const sets = await inPlanOrder(
+    record.releases.map(async (release): Promise<RenderedSet | undefined> => {
+      const argv = ['get', 'manifest', release.release, '--namespace', release.namespace, ...kubeFlags('helm', target)];
+      const result = await tools.run(tools.helm, argv);
+      // A release uninstalled by hand has nothing left to compare.
+      if (result.exitCode !== 0 && /not found/i.test(result.stderr)) return undefined;
+      if (result.exitCode !== 0) throw new ToolFailedError('helm', argv, result);
+      return { namespace: release.namespace, objects: parseManifests(result.stdout) };
+    }),
+  );
+  return sets.filter((set) => set !== undefined);
 }
