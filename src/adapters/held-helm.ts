@@ -26,6 +26,9 @@ export interface HeldHelmRun {
   cancel(): Promise<void>;
 }
 
+/** How long a held helm told no may take to fail and exit before it is killed. */
+const CANCEL_GRACE_MS = 2000;
+
 /** Unix sockets' path limit (sun_path) on Linux is 108 bytes, on macOS 104. */
 const SOCKET_PATH_MAX = 100;
 
@@ -102,11 +105,17 @@ export function startHeldHelm(helm: string, argv: string[], socketPath: string):
     },
     cancel: async () => {
       if (!proceeded) {
-        // Before mesh's answer helm has written nothing (it holds at its post-renderer, after
-        // reading and rendering), so it may be stopped wherever it is.
-        postRenderer?.destroy();
+        // Before mesh's answer helm has written nothing (it reads and renders, then holds at its
+        // post-renderer), so it may be stopped wherever it is. Held, it is told no: its
+        // post-renderer fails, and helm, which waits for that program, exits after it, so neither
+        // outlives mesh. Still rendering, it is killed (its post-renderer, if it is just starting,
+        // finds no one listening and fails as well).
         server.close();
-        child.kill('SIGKILL');
+        if (postRenderer) {
+          postRenderer.destroy();
+          const killLater = setTimeout(() => child.kill('SIGKILL'), CANCEL_GRACE_MS);
+          void done.finally(() => clearTimeout(killLater)).catch(() => undefined);
+        } else child.kill('SIGKILL');
       }
       await done.then(
         () => undefined,

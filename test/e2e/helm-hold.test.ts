@@ -1,6 +1,6 @@
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { charts, difference, helm, kubectl, meshOn, resetTestbed, snapshot } from './helpers.js';
+import { charts, difference, helm, kubectl, kubectlApply, meshOn, resetTestbed, snapshot } from './helpers.js';
 import { toolPath } from '../helpers/testbed.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -89,12 +89,35 @@ describe("helm's first release, held after its render", () => {
     expect(installed).toBe(bare);
   });
 
-  it('--dry-run=server: the held helm is stopped unanswered, nothing installed and nothing left running', async () => {
+  it('a check failing after helm started (another run holds the lock): helm is told no, exit 3, nothing installed or left running', async () => {
+    await kubectl('create', 'namespace', 'istio-system');
+    const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'mesh-lock', namespace: 'istio-system' },
+      spec: { holderIdentity: 'ci@runner-7 pid 4242 (mesh install)', leaseDurationSeconds: 300, acquireTime: now, renewTime: now },
+    };
+    await kubectlApply(lease);
+    try {
+      const before = await snapshot();
+      const r = await meshOn(['install', ...flags, '-y']);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain('Error: another mesh run is changing istio-system: ci@runner-7 pid 4242 (mesh install)');
+      expect(holdsRunning()).toEqual([]);
+      await expect(helm('status', 'istio-base', '-n', 'istio-system')).rejects.toThrow(/release: not found/);
+      expect(difference(await snapshot(), before)).toEqual([]);
+    } finally {
+      await kubectl('delete', 'namespace', 'istio-system', '--wait=true');
+    }
+  });
+
+  it('--dry-run=server holds nothing: with no apply to share it, the render is helm template offline', async () => {
     const before = await snapshot();
-    const r = await meshOn(['install', ...flags, '--dry-run=server']);
+    const r = await meshOn(['install', ...flags, '--dry-run=server', '--verbose']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('--post-renderer');
     expect(holdsRunning()).toEqual([]);
-    await expect(helm('status', 'istio-base', '-n', 'istio-system')).rejects.toThrow(/release: not found/);
     expect(difference(await snapshot(), before)).toEqual([]);
   });
 

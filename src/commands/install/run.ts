@@ -36,7 +36,9 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     // renders for the same reason (helm-values-check.ts); a repository's charts are downloaded
     // once, into the run's private directory, for the render and the apply.
     const helmMemo = new HelmMemo();
-    const heldRelease = plan.backend === 'helm' ? holdFirstRelease(plan, options.helm, resolveArgv, privateDir, helmMemo) : undefined;
+    // Not for --dry-run=server: without an apply to share it with, helm's render costs less offline.
+    const heldRelease =
+      plan.backend === 'helm' && dryRun !== 'server' ? holdFirstRelease(plan, options.helm, resolveArgv, privateDir, helmMemo) : undefined;
     const valuesChecked = checkHelmValues(plan, options.helm, resolveArgv, runLazily, helmMemo, privateDir, heldRelease);
     try {
       const { executeInstall, checkInstall } = await import('./execute.js');
