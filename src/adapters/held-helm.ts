@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { toolNotFound, type RunResult } from './tool-run.js';
 import { packageFile } from './package-files.js';
 
-/** Where a held helm stands: its chart rendered (its post-renderer waiting on mesh), or exited before that. */
-export type HeldHelmState = { rendered: true } | { rendered: false; result: RunResult };
+/**
+ * Where a held helm stands: its chart rendered (its post-renderer waiting on mesh), exited before
+ * that, or not held at all because mesh could not listen for its post-renderer (helm stopped).
+ */
+export type HeldHelmState = { rendered: true } | { rendered: false; result: RunResult } | { rendered: false; unheld: string };
 
 /**
  * A `helm upgrade --install` started ahead of mesh's preflight and held after its render: what
@@ -68,9 +71,11 @@ export function startHeldHelm(helm: string, argv: string[], socketPath: string):
       resolve({ rendered: true });
     });
   });
-  const listening = new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+  let listenError: Error | undefined;
+  server.once('error', (error) => {
+    // A socket mesh cannot listen on is no verdict on helm's render: helm is stopped, the hold given up.
+    listenError = error;
+    child.kill('SIGKILL');
   });
   server.listen(socketPath);
 
@@ -90,9 +95,10 @@ export function startHeldHelm(helm: string, argv: string[], socketPath: string):
     process.removeListener('exit', stopOnExit);
     server.close();
   });
-  // A socket mesh cannot listen on fails the hold as helm's own failure would: helm is stopped.
-  listening.catch(() => child.kill('SIGKILL'));
-  const reached = Promise.race([rendered, done.then((result): HeldHelmState => ({ rendered: false, result }))]);
+  const reached = Promise.race([
+    rendered,
+    done.then((result): HeldHelmState => (listenError ? { rendered: false, unheld: listenError.message } : { rendered: false, result })),
+  ]);
   reached.catch(() => undefined);
   return {
     argv,

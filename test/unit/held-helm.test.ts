@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { holdFlags, holdSocketPath, startHeldHelm } from '../../src/adapters/held-helm.js';
-import { takesExecPostRenderer, writesNothingBeforeRender } from '../../src/commands/install/held-helm-release.js';
+import { heldState, takesExecPostRenderer, writesNothingBeforeRender } from '../../src/commands/install/held-helm-release.js';
 import { ToolNotFoundError } from '../../src/adapters/tool-run.js';
 import { helmComplaint } from '../../src/plan/helm-commands.js';
 
@@ -82,7 +82,7 @@ describe('helm held after its render (its post-renderer waiting on mesh)', () =>
     const state = await startHeldHelm(refusing, ['upgrade', ...holdFlags(socket)], socket).reached;
     expect(state).toMatchObject({ rendered: false, result: { exitCode: 1 } });
     // The words of a change that never happened are dropped: it is the values that were refused.
-    expect(helmComplaint(!state.rendered ? state.result.stderr : '')).toBe(
+    expect(helmComplaint('result' in state ? state.result.stderr : '')).toBe(
       'execution error at (base/templates/x.yaml:1:1): unknown profile nope',
     );
   });
@@ -94,6 +94,18 @@ describe('helm held after its render (its post-renderer waiting on mesh)', () =>
       child.on('exit', resolve);
     });
     expect(r).toBe(1);
+    expect(existsSync(applied)).toBe(false);
+  });
+
+  it('a socket mesh cannot listen on: helm is stopped and the hold given up (checked and applied as if never held)', async () => {
+    const applied = join(dir, 'applied-unheld');
+    const run = startHeldHelm(
+      fakeHelm(applied),
+      ['upgrade', ...holdFlags(join(dir, 'no-such-dir', 'x.sock'))],
+      join(dir, 'no-such-dir', 'x.sock'),
+    );
+    expect(await run.reached).toEqual({ rendered: false, unheld: expect.stringMatching(/^listen E[A-Z]+: /) });
+    expect(await heldState({ release: 'istio-base', run })).toEqual({ rendered: false, unsupported: true });
     expect(existsSync(applied)).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
-import { holdFlags, holdSocketPath, startHeldHelm, type HeldHelmRun, type HeldHelmState } from '../../adapters/held-helm.js';
+import { holdFlags, holdSocketPath, startHeldHelm, type HeldHelmRun } from '../../adapters/held-helm.js';
+import type { RunResult } from '../../adapters/tool-run.js';
 import type { HelmMemo } from '../../adapters/helm-memo.js';
 import { fromRepository, type ApplyStep } from '../../plan/helm-commands.js';
 import type { Plan } from '../../plan/types.js';
@@ -40,10 +41,16 @@ export function holdFirstRelease(
   return { release: step.release, run: startHeldHelm(helm, [...resolveArgv(step.argv), ...holdFlags(socket)], socket) };
 }
 
-/** Where the held helm stands; a helm that refused the hold's flags reads as `unsupported`. */
-export async function heldState(held: HeldRelease): Promise<HeldHelmState | { rendered: false; unsupported: true }> {
+/**
+ * Where the held helm stands; a helm that refused the hold's flags, or a hold mesh could not set up,
+ * reads as `unsupported`: the release is then checked and applied as if never held.
+ */
+export async function heldState(
+  held: HeldRelease,
+): Promise<{ rendered: true } | { rendered: false; result: RunResult } | { rendered: false; unsupported: true }> {
   const state = await held.run.reached;
-  return !state.rendered && HOLD_UNSUPPORTED.test(state.result.stderr) ? { rendered: false, unsupported: true } : state;
+  if (state.rendered) return state;
+  return 'unheld' in state || HOLD_UNSUPPORTED.test(state.result.stderr) ? { rendered: false, unsupported: true } : state;
 }
 
 /**
