@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { toolNotFound, type RunResult } from './tool-run.js';
+import type { RunResult } from './tool-run.js';
+import { spawnTool } from './held-process.js';
 import { packageFile } from './package-files.js';
 
 /**
@@ -55,8 +55,7 @@ export function holdSocketPath(privateDir: string): string | undefined {
 
 /**
  * Starts `helm <argv>` (an `upgrade --install` with holdFlags(socketPath) in it) and listens on
- * `socketPath` (in the run's private directory, 0700) for its post-renderer. Node's own spawn, as
- * startHeld: helm starts without execa being loaded first.
+ * `socketPath` (in the run's private directory, 0700) for its post-renderer.
  */
 export function startHeldHelm(helm: string, argv: string[], socketPath: string): HeldHelmRun {
   let postRenderer: Socket | undefined;
@@ -79,22 +78,12 @@ export function startHeldHelm(helm: string, argv: string[], socketPath: string):
   });
   server.listen(socketPath);
 
-  const child = spawn(helm, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const stopOnExit = () => child.kill('SIGKILL');
-  process.once('exit', stopOnExit);
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  const done = new Promise<RunResult>((resolve, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? toolNotFound(helm) : error));
-    child.once('close', (code) =>
-      resolve({ exitCode: code ?? 1, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
-    );
-  }).finally(() => {
-    process.removeListener('exit', stopOnExit);
-    server.close();
-  });
+  // Held, helm has changed nothing: a mesh that exits kills it outright. It reads no input.
+  const spawned = spawnTool(helm, argv, 'SIGKILL');
+  const { child } = spawned;
+  child.stdin.on('error', () => undefined);
+  child.stdin.end();
+  const done = spawned.done.finally(() => server.close());
   const reached = Promise.race([
     rendered,
     done.then((result): HeldHelmState => (listenError ? { rendered: false, unheld: listenError.message } : { rendered: false, result })),

@@ -85,16 +85,25 @@ const VOLATILE = new Set(['events', 'events.events.k8s.io', 'leases.coordination
  * exactly as it found it.
  */
 export async function snapshot(): Promise<Set<string>> {
-  const resources = (await kubectl('api-resources', '--verbs=list', '-o', 'name')).split('\n').filter((r) => r && !VOLATILE.has(r));
-  const out = await kubectl(
-    'get',
-    resources.join(','),
-    '-A',
-    '--ignore-not-found',
-    '-o',
-    'jsonpath={range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
-  );
-  return new Set(out.split('\n').filter(Boolean));
+  // A CRD deleted just before (a purge) can still be listed by discovery and then refused by
+  // `get` ("the server doesn't have a resource type"): list the types again and retry.
+  for (let attempt = 1; ; attempt++) {
+    const resources = (await kubectl('api-resources', '--verbs=list', '-o', 'name')).split('\n').filter((r) => r && !VOLATILE.has(r));
+    try {
+      const out = await kubectl(
+        'get',
+        resources.join(','),
+        '-A',
+        '--ignore-not-found',
+        '-o',
+        'jsonpath={range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
+      );
+      return new Set(out.split('\n').filter(Boolean));
+    } catch (error) {
+      if (attempt >= 5 || !/doesn't have a resource type/.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 export const difference = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x)).sort();

@@ -257,13 +257,8 @@ export async function executeInstall(input: ExecuteInput): Promise<number> {
         await steps.run(s, s.description, async (handle) => {
           // A step held at its prompt is answered: by the istioctl waiting there, else on a fresh one's
           // input; the helm release held after its render is let go on.
-          const applied = heldHelm
-            ? heldHelm.proceed()
-            : !s.heldAtPrompt
-              ? run(tool, argv)
-              : held
-                ? held.proceed()
-                : run(tool, argv, { input: 'y\n' });
+          const waiting = heldHelm ?? (s.heldAtPrompt ? held : undefined);
+          const applied = waiting ? waiting.proceed() : s.heldAtPrompt ? run(tool, argv, { input: 'y\n' }) : run(tool, argv);
           // istioctl's exact version for the record (see preflight), asked once istioctl waits for
           // readiness, so that its process takes CPU that istioctl's apply and the API server do
           // not use (else once istioctl is done).

@@ -1,6 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { holdFlags, holdSocketPath, startHeldHelm, type HeldHelmRun } from '../../adapters/held-helm.js';
-import type { RunResult } from '../../adapters/tool-run.js';
+import { holdFlags, holdSocketPath, startHeldHelm, type HeldHelmRun, type HeldHelmState } from '../../adapters/held-helm.js';
 import type { HelmMemo } from '../../adapters/helm-memo.js';
 import { fromRepository, type ApplyStep } from '../../plan/helm-commands.js';
 import type { Plan } from '../../plan/types.js';
@@ -47,7 +46,7 @@ export function holdFirstRelease(
  */
 export async function heldState(
   held: HeldRelease,
-): Promise<{ rendered: true } | { rendered: false; result: RunResult } | { rendered: false; unsupported: true }> {
+): Promise<Exclude<HeldHelmState, { unheld: string }> | { rendered: false; unsupported: true }> {
   const state = await held.run.reached;
   if (state.rendered) return state;
   return 'unheld' in state || HOLD_UNSUPPORTED.test(state.result.stderr) ? { rendered: false, unsupported: true } : state;

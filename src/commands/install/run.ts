@@ -37,8 +37,7 @@ export async function install(globals: GlobalOptions, options: InstallOptions): 
     // once, into the run's private directory, for the render and the apply.
     const helmMemo = new HelmMemo();
     // Not for --dry-run=server: without an apply to share it with, helm's render costs less offline.
-    const heldRelease =
-      plan.backend === 'helm' && dryRun !== 'server' ? holdFirstRelease(plan, options.helm, resolveArgv, privateDir, helmMemo) : undefined;
+    const heldRelease = dryRun !== 'server' ? holdFirstRelease(plan, options.helm, resolveArgv, privateDir, helmMemo) : undefined;
     const valuesChecked = checkHelmValues(plan, options.helm, resolveArgv, runLazily, helmMemo, privateDir, heldRelease);
     try {
       const { executeInstall, checkInstall } = await import('./execute.js');
