@@ -11,6 +11,8 @@ export interface TestbedPaths {
   MESH_ISTIO_PREVIOUS_BIN: string;
   MESH_ISTIO_PREVIOUS_SRC: string;
   MESH_ISTIO_PREVIOUS_VERSION: string;
+  /** Helm 4, beside the testbed's Helm 3 (MESH_TESTBED_BIN/helm): there once built with `helm4: true`. */
+  MESH_HELM4: string;
 }
 export interface TestbedState {
   pids: Record<string, number>;
@@ -24,7 +26,8 @@ export const stateDir: string;
 export const statePath: string;
 export const kubeconfigPath: string;
 export function adminTls(pkiDir?: string): { ca: Buffer; cert: Buffer; key: Buffer };
-export function buildTestbed(options?: { quiet?: boolean }): TestbedPaths;
+/** Builds (or finds) the binaries; `helm4` builds Helm 4 too (MESH_HELM4), which the testbed itself does not need. */
+export function buildTestbed(options?: { quiet?: boolean; helm4?: boolean }): TestbedPaths;
 export function readState(): TestbedState | undefined;
 export function isAlive(pid: number): boolean;
 export function spawnComponent(name: string, bin: string, args: string[]): number;

@@ -20,10 +20,11 @@ export function adminTls(pkiDir = join(stateDir, 'pki')) {
 }
 
 /** Builds (or finds in the cache) the binaries; returns the parsed paths.env. */
-export function buildTestbed({ quiet = false } = {}) {
+export function buildTestbed({ quiet = false, helm4 = false } = {}) {
   const root = execFileSync('bash', [join(testbedDir, 'build.sh')], {
     stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'],
     encoding: 'utf8',
+    ...(helm4 ? { env: { ...process.env, MESH_TESTBED_HELM4: '1' } } : {}),
   })
     .trim()
     .split('\n')
