@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { charts, difference, kubeconfig, kubectl, meshOn, resetTestbed, snapshot } from './helpers.js';
 import { buildTestbed } from '../../testbed/lib.mjs';
+import { testbedPaths } from '../helpers/testbed.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -12,7 +14,7 @@ import { tempDir } from '../helpers/tmp.js';
  * istiod then owns fields of what the charts install (the webhooks' failurePolicy). Proven here:
  * mesh installs with it exactly what bare Helm 4 installs from the same values, a second install
  * converges over istiod's fields, verify passes, bad values change nothing, and `uninstall --purge`
- * leaves the cluster as it found it.
+ * leaves the cluster as it found it; an in-place upgrade from the older Istio's charts moves every release.
  */
 let helm4Path = '';
 // Helm 4 is built on first use (about 1.5-2 min from empty Go caches), then found in the cache.
@@ -100,5 +102,51 @@ describe('the helm backend with Helm 4', () => {
     await kubectl('delete', 'namespace', 'istio-system', '--wait=true');
     expect(installed.length).toBeGreaterThan(100_000);
     expect(installed).toBe(bare);
+  });
+
+  it("upgrades in place from the older Istio's charts to the newer, every release (CNI too) a new revision", async () => {
+    const { MESH_ISTIO_PREVIOUS_SRC, MESH_ISTIO_PREVIOUS_VERSION: old, MESH_ISTIO_VERSION: next } = testbedPaths();
+    const olderCharts = join(MESH_ISTIO_PREVIOUS_SRC, 'manifests', 'charts');
+    // Charts from a source tree render the image tag `latest`; --set tag=<version> runs that version's istiod here.
+    const install = await meshOn([
+      'install',
+      '--profile',
+      'minimal',
+      '--backend',
+      'helm',
+      '--cni',
+      '--helm',
+      helm4(),
+      '--charts',
+      olderCharts,
+      '--set',
+      `tag=${old}`,
+      '-y',
+    ]);
+    expect(install.code, install.stderr).toBe(0);
+    const up = await meshOn(['upgrade', '--to', next, '--in-place', '--charts', charts(), '--set', `tag=${next}`, '--helm', helm4(), '-y']);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stderr).toContain(`in-place upgrade of revision default in istio-system: ${old} -> ${next}`);
+    expect(up.stderr).toMatch(/verify -r default: \d+ ok, \d+ warn, 0 fail, 0 unknown/);
+    const releases = async (namespace: string) =>
+      (JSON.parse(await bareHelm4('list', '-n', namespace, '-o', 'json')) as Array<{ name: string; revision: string; status: string }>).map(
+        (r) => [r.name, r.revision, r.status],
+      );
+    expect([...(await releases('istio-system')), ...(await releases('kube-system'))].sort()).toEqual([
+      ['istio-base', '2', 'deployed'],
+      ['istio-cni', '2', 'deployed'],
+      ['istiod', '2', 'deployed'],
+    ]);
+    const image = await kubectl(
+      'get',
+      'deployment',
+      'istiod',
+      '-n',
+      'istio-system',
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].image}',
+    );
+    expect(image.slice(image.lastIndexOf(':') + 1)).toBe(next);
+    expect((await meshOn(['uninstall', '--purge', '--force', '-y', '--helm', helm4()])).code).toBe(0);
   });
 });
