@@ -15,6 +15,16 @@ export interface Where {
   user?: User;
 }
 
+/** How the API server's NamespaceLifecycle admission refuses a create in a namespace being deleted. */
+export const NAMESPACE_DELETING = /unable to create new content in namespace (\S+) because it is being terminated/;
+
+/** A namespace being deleted, in which nothing can be created until it is gone: what it is, and what to do. */
+export const namespaceDeleting = (namespace: string) =>
+  `namespace ${namespace} is being deleted: nothing can be created in it until it is gone`;
+export const namespaceDeletingHint = (namespace: string) =>
+  `wait until \`kubectl get namespace ${namespace}\` says NotFound, then re-run ` +
+  '(one that stays Terminating names what holds it in its status.conditions)';
+
 const at = (w: Where) => `context ${w.context} (server ${w.server})`;
 const unreachable = (message: string, hint: string) => new CliError(message, ExitCode.unreachable, hint);
 

@@ -6,7 +6,15 @@ import { KubeConfig, type V1ObjectMeta, type V1Pod } from '@kubernetes/client-no
 import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
 import { MESH_VERSION } from '../version.js';
 import type { BodySink, PodPage } from './pod-list.js';
-import { connectionError, credentialPluginError, redactCredentials, rejectedCredentials } from './kube-errors.js';
+import {
+  connectionError,
+  credentialPluginError,
+  NAMESPACE_DELETING,
+  namespaceDeleting,
+  namespaceDeletingHint,
+  redactCredentials,
+  rejectedCredentials,
+} from './kube-errors.js';
 
 /** Which cluster to talk to: kubectl's --kubeconfig and --context. */
 export interface KubeTarget {
@@ -39,12 +47,22 @@ export class KubeApiError extends CliError {
     readonly path: string,
     readonly reason: string,
   ) {
-    const refused = status === 403 ? refusedAction(reason) : undefined;
+    // The API server refuses (403) to create anything in a namespace being deleted: no permission helps.
+    const deleting = status === 403 ? NAMESPACE_DELETING.exec(reason)?.[1] : undefined;
+    const refused = status === 403 && !deleting ? refusedAction(reason) : undefined;
     // A refused request that nothing judged as unknown ends the command as a permission problem (exit 3), said briefly.
     super(
-      refused ? `forbidden: ${refused} (${method} ${path})` : `${method} ${path}: ${status} ${reason}`,
-      refused ? ExitCode.preflight : status === 401 ? ExitCode.unreachable : ExitCode.unexpected,
-      refused ? `use a context allowed to ${refused.replace(/^cannot /, '')}, or ask for that permission (kubectl auth can-i)` : undefined,
+      deleting
+        ? `${namespaceDeleting(deleting)} (${method} ${path})`
+        : refused
+          ? `forbidden: ${refused} (${method} ${path})`
+          : `${method} ${path}: ${status} ${reason}`,
+      deleting || refused ? ExitCode.preflight : status === 401 ? ExitCode.unreachable : ExitCode.unexpected,
+      deleting
+        ? namespaceDeletingHint(deleting)
+        : refused
+          ? `use a context allowed to ${refused.replace(/^cannot /, '')}, or ask for that permission (kubectl auth can-i)`
+          : undefined,
     );
   }
 }

@@ -484,3 +484,32 @@ describe('tools and mesh itself, crashed or killed', () => {
     await expect.poll(() => existsSync(`/proc/${orphan}`), { timeout: 10_000 }).toBe(false);
   });
 });
+
+describe('a namespace being deleted', () => {
+  it('install names it before any change (exit 3), not as a permission it lacks; once gone, install converges', async () => {
+    await meshOn(['uninstall', '--purge', '--force', '-y']);
+    await kubectl('create', 'namespace', 'istio-system').catch(() => undefined);
+    // A finalizer nobody removes holds the namespace in Terminating, as a stuck controller would.
+    writeFileSync(
+      join(dir, 'held.yaml'),
+      stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'held', namespace: 'istio-system', finalizers: ['example.com/hold'] },
+      }),
+    );
+    await kubectl('apply', '-f', join(dir, 'held.yaml'));
+    await kubectl('delete', 'namespace', 'istio-system', '--wait=false');
+    const before = await snapshot();
+    const r = await meshOn(['install', '--profile', 'minimal', '-y']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('Error: namespace istio-system is being deleted: nothing can be created in it until it is gone\n');
+    expect(r.stderr).toContain('hint: wait until `kubectl get namespace istio-system` says NotFound, then re-run');
+    expect(r.stderr).not.toMatch(/permission|forbidden/);
+    expect(difference(await snapshot(), before)).toEqual([]);
+    await kubectl('patch', 'configmap', 'held', '-n', 'istio-system', '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
+    await kubectl('wait', '--for=delete', 'namespace/istio-system', '--timeout=60s');
+    const again = await meshOn(['install', '--profile', 'minimal', '-y']);
+    expect(again.code, again.stderr).toBe(0);
+  });
+});

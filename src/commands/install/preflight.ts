@@ -1,5 +1,6 @@
 import type { V1Deployment, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import type { KubeGateway } from '../../adapters/kube.js';
+import { namespaceDeleting, namespaceDeletingHint } from '../../adapters/kube-errors.js';
 import type { Runner } from '../../adapters/tool-run.js';
 import type { IstioctlMemo } from '../../adapters/istioctl-memo.js';
 import { helmVersion, istioctlVersion } from '../../adapters/tools.js';
@@ -186,6 +187,9 @@ async function checkBeforeChange(input: PreflightInput): Promise<PreflightFacts>
       'use a kubeconfig context with cluster-admin rights',
     );
   const [{ record, configMap }, istiod, holder, namespaces, validator, crds] = await stateRead.state;
+  // Seen before any change: the API server would refuse the lock, the record and the releases in it.
+  const deleting = names.find((_, i) => namespaces[i]?.metadata?.deletionTimestamp);
+  if (deleting) throw preflightError(namespaceDeleting(deleting), namespaceDeletingHint(deleting));
   // A change in progress is seen before this run changes anything; with --wait-for-lock it waits at the lock step.
   if (holder && !holder.expired && !input.waitingForLockAllowed)
     throw preflightError(
