@@ -3,7 +3,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { finished } from 'node:stream';
 import { KubeConfig, type V1ObjectMeta, type V1Pod } from '@kubernetes/client-node';
-import { CliError, ExitCode, unreachableError, usageError } from '../errors.js';
+import { CliError, ExitCode, unreachableError, usageError, type ExitCodeValue } from '../errors.js';
 import { MESH_VERSION } from '../version.js';
 import type { BodySink, PodPage } from './pod-list.js';
 import {
@@ -47,24 +47,34 @@ export class KubeApiError extends CliError {
     readonly path: string,
     readonly reason: string,
   ) {
-    // The API server refuses (403) to create anything in a namespace being deleted: no permission helps.
-    const deleting = status === 403 ? NAMESPACE_DELETING.exec(reason)?.[1] : undefined;
-    const refused = status === 403 && !deleting ? refusedAction(reason) : undefined;
-    // A refused request that nothing judged as unknown ends the command as a permission problem (exit 3), said briefly.
-    super(
-      deleting
-        ? `${namespaceDeleting(deleting)} (${method} ${path})`
-        : refused
-          ? `forbidden: ${refused} (${method} ${path})`
-          : `${method} ${path}: ${status} ${reason}`,
-      deleting || refused ? ExitCode.preflight : status === 401 ? ExitCode.unreachable : ExitCode.unexpected,
-      deleting
-        ? namespaceDeletingHint(deleting)
-        : refused
-          ? `use a context allowed to ${refused.replace(/^cannot /, '')}, or ask for that permission (kubectl auth can-i)`
-          : undefined,
-    );
+    const { message, exitCode, hint } = describeApiError(status, method, path, reason);
+    super(message, exitCode, hint);
   }
+}
+
+/** What a failed request says to the user: its message, the exit code and, where one helps, the fix. */
+function describeApiError(
+  status: number,
+  method: string,
+  path: string,
+  reason: string,
+): { message: string; exitCode: ExitCodeValue; hint?: string } {
+  const request = `(${method} ${path})`;
+  if (status === 403) {
+    // The API server refuses (403) to create anything in a namespace being deleted: no permission helps.
+    const deleting = NAMESPACE_DELETING.exec(reason)?.[1];
+    if (deleting)
+      return { message: `${namespaceDeleting(deleting)} ${request}`, exitCode: ExitCode.preflight, hint: namespaceDeletingHint(deleting) };
+    // A refused request that nothing judged as unknown ends the command as a permission problem (exit 3), said briefly.
+    const refused = refusedAction(reason);
+    if (refused)
+      return {
+        message: `forbidden: ${refused} ${request}`,
+        exitCode: ExitCode.preflight,
+        hint: `use a context allowed to ${refused.replace(/^cannot /, '')}, or ask for that permission (kubectl auth can-i)`,
+      };
+  }
+  return { message: `${method} ${path}: ${status} ${reason}`, exitCode: status === 401 ? ExitCode.unreachable : ExitCode.unexpected };
 }
 
 /** A 403 names the user and the object at length; what may not be done is the news (`cannot get roles.rbac... in ns`). */
