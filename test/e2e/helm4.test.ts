@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { charts, difference, kubeconfig, kubectl, meshOn, resetTestbed, snapshot } from './helpers.js';
+import { charts, difference, helmBinary, kubectl, meshOn, resetTestbed, snapshot } from './helpers.js';
 import { buildTestbed } from '../../testbed/lib.mjs';
 import { testbedPaths } from '../helpers/testbed.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -27,10 +25,7 @@ const tmp = tempDir();
 const helm4 = () => helm4Path;
 const flags = () => ['--profile', 'minimal', '--backend', 'helm', '--charts', charts(), '--helm', helm4()];
 
-async function bareHelm4(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(helm4(), ['--kubeconfig', kubeconfig(), ...args], { maxBuffer: 64 << 20 });
-  return stdout;
-}
+const bareHelm4 = (...args: string[]) => helmBinary(helm4(), ...args);
 
 const history = async (release: string) =>
   (JSON.parse(await bareHelm4('history', release, '-n', 'istio-system', '-o', 'json')) as Array<{ status: string }>).map((h) => h.status);

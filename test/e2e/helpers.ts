@@ -41,8 +41,11 @@ export async function kubectl(...args: string[]): Promise<string> {
 }
 
 /** helm against the testbed; throws on a non-zero exit. */
-export async function helm(...args: string[]): Promise<string> {
-  const { stdout } = await run(toolPath('helm'), ['--kubeconfig', kubeconfig(), ...args], { maxBuffer: 64 << 20 });
+export const helm = (...args: string[]): Promise<string> => helmBinary(toolPath('helm'), ...args);
+
+/** Another helm binary (the testbed's Helm 4) against the testbed; throws on a non-zero exit. */
+export async function helmBinary(binary: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(binary, ['--kubeconfig', kubeconfig(), ...args], { maxBuffer: 64 << 20 });
   return stdout;
 }
 
